@@ -1,11 +1,49 @@
 /**
- * everywhen: one job scheduler for every JavaScript runtime. Cron, interval, calendar and one-shot
- * schedules plus delayed background jobs with results, persisted, correct across time zones and
- * DST, on Node, Bun, Deno and Cloudflare Workers.
+ * everywhen: one job scheduler for every JavaScript runtime. Cron (IANA time zones, DST
+ * correct), interval, calendar and one-shot schedules plus background jobs with results,
+ * retries, timeouts and concurrency limits, on a pluggable Store.
  *
- * Platform entry points live under subpaths: `./node`, `./bun`, `./deno`, `./cloudflare`,
- * `./hono`, `./sqlite` and `./postgres`.
+ * @example
+ * ```ts
+ * import { cron, Scheduler } from "@everywhen/everywhen";
+ *
+ * const scheduler = new Scheduler({ timezone: "America/New_York" });
+ * const sendReport = scheduler.task("send-report", async (p: { to: string }, ctx) => {
+ *   await fetch("https://example.com/report", { method: "POST", signal: ctx.signal });
+ *   return { sentTo: p.to };
+ * }, { retries: 3, timeout: "PT30S" });
+ *
+ * await sendReport.schedule({ id: "daily", trigger: cron("0 9 * * MON-FRI"), payload: { to: "ops" } });
+ * const job = await sendReport.enqueue({ to: "me" }, { delay: { minutes: 5 } });
+ * scheduler.start();
+ * console.log(await job.result());
+ * ```
  * @module
  */
 
 export * from "./src/errors.ts";
+export * from "./src/time.ts";
+export * from "./src/triggers/mod.ts";
+export { Temporal } from "./src/temporal.ts";
+export { type JsonValue } from "./src/json.ts";
+export { type Codec, jsonCodec } from "./src/codec.ts";
+export * from "./src/store.ts";
+export { MemoryStore } from "./src/memory_store.ts";
+export {
+  type Clock,
+  systemClock,
+  type SystemClockOptions,
+  type TimerHandle,
+  VirtualClock,
+} from "./src/clock.ts";
+export { TimerWaker, type TimerWakerOptions, type Waker, type WakerFactory } from "./src/waker.ts";
+export type {
+  JobEventDetail,
+  MissedReason,
+  SchedulerEvent,
+  SchedulerEventMap,
+} from "./src/events.ts";
+export type { SchedulerListener } from "./src/_scheduler_events.ts";
+export type { ScheduleDefaults } from "./src/_schedules.ts";
+export * from "./src/types.ts";
+export { Scheduler, type SchedulerOptions } from "./src/scheduler.ts";

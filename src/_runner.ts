@@ -1,0 +1,239 @@
+/**
+ * Running one claimed job: decode its payload, call the handler with a context, enforce the
+ * timeout, and record the outcome (success, retry with backoff, failure or cancellation).
+ * Nothing here throws: every path ends in a store write and an event, so a handler can never
+ * take the scheduler loop down.
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import type { Codec } from "./codec.ts";
+import { JobCancelledError, NonRetryableError, TamperedRecordError } from "./errors.ts";
+import type { SchedulerEventMap } from "./events.ts";
+import { assertJson, type JsonValue } from "./json.ts";
+import { type Backoff, backoffDelay } from "./_options.ts";
+import type { JobError, JobRecord, Store } from "./store.ts";
+import { instantFromMs } from "./time.ts";
+import type { Temporal } from "./temporal.ts";
+import type { TaskContext, TaskHandler } from "./types.ts";
+
+/** A registered task with validated options. */
+export interface TaskEntry {
+  name: string;
+  handler: TaskHandler<never, unknown>;
+  retries: number;
+  backoff: Backoff;
+  /** Milliseconds per attempt; 0 for none. */
+  timeout: number;
+  maxInstances: number;
+  resultTtl: number;
+  running: number;
+}
+
+/** How a job ended, as told to `result()` waiters in this process. */
+export type Settlement = { ok: true; value: JsonValue } | { ok: false; error: Error };
+
+/** What the runner needs from the scheduler. */
+export interface RunnerHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly codec: Codec;
+  readonly owner: string;
+  readonly random: () => number;
+  emit<K extends keyof SchedulerEventMap>(type: K, detail: () => SchedulerEventMap[K]): void;
+  settle(jobId: string, settlement: Settlement): void;
+  reportError(error: unknown, context: string): void;
+}
+
+/** The abort reason used when another process took the job over; nothing is recorded. */
+export class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+}
+
+/** A job running in this process. */
+export interface RunningJob {
+  job: JobRecord;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Starts a claimed job. The returned entry's `done` resolves (never rejects) once the outcome
+ * is recorded.
+ */
+export function startJob(host: RunnerHost, task: TaskEntry, job: JobRecord): RunningJob {
+  const controller = new AbortController();
+  const entry: RunningJob = { job, controller, done: Promise.resolve() };
+  entry.done = execute(host, task, job, controller).catch((error) =>
+    host.reportError(error, `recording the outcome of job ${job.id}`)
+  );
+  return entry;
+}
+
+async function execute(
+  host: RunnerHost,
+  task: TaskEntry,
+  job: JobRecord,
+  controller: AbortController,
+): Promise<void> {
+  const base = { jobId: job.id, task: job.task, scheduleId: job.scheduleId };
+  const startedAt = host.clock.now();
+  host.emit("job:started", () => ({ ...base, attempt: job.attempts }));
+  const maxAttempts = job.maxAttempts ?? task.retries + 1;
+  const timeout = job.timeout ?? task.timeout;
+  const ttl = job.resultTtl ?? task.resultTtl;
+  let timer: unknown;
+  let value: unknown;
+  let failure: unknown;
+  let failed = false;
+  try {
+    const payload = await decodePayload(host, job);
+    const ctx = new Context(host, job, controller.signal);
+    const aborted = new Promise<never>((_, reject) => {
+      if (controller.signal.aborted) reject(controller.signal.reason);
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
+        once: true,
+      });
+    });
+    if (timeout > 0) {
+      timer = host.clock.setTimer(() => {
+        controller.abort(new DOMException(`Job timed out after ${timeout} ms`, "TimeoutError"));
+      }, timeout);
+    }
+    const run = Promise.resolve().then(() => task.handler(payload as never, ctx));
+    // Whichever loses the race must not surface as an unhandled rejection.
+    run.catch(() => {});
+    aborted.catch(() => {});
+    value = await Promise.race([run, aborted]);
+  } catch (error) {
+    failed = true;
+    failure = error;
+  } finally {
+    if (timer !== undefined) host.clock.clearTimer(timer);
+  }
+  if (failure instanceof LeaseLostError) return;
+  const now = host.clock.now();
+  const expiresAt = now + ttl;
+  if (!failed) {
+    let result: JsonValue;
+    try {
+      result = assertJson(value, "result");
+    } catch (error) {
+      failed = true;
+      failure = new NonRetryableError((error as Error).message, { cause: error });
+    }
+    if (!failed) {
+      const text = await host.codec.encode(result!, job.id);
+      if (await host.store.finishJob(job.id, host.owner, finished("succeeded", text, null))) {
+        host.emit("job:succeeded", () => ({
+          ...base,
+          attempt: job.attempts,
+          result: result!,
+          durationMs: now - startedAt,
+        }));
+        host.settle(job.id, { ok: true, value: result! });
+      }
+      return;
+    }
+  }
+  const error = toJobError(failure);
+  if (failure instanceof JobCancelledError) {
+    if (await host.store.finishJob(job.id, host.owner, finished("cancelled", null, error))) {
+      host.emit("job:cancelled", () => base);
+      host.settle(job.id, { ok: false, error: failure });
+    }
+    return;
+  }
+  const retryable = !(failure instanceof NonRetryableError) &&
+    !(failure instanceof TamperedRecordError) && job.attempts < maxAttempts;
+  if (retryable) {
+    const retryAt = now + backoffDelay(task.backoff, job.attempts, host.random);
+    if (await host.store.retryJob(job.id, host.owner, retryAt, error)) {
+      host.emit("job:retrying", () => ({
+        ...base,
+        attempt: job.attempts,
+        error,
+        retryAt: instantFromMs(retryAt),
+      }));
+    }
+    return;
+  }
+  if (await host.store.finishJob(job.id, host.owner, finished("failed", null, error))) {
+    host.emit("job:failed", () => ({ ...base, attempt: job.attempts, error }));
+    host.settle(job.id, { ok: false, error: failure as Error });
+  }
+
+  function finished(
+    status: "succeeded" | "failed" | "cancelled",
+    result: string | null,
+    error: JobError | null,
+  ) {
+    return { status, result, error, finishedAt: now, expiresAt };
+  }
+}
+
+async function decodePayload(host: RunnerHost, job: JobRecord): Promise<JsonValue> {
+  try {
+    return await host.codec.decode(job.payload, job.id);
+  } catch (cause) {
+    const error = new TamperedRecordError(
+      `Refusing to run job ${JSON.stringify(job.id)}: its payload could not be decoded`,
+      { cause },
+    );
+    host.reportError(error, `decoding the payload of job ${job.id}`);
+    throw error;
+  }
+}
+
+/** Turns anything thrown into the recorded error shape. */
+export function toJobError(error: unknown): JobError {
+  if (error instanceof Error || error instanceof DOMException) {
+    const out: JobError = { name: error.name, message: error.message };
+    if (error.stack !== undefined) out.stack = error.stack;
+    return out;
+  }
+  return { name: "Error", message: String(error) };
+}
+
+class Context implements TaskContext {
+  readonly signal: AbortSignal;
+  #host: RunnerHost;
+  #job: JobRecord;
+
+  constructor(host: RunnerHost, job: JobRecord, signal: AbortSignal) {
+    this.#host = host;
+    this.#job = job;
+    this.signal = signal;
+  }
+
+  get jobId(): string {
+    return this.#job.id;
+  }
+
+  get scheduleId(): string | null {
+    return this.#job.scheduleId;
+  }
+
+  get scheduledAt(): Temporal.Instant {
+    return instantFromMs(this.#job.scheduledAt);
+  }
+
+  get attempt(): number {
+    return this.#job.attempts;
+  }
+
+  async progress(value: JsonValue): Promise<void> {
+    const checked = assertJson(value, "progress");
+    const host = this.#host;
+    const job = this.#job;
+    const text = await host.codec.encode(checked, job.id);
+    if (await host.store.setProgress(job.id, host.owner, text)) {
+      host.emit("job:progress", () => ({
+        jobId: job.id,
+        task: job.task,
+        scheduleId: job.scheduleId,
+        progress: checked,
+      }));
+    }
+  }
+}

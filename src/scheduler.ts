@@ -1,0 +1,909 @@
+/**
+ * The `Scheduler`: registers tasks, stores schedules and jobs in a Store, and runs one loop
+ * that fires due schedules and runs due jobs, woken by a single Waker.
+ * @module
+ */
+
+import { type Clock, systemClock } from "./clock.ts";
+import { type Codec, jsonCodec } from "./codec.ts";
+import {
+  JobCancelledError,
+  JobFailedError,
+  NotFoundError,
+  QueueFullError,
+  ResultExpiredError,
+  SchedulerStoppedError,
+  UnknownTaskError,
+} from "./errors.ts";
+import type { SchedulerEventMap } from "./events.ts";
+import { assertJson, type JsonValue } from "./json.ts";
+import { MemoryStore } from "./memory_store.ts";
+import {
+  checkBackoff,
+  checkBoolean,
+  checkEnum,
+  checkId,
+  checkInt,
+  durationOr,
+} from "./_options.ts";
+import {
+  LeaseLostError,
+  type RunningJob,
+  type Settlement,
+  startJob,
+  type TaskEntry,
+} from "./_runner.ts";
+import { fireSchedule } from "./_firing.ts";
+import { toJobInfo, toScheduleInfo } from "./_records.ts";
+import { buildSchedule, type ScheduleDefaults } from "./_schedules.ts";
+import type { JobRecord, ScheduleRecord, Store } from "./store.ts";
+import { instantFromMs as instant, toEpochMs, validateTimeZone } from "./time.ts";
+import type {
+  EnqueueOptions,
+  JobHandle,
+  JobInfo,
+  ListJobsOptions,
+  ScheduleInfo,
+  ScheduleOptions,
+  SchedulePatch,
+  TaskHandle,
+  TaskHandler,
+  TaskOptions,
+} from "./types.ts";
+import { type Temporal } from "./temporal.ts";
+import { TimerWaker, type Waker, type WakerFactory } from "./waker.ts";
+import { SchedulerEvents } from "./_scheduler_events.ts";
+import { triggerFromJSON } from "./triggers/mod.ts";
+
+/** Options for `new Scheduler()`. */
+export interface SchedulerOptions {
+  /** Where schedules and jobs live. @default new MemoryStore() */
+  store?: Store;
+  /** Time source and timers. @default systemClock({ keepAlive }) */
+  clock?: Clock;
+  /** Keep the process alive while idle (real clock only). @default false */
+  keepAlive?: boolean;
+  /** Zone for cron and calendar triggers created without one. @default "UTC" */
+  timezone?: string;
+  /** Jobs running at once in this process. @default 100 */
+  concurrency?: number;
+  /** Pending jobs allowed in the store before `enqueue` refuses. @default Infinity */
+  maxPending?: number;
+  /** This process's name in leases; must be unique among processes sharing a store. @default random */
+  identity?: string;
+  /** What this process does: fire schedules, run jobs, both, or neither. @default both */
+  roles?: { schedules?: boolean; jobs?: boolean };
+  /** Defaults for schedules and tasks. */
+  defaults?: ScheduleDefaults & Pick<TaskOptions, "retries" | "backoff" | "timeout" | "resultTtl">;
+  /** How often to look for work written by other processes (shared stores only). @default 1000 */
+  pollInterval?: number;
+  /** Lease length for claimed schedules and jobs; renewed at a third of it. @default 30000 */
+  leaseTime?: number;
+  /** How payloads and results are stored (e.g. encrypted). @default JSON */
+  codec?: Codec;
+  /** Builds the waker. @default a TimerWaker on `clock` */
+  waker?: WakerFactory;
+  /** Random source for jitter and backoff (tests pass a seeded one). @default Math.random */
+  random?: () => number;
+}
+
+type State = "idle" | "started" | "stopping" | "stopped";
+type Waiter = { resolve: (value: JsonValue) => void; reject: (error: Error) => void };
+
+const LOCK_KEY = "lock";
+
+/**
+ * A job scheduler.
+ *
+ * @example
+ * ```ts
+ * import { cron, Scheduler } from "@everywhen/everywhen";
+ * const scheduler = new Scheduler({ timezone: "Europe/Berlin" });
+ * const report = scheduler.task("report", (p: { to: string }) => `sent to ${p.to}`);
+ * await report.schedule({ id: "daily-report", trigger: cron("0 9 * * *"), payload: { to: "ops" } });
+ * scheduler.start();
+ * ```
+ */
+export class Scheduler extends SchedulerEvents {
+  /** The store this scheduler reads and writes. */
+  readonly store: Store;
+  /** The clock it runs on. */
+  readonly clock: Clock;
+  /** This process's lease owner id. */
+  readonly identity: string;
+  /** Default time zone for triggers. */
+  readonly timezone: string;
+  #codec: Codec;
+  #concurrency: number;
+  #maxPending: number;
+  #roles: { schedules: boolean; jobs: boolean };
+  #scheduleDefaults: ScheduleDefaults;
+  #taskDefaults: Pick<TaskEntry, "retries" | "backoff" | "timeout" | "resultTtl">;
+  #pollInterval: number;
+  #leaseMs: number;
+  #random: () => number;
+  #tasks = new Map<string, TaskEntry>();
+  #running = new Map<string, RunningJob>();
+  #waiters = new Map<string, Waiter[]>();
+  #waker: Waker;
+  #state: State = "idle";
+  #paused = false;
+  #ticking: Promise<void> | null = null;
+  #again = false;
+  #nextRenewAt = Infinity;
+  #nextCleanupAt = 0;
+  #nextPollAt = 0;
+
+  /** @param options Store, clock, limits and defaults. */
+  constructor(options: SchedulerOptions = {}) {
+    super();
+    this.store = options.store ?? new MemoryStore();
+    this.clock = options.clock ??
+      systemClock({ keepAlive: checkBoolean(options.keepAlive ?? false, "keepAlive") });
+    this.timezone = validateTimeZone(options.timezone ?? "UTC", "timezone");
+    this.identity = checkId(options.identity ?? randomId(), "identity");
+    this.#codec = options.codec ?? jsonCodec;
+    this.#concurrency = checkInt(options.concurrency ?? 100, "concurrency", 1, true);
+    this.#maxPending = checkInt(options.maxPending ?? Infinity, "maxPending", 1, true);
+    this.#roles = {
+      schedules: checkBoolean(options.roles?.schedules ?? true, "roles.schedules"),
+      jobs: checkBoolean(options.roles?.jobs ?? true, "roles.jobs"),
+    };
+    const d = options.defaults ?? {};
+    this.#scheduleDefaults = {
+      coalesce: checkEnum(d.coalesce ?? "latest", "defaults.coalesce", [
+        "latest",
+        "earliest",
+        "all",
+      ]),
+      misfireGraceTime: d.misfireGraceTime ?? null,
+      maxInstances: checkInt(d.maxInstances ?? 1, "defaults.maxInstances", 1),
+      overlap: checkEnum(d.overlap ?? "skip", "defaults.overlap", ["skip", "queue"]),
+      jitter: d.jitter ?? 0,
+    };
+    durationOr(
+      this.#scheduleDefaults.misfireGraceTime ?? undefined,
+      "defaults.misfireGraceTime",
+      0,
+    );
+    durationOr(this.#scheduleDefaults.jitter, "defaults.jitter", 0);
+    this.#taskDefaults = {
+      retries: checkInt(d.retries ?? 0, "defaults.retries", 0),
+      backoff: checkBackoff(d.backoff, "defaults.backoff"),
+      timeout: durationOr(d.timeout, "defaults.timeout", 0),
+      resultTtl: durationOr(d.resultTtl, "defaults.resultTtl", 86_400_000),
+    };
+    this.#pollInterval = checkInt(options.pollInterval ?? 1000, "pollInterval", 1);
+    this.#leaseMs = checkInt(options.leaseTime ?? 30_000, "leaseTime", 1);
+    this.#random = options.random ?? Math.random;
+    const wake = () => this.#kick();
+    this.#waker = options.waker
+      ? options.waker(wake, this.clock)
+      : new TimerWaker(this.clock, wake);
+  }
+
+  // ---- tasks ------------------------------------------------------------------------------
+
+  /**
+   * Registers a named handler. Stores keep only the name, so every process that runs jobs of
+   * this task registers it under the same name.
+   *
+   * @param name Task name.
+   * @param handler `(payload, ctx) => result`; payload and result are JSON values.
+   * @param options Retries, backoff, timeout, per-process instance limit, result retention.
+   * @returns A typed handle with `enqueue` and `schedule`.
+   */
+  task<P = JsonValue, R = JsonValue>(
+    name: string,
+    handler: TaskHandler<P, R>,
+    options: TaskOptions = {},
+  ): TaskHandle<P, Awaited<R>> {
+    checkId(name, "task name");
+    if (typeof handler !== "function") {
+      throw new TypeError(`Invalid handler for task ${JSON.stringify(name)}: expected a function`);
+    }
+    if (this.#tasks.has(name)) {
+      throw new TypeError(`Task already registered: ${JSON.stringify(name)}`);
+    }
+    const defaults = this.#taskDefaults;
+    this.#tasks.set(name, {
+      name,
+      handler: handler as TaskHandler<never, unknown>,
+      retries: checkInt(options.retries ?? defaults.retries, "retries", 0),
+      backoff: options.backoff ? checkBackoff(options.backoff) : defaults.backoff,
+      timeout: durationOr(options.timeout, "timeout", defaults.timeout),
+      maxInstances: checkInt(options.maxInstances ?? Infinity, "maxInstances", 1, true),
+      resultTtl: durationOr(options.resultTtl, "resultTtl", defaults.resultTtl),
+      running: 0,
+    });
+    this.#kick();
+    return {
+      name,
+      enqueue: (payload, opts) => this.enqueue<Awaited<R>>(name, payload, opts),
+      schedule: (opts) =>
+        this.schedule({ ...opts, task: name } as ScheduleOptions<P>) as Promise<
+          ScheduleInfo<P>
+        >,
+    };
+  }
+
+  /** Names of the tasks registered in this process. */
+  get tasks(): string[] {
+    return [...this.#tasks.keys()];
+  }
+
+  // ---- schedules --------------------------------------------------------------------------
+
+  /**
+   * Adds (or, per `ifExists`, replaces or keeps) a schedule.
+   * @param options Id, task, trigger, payload and policies.
+   * @returns The stored schedule.
+   */
+  async schedule<P = JsonValue>(options: ScheduleOptions<P>): Promise<ScheduleInfo<P>> {
+    this.#assertUsable();
+    const task = typeof options?.task === "string" ? options.task : options?.task?.name;
+    this.#assertTask(task);
+    const ifExists = checkEnum(options.ifExists ?? "replace", "ifExists", [
+      "replace",
+      "keep",
+      "error",
+    ]);
+    const id = checkId(options.id);
+    const existing = ifExists === "error" ? null : await this.store.getSchedule(id);
+    if (existing && ifExists === "keep") return this.#scheduleInfo(existing) as never;
+    const record = await buildSchedule(
+      { ...options, task: task! },
+      existing,
+      this.#scheduleContext(),
+    );
+    const outcome = await this.store.putSchedule(record, ifExists);
+    const stored = outcome === "kept" ? (await this.store.getSchedule(id))! : record;
+    this.emit(outcome === "inserted" ? "schedule:added" : "schedule:updated", () => ({
+      scheduleId: id,
+    }));
+    this.#kick();
+    return this.#scheduleInfo(stored) as Promise<ScheduleInfo<P>>;
+  }
+
+  /** @returns The schedule, or `null`. */
+  async getSchedule(id: string): Promise<ScheduleInfo | null> {
+    const record = await this.store.getSchedule(checkId(id));
+    return record ? this.#scheduleInfo(record) : null;
+  }
+
+  /** @returns Schedules ordered by id. */
+  async listSchedules(
+    filter: { task?: string; paused?: boolean; limit?: number; offset?: number } = {},
+  ): Promise<ScheduleInfo[]> {
+    const records = await this.store.listSchedules(filter);
+    return Promise.all(records.map((r) => this.#scheduleInfo(r)));
+  }
+
+  /**
+   * Changes a schedule's trigger, payload or policies. A new trigger recomputes the next run
+   * from now.
+   * @returns The updated schedule.
+   */
+  async updateSchedule<P = JsonValue>(id: string, patch: SchedulePatch<P>): Promise<ScheduleInfo> {
+    this.#assertUsable();
+    const existing = await this.#mustGetSchedule(id);
+    if (typeof patch !== "object" || patch === null) {
+      throw new TypeError("Invalid schedule patch: expected an object");
+    }
+    const trigger = patch.trigger ?? triggerFromJSON(existing.trigger);
+    const payload = "payload" in patch
+      ? patch.payload
+      : await this.#codec.decode(existing.payload, `schedule:${id}`);
+    const record = await buildSchedule(
+      {
+        id,
+        task: existing.task,
+        trigger,
+        payload,
+        paused: patch.paused ?? existing.paused,
+        coalesce: patch.coalesce ?? existing.coalesce,
+        misfireGraceTime: "misfireGraceTime" in patch
+          ? patch.misfireGraceTime
+          : existing.misfireGraceTime,
+        maxInstances: patch.maxInstances ?? existing.maxInstances,
+        overlap: patch.overlap ?? existing.overlap,
+        jitter: patch.jitter ?? existing.jitter,
+        ...(patch.resultTtl !== undefined
+          ? { resultTtl: patch.resultTtl }
+          : existing.resultTtl !== null
+          ? { resultTtl: existing.resultTtl }
+          : {}),
+      },
+      existing,
+      this.#scheduleContext(),
+      !patch.trigger,
+    );
+    return this.#writeSchedule(record, "schedule:updated");
+  }
+
+  /** Replaces a schedule's trigger; the next run is recomputed from now. */
+  reschedule(id: string, trigger: ScheduleOptions["trigger"]): Promise<ScheduleInfo> {
+    return this.updateSchedule(id, { trigger });
+  }
+
+  /** Pauses a schedule: it does not fire until resumed, across restarts too. */
+  async pauseSchedule(id: string): Promise<ScheduleInfo> {
+    this.#assertUsable();
+    const existing = await this.#mustGetSchedule(id);
+    return this.#writeSchedule({ ...existing, paused: true }, "schedule:paused");
+  }
+
+  /**
+   * Resumes a paused schedule. Fires that fell due while paused are skipped unless `from`
+   * (an instant in the past) is given: then fires after `from` count as overdue and the
+   * misfire policy applies to them.
+   */
+  async resumeSchedule(
+    id: string,
+    options: { from?: Parameters<typeof toEpochMs>[0] } = {},
+  ): Promise<ScheduleInfo> {
+    this.#assertUsable();
+    const existing = await this.#mustGetSchedule(id);
+    const from = options.from === undefined ? this.clock.now() : toEpochMs(options.from, "from");
+    const trigger = triggerFromJSON(existing.trigger);
+    const nextRunAt = trigger.nextMs(from - 1);
+    return this.#writeSchedule({ ...existing, paused: false, nextRunAt }, "schedule:resumed");
+  }
+
+  /** Removes a schedule. Its existing jobs are kept. @returns whether it existed. */
+  async removeSchedule(id: string): Promise<boolean> {
+    this.#assertUsable();
+    const removed = await this.store.removeSchedule(checkId(id));
+    if (removed) this.emit("schedule:removed", () => ({ scheduleId: id }));
+    return removed;
+  }
+
+  /** Creates a job for the schedule now, outside its trigger; the trigger is unaffected. */
+  async runNow(id: string): Promise<JobHandle> {
+    this.#assertUsable();
+    const s = await this.#mustGetSchedule(id);
+    const now = this.clock.now();
+    const job = this.#newJob({
+      id: `${s.id}@run:${new Date(now).toISOString()}:${randomId().slice(0, 6)}`,
+      task: s.task,
+      scheduleId: s.id,
+      at: now,
+      payload: s.payload,
+      resultTtl: s.resultTtl,
+    });
+    await this.#insertJob(job);
+    return this.#handle(job.id);
+  }
+
+  /** @returns The schedule's next `count` fire instants (from its next run, or from now). */
+  async nextRuns(id: string, count = 5): Promise<Temporal.Instant[]> {
+    const s = await this.#mustGetSchedule(id);
+    checkInt(count, "count", 0);
+    const trigger = triggerFromJSON(s.trigger);
+    const start = s.nextRunAt !== null && !s.paused ? s.nextRunAt - 1 : this.clock.now();
+    return trigger.nextRuns(count, start);
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  /**
+   * Enqueues a job.
+   * @param task Task name or handle.
+   * @param payload JSON payload.
+   * @param options Delay or run time, id, overrides.
+   * @returns A handle whose `result()` waits for the outcome.
+   */
+  async enqueue<R = JsonValue>(
+    task: string | TaskHandle<never, R>,
+    payload?: unknown,
+    options: EnqueueOptions = {},
+  ): Promise<JobHandle<R>> {
+    this.#assertUsable();
+    const name = typeof task === "string" ? task : task?.name;
+    this.#assertTask(name);
+    const value = assertJson(payload, "payload");
+    const now = this.clock.now();
+    if (options.delay !== undefined && options.runAt !== undefined) {
+      throw new TypeError("Invalid enqueue options: give either delay or runAt, not both");
+    }
+    const at = options.runAt !== undefined
+      ? toEpochMs(options.runAt, "runAt")
+      : now + durationOr(options.delay, "delay", 0);
+    const id = options.id === undefined ? randomId() : checkId(options.id);
+    const retries = options.retries === undefined ? null : checkInt(options.retries, "retries", 0);
+    const timeout = durationOr(options.timeout, "timeout", null);
+    const resultTtl = durationOr(options.resultTtl, "resultTtl", null);
+    if (this.#maxPending !== Infinity) {
+      const pending = await this.store.countJobs({ status: "pending" });
+      if (pending >= this.#maxPending) {
+        throw new QueueFullError(
+          `Cannot enqueue: ${pending} jobs are pending (maxPending is ${this.#maxPending})`,
+        );
+      }
+    }
+    const job = this.#newJob({
+      id,
+      task: name!,
+      scheduleId: null,
+      at,
+      payload: await this.#codec.encode(value, id),
+      resultTtl,
+    });
+    job.maxAttempts = retries === null ? null : retries + 1;
+    job.timeout = timeout;
+    await this.#insertJob(job);
+    return this.#handle<R>(id);
+  }
+
+  /** @returns The job, or `null` if unknown or cleaned up. */
+  async getJob<R = JsonValue>(id: string): Promise<JobInfo<R> | null> {
+    const job = await this.store.getJob(checkId(id));
+    return job ? this.#jobInfo(job) as Promise<JobInfo<R>> : null;
+  }
+
+  /** @returns A handle on an existing job id (it need not exist yet). */
+  job<R = JsonValue>(id: string): JobHandle<R> {
+    return this.#handle<R>(checkId(id));
+  }
+
+  /** @returns Jobs matching the filter, newest first. */
+  async listJobs(options: ListJobsOptions = {}): Promise<JobInfo[]> {
+    const limit = checkInt(options.limit ?? 100, "limit", 0);
+    const offset = checkInt(options.offset ?? 0, "offset", 0);
+    const jobs = await this.store.listJobs({ ...options, limit, offset });
+    return Promise.all(jobs.map((j) => this.#jobInfo(j)));
+  }
+
+  /**
+   * Cancels a job: a pending one at once; a running one by aborting its `ctx.signal` (here,
+   * or through the store in whichever process runs it).
+   * @returns Whether the job was pending or running.
+   */
+  async cancelJob(id: string): Promise<boolean> {
+    checkId(id);
+    const running = this.#running.get(id);
+    if (running) {
+      running.controller.abort(new JobCancelledError(id));
+      return true;
+    }
+    const now = this.clock.now();
+    const before = await this.store.getJob(id);
+    if (!before || (before.status !== "pending" && before.status !== "running")) return false;
+    const ttl = before.resultTtl ?? this.#tasks.get(before.task)?.resultTtl ??
+      this.#taskDefaults.resultTtl;
+    const after = await this.store.cancelJob(id, now, now + ttl);
+    if (after?.status === "cancelled") {
+      this.emit("job:cancelled", () => ({
+        jobId: id,
+        task: after.task,
+        scheduleId: after.scheduleId,
+      }));
+      this.#settle(id, { ok: false, error: new JobCancelledError(id) });
+    }
+    return after !== null;
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  /** Starts processing. Idempotent. @returns this scheduler. */
+  start(): this {
+    if (this.#state === "stopping" || this.#state === "stopped") {
+      throw new SchedulerStoppedError(
+        "Cannot start a stopped scheduler (create a new Scheduler on the same store instead)",
+      );
+    }
+    if (this.#state === "started") return this;
+    this.#state = "started";
+    this.emit("scheduler:started", () => ({}));
+    this.#kick();
+    return this;
+  }
+
+  /** Pauses all processing (running jobs continue). */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.emit("scheduler:paused", () => ({}));
+  }
+
+  /** Resumes processing after `pause()`. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.emit("scheduler:resumed", () => ({}));
+    this.#kick();
+  }
+
+  /** Whether `pause()` is in effect. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** `"idle"` before start, then `"started"`, `"stopping"`, `"stopped"`. */
+  get state(): State {
+    return this.#state;
+  }
+
+  /** Number of jobs running in this process. */
+  get runningJobs(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Stops: no new fires or jobs; running jobs get `grace` to finish, then their signals abort
+   * and they are recorded as cancelled. A stopped scheduler cannot be restarted.
+   * @param options `grace` in ms or a duration. @default 30000
+   */
+  async stop(options: { grace?: Parameters<typeof durationOr>[0] } = {}): Promise<void> {
+    const grace = durationOr(options.grace, "grace", 30_000);
+    if (this.#state === "stopped" || this.#state === "stopping") return;
+    this.#state = "stopping";
+    this.#waker.disarm();
+    await this.#ticking;
+    if (this.#running.size > 0) {
+      let timer: unknown;
+      const expired = new Promise<void>((r) => (timer = this.clock.setTimer(r, grace)));
+      await Promise.race([this.#allDone(), expired]);
+      this.clock.clearTimer(timer);
+      for (const [id, run] of this.#running) {
+        run.controller.abort(new JobCancelledError(id, { cause: "scheduler stopped" }));
+      }
+      await this.#allDone();
+    }
+    this.#state = "stopped";
+    for (const [id] of this.#waiters) {
+      this.#settle(id, {
+        ok: false,
+        error: new SchedulerStoppedError(`Scheduler stopped while waiting for job ${id}`),
+      });
+    }
+    this.emit("scheduler:stopped", () => ({}));
+  }
+
+  /** Stops with the default grace period. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  /** Sets or lifts the store-wide lock that halts every scheduler sharing the store. */
+  async setLock(locked: boolean, reason = "locked"): Promise<void> {
+    await this.store.setMeta(LOCK_KEY, locked ? reason : null);
+    this.#kick();
+  }
+
+  /** @returns The store-wide lock's reason, or `null` when unlocked. */
+  getLock(): Promise<string | null> {
+    return this.store.getMeta(LOCK_KEY);
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------
+
+  #kick(): void {
+    if (this.#state !== "started" && this.#state !== "stopping") return;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    this.#ticking = this.#loop().finally(() => (this.#ticking = null));
+  }
+
+  async #loop(): Promise<void> {
+    // Let the caller's synchronous burst (e.g. many enqueues) finish before one pass handles it.
+    await Promise.resolve();
+    do {
+      this.#again = false;
+      try {
+        await this.#pass();
+      } catch (error) {
+        this.reportError(error, "scheduler loop");
+      }
+    } while (this.#again && this.#state === "started");
+    try {
+      await this.#arm();
+    } catch (error) {
+      this.reportError(error, "arming the waker");
+      this.#waker.arm(this.clock.now() + this.#pollInterval);
+    }
+  }
+
+  async #pass(): Promise<void> {
+    const now = this.clock.now();
+    if (this.#running.size > 0 && now >= this.#nextRenewAt) await this.#renew(now);
+    if (this.#state !== "started" || this.#paused) return;
+    if (now >= this.#nextCleanupAt) {
+      this.#nextCleanupAt = now + 60_000;
+      await this.store.cleanup(now);
+    }
+    if (await this.store.getMeta(LOCK_KEY) !== null) return;
+    if (this.#roles.schedules) await this.#fireDue(now);
+    if (this.#roles.jobs) await this.#claim(now);
+    if (this.store.shared && this.#waiters.size > 0 && now >= this.#nextPollAt) {
+      this.#nextPollAt = now + this.#pollInterval;
+      await this.#pollWaiters();
+    }
+  }
+
+  async #fireDue(now: number): Promise<void> {
+    const batch = 256;
+    for (;;) {
+      const claimed = await this.store.claimDueSchedules(now, this.identity, this.#leaseMs, batch);
+      const created = await Promise.all(claimed.map((c) => fireSchedule(this.#fireHost, c, now)));
+      if (created.some((n) => n > 0)) this.#again = true;
+      if (claimed.length < batch) return;
+    }
+  }
+
+  async #claim(now: number): Promise<void> {
+    const free = this.#concurrency - this.#running.size;
+    if (free <= 0) return;
+    const tasks: string[] = [];
+    for (const t of this.#tasks.values()) if (t.running < t.maxInstances) tasks.push(t.name);
+    if (tasks.length === 0) return;
+    const limit = Math.min(free, 1000);
+    const jobs = await this.store.claimJobs(now, this.identity, this.#leaseMs, limit, { tasks });
+    for (const job of jobs) {
+      const task = this.#tasks.get(job.task)!;
+      task.running++;
+      const run = startJob(this.#runnerHost, task, job);
+      this.#running.set(job.id, run);
+      void run.done.then(() => {
+        task.running--;
+        this.#running.delete(job.id);
+        if (this.#running.size === 0) this.#nextRenewAt = Infinity;
+        this.#kick();
+      });
+    }
+    if (jobs.length > 0 && this.#nextRenewAt === Infinity) {
+      this.#nextRenewAt = now + Math.floor(this.#leaseMs / 3);
+    }
+    if (jobs.length === limit) this.#again = true;
+  }
+
+  async #renew(now: number): Promise<void> {
+    this.#nextRenewAt = now + Math.floor(this.#leaseMs / 3);
+    const ids = [...this.#running.keys()];
+    const { lost, cancelRequested } = await this.store.renewJobs(
+      ids,
+      this.identity,
+      now + this.#leaseMs,
+    );
+    for (const id of lost) {
+      this.#running.get(id)?.controller.abort(new LeaseLostError(`Lost the lease on ${id}`));
+    }
+    for (const id of cancelRequested) {
+      this.#running.get(id)?.controller.abort(new JobCancelledError(id));
+    }
+  }
+
+  async #arm(): Promise<void> {
+    if (this.#state !== "started" && this.#state !== "stopping") return;
+    const now = this.clock.now();
+    let at = this.#nextRenewAt;
+    if (this.#state === "started" && !this.#paused) {
+      const due = await this.store.nextWakeup();
+      // Something due that this pass could not take (unknown task, full concurrency, lock):
+      // look again soon instead of spinning.
+      if (due !== null) at = Math.min(at, due <= now ? now + this.#pollInterval : due);
+      at = Math.min(at, this.#nextCleanupAt);
+      if (this.store.shared) at = Math.min(at, now + this.#pollInterval);
+    }
+    if (at === Infinity) this.#waker.disarm();
+    else this.#waker.arm(at);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  /** Emits `scheduler:error`. Used for errors outside handlers; never throws. */
+  reportError(error: unknown, context: string): void {
+    this.emit("scheduler:error", () => ({ error, context }));
+  }
+
+  get #runnerHost() {
+    return {
+      store: this.store,
+      clock: this.clock,
+      codec: this.#codec,
+      owner: this.identity,
+      random: this.#random,
+      emit: this.emit.bind(this),
+      settle: (id: string, s: Settlement) => this.#settle(id, s),
+      reportError: (e: unknown, c: string) => this.reportError(e, c),
+    };
+  }
+
+  get #fireHost() {
+    return {
+      store: this.store,
+      owner: this.identity,
+      random: this.#random,
+      emit: this.emit.bind(this),
+      newJob: this.#newJob.bind(this),
+      reportError: (e: unknown, c: string) => this.reportError(e, c),
+    };
+  }
+
+  #scheduleContext() {
+    return {
+      now: this.clock.now(),
+      timezone: this.timezone,
+      codec: this.#codec,
+      defaults: this.#scheduleDefaults,
+    };
+  }
+
+  #newJob(spec: {
+    id: string;
+    task: string;
+    scheduleId: string | null;
+    at: number;
+    payload: string;
+    resultTtl: number | null;
+    runAt?: number;
+  }): JobRecord {
+    return {
+      id: spec.id,
+      task: spec.task,
+      scheduleId: spec.scheduleId,
+      scheduledAt: spec.at,
+      runAt: spec.runAt ?? spec.at,
+      status: "pending",
+      payload: spec.payload,
+      result: null,
+      error: null,
+      attempts: 0,
+      maxAttempts: null,
+      timeout: null,
+      resultTtl: spec.resultTtl,
+      concurrencyKey: null,
+      concurrencyLimit: null,
+      progress: null,
+      cancelRequested: false,
+      leaseOwner: null,
+      leaseUntil: null,
+      createdAt: this.clock.now(),
+      startedAt: null,
+      finishedAt: null,
+      expiresAt: null,
+    };
+  }
+
+  async #insertJob(job: JobRecord): Promise<void> {
+    if (await this.store.insertJob(job)) {
+      this.emit("job:created", () => ({
+        jobId: job.id,
+        task: job.task,
+        scheduleId: job.scheduleId,
+        runAt: instant(job.runAt),
+      }));
+      this.#kick();
+    }
+  }
+
+  #handle<R>(id: string): JobHandle<R> {
+    return {
+      id,
+      result: (options) => this.#result(id, options?.signal) as Promise<R>,
+      info: () => this.getJob<R>(id),
+      cancel: () => this.cancelJob(id),
+    };
+  }
+
+  async #result(id: string, signal?: AbortSignal): Promise<JsonValue> {
+    signal?.throwIfAborted();
+    const waiting = new Promise<JsonValue>((resolve, reject) => {
+      const list = this.#waiters.get(id) ?? [];
+      list.push({ resolve, reject });
+      this.#waiters.set(id, list);
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    const job = await this.store.getJob(id);
+    if (!job) {
+      this.#settle(id, { ok: false, error: new ResultExpiredError(id) });
+    } else if (job.status !== "pending" && job.status !== "running") {
+      this.#settle(id, await this.#settlementOf(job));
+    } else if (this.#state === "stopped") {
+      this.#settle(id, {
+        ok: false,
+        error: new SchedulerStoppedError(`Scheduler is stopped; job ${id} will not run here`),
+      });
+    }
+    return waiting;
+  }
+
+  async #settlementOf(job: JobRecord): Promise<Settlement> {
+    if (job.status === "succeeded") {
+      return { ok: true, value: await this.#codec.decode(job.result ?? "null", job.id) };
+    }
+    if (job.status === "cancelled") return { ok: false, error: new JobCancelledError(job.id) };
+    const e = job.error ?? { name: "Error", message: "Job failed" };
+    return { ok: false, error: new JobFailedError(job.id, e.name, e.message) };
+  }
+
+  #settle(id: string, settlement: Settlement): void {
+    const list = this.#waiters.get(id);
+    if (!list) return;
+    this.#waiters.delete(id);
+    let error: Error | undefined;
+    if (!settlement.ok) {
+      const e = settlement.error;
+      error = e instanceof JobCancelledError || e instanceof JobFailedError ||
+          e instanceof ResultExpiredError || e instanceof SchedulerStoppedError
+        ? e
+        : new JobFailedError(id, e.name, e.message, { cause: e });
+    }
+    for (const w of list) {
+      if (settlement.ok) w.resolve(settlement.value);
+      else w.reject(error!);
+    }
+  }
+
+  async #pollWaiters(): Promise<void> {
+    for (const id of [...this.#waiters.keys()]) {
+      if (this.#running.has(id)) continue;
+      const job = await this.store.getJob(id);
+      if (!job) this.#settle(id, { ok: false, error: new ResultExpiredError(id) });
+      else if (job.status !== "pending" && job.status !== "running") {
+        this.#settle(id, await this.#settlementOf(job));
+      }
+    }
+  }
+
+  #allDone(): Promise<unknown> {
+    return Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+
+  async #writeSchedule(
+    record: ScheduleRecord,
+    event: "schedule:updated" | "schedule:paused" | "schedule:resumed",
+  ): Promise<ScheduleInfo> {
+    const updated = { ...record, updatedAt: this.clock.now() };
+    const stored = await this.store.updateSchedule(updated);
+    if (!stored) throw new NotFoundError("Schedule", record.id);
+    this.emit(event, () => ({ scheduleId: record.id }));
+    this.#kick();
+    return this.#scheduleInfo(stored);
+  }
+
+  async #mustGetSchedule(id: string): Promise<ScheduleRecord> {
+    const record = await this.store.getSchedule(checkId(id));
+    if (!record) throw new NotFoundError("Schedule", id);
+    return record;
+  }
+
+  #scheduleInfo(record: ScheduleRecord): Promise<ScheduleInfo> {
+    return toScheduleInfo(record, this.#codec);
+  }
+
+  #jobInfo(job: JobRecord): Promise<JobInfo> {
+    return toJobInfo(job, this.#codec);
+  }
+
+  #assertTask(name: string | undefined): void {
+    if (typeof name !== "string") {
+      throw new TypeError("Invalid task: expected a task name or a task handle");
+    }
+    // Processes that only enqueue or only fire schedules need not register handlers; they
+    // declare the names they may use with `roles` and run no jobs.
+    if (!this.#tasks.has(name) && this.#roles.jobs) throw new UnknownTaskError(name);
+  }
+
+  #assertUsable(): void {
+    if (this.#state === "stopped" || this.#state === "stopping") {
+      throw new SchedulerStoppedError(
+        "Scheduler is stopped (create a new Scheduler on the same store to continue)",
+      );
+    }
+  }
+
+  /** Emits a typed event; `detail` is only built when someone listens. */
+  protected emit<K extends keyof SchedulerEventMap>(
+    type: K,
+    detail: () => SchedulerEventMap[K],
+  ): void {
+    if (this.hasListeners(type)) this.dispatchEvent(new CustomEvent(type, { detail: detail() }));
+  }
+}
+
+function randomId(): string {
+  return crypto.randomUUID();
+}

@@ -1,0 +1,304 @@
+/**
+ * Conversions between the instant, duration and time-zone inputs everywhen accepts and the
+ * epoch milliseconds it computes with.
+ * @module
+ */
+
+import { Temporal } from "./temporal.ts";
+
+/**
+ * An instant: a `Date`, a `Temporal.Instant`, a `Temporal.ZonedDateTime`, an ISO 8601 string
+ * with an offset or `Z` (`"2025-01-01T09:00:00+01:00"`), or epoch milliseconds.
+ */
+export type InstantInput = Date | Temporal.Instant | Temporal.ZonedDateTime | string | number;
+
+/** Duration fields; each a finite, non-negative number. Days are 24 hours, weeks 7 days. */
+export interface DurationLike {
+  /** Calendar years: not a fixed length, rejected by {@linkcode toDurationMs}. */
+  years?: number;
+  /** Calendar months: not a fixed length, rejected by {@linkcode toDurationMs}. */
+  months?: number;
+  /** Weeks of 7 days. */
+  weeks?: number;
+  /** Days of 24 hours. */
+  days?: number;
+  /** Hours. */
+  hours?: number;
+  /** Minutes. */
+  minutes?: number;
+  /** Seconds. */
+  seconds?: number;
+  /** Milliseconds. */
+  milliseconds?: number;
+}
+
+/**
+ * A fixed elapsed duration: milliseconds, an ISO 8601 duration string (`"PT5M"`), a
+ * `Temporal.Duration` or a {@linkcode DurationLike} object.
+ */
+export type DurationInput = number | string | Temporal.Duration | DurationLike;
+
+/** Options for {@linkcode toDurationMs}. */
+export interface ToDurationOptions {
+  /**
+   * Accept a zero duration.
+   * @default {false}
+   */
+  allowZero?: boolean;
+}
+
+const MAX_EPOCH_MS = 8.64e15;
+const UNIT_MS: Record<string, number> = {
+  weeks: 604_800_000,
+  days: 86_400_000,
+  hours: 3_600_000,
+  minutes: 60_000,
+  seconds: 1000,
+  milliseconds: 1,
+  microseconds: 0.001,
+  nanoseconds: 0.000001,
+};
+const DURATION_KEYS: readonly string[] = [
+  "years",
+  "months",
+  "weeks",
+  "days",
+  "hours",
+  "minutes",
+  "seconds",
+  "milliseconds",
+];
+const zoneCache = new Map<string, string>();
+
+function tagOf(value: object): string {
+  return Object.prototype.toString.call(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? tagOf(value).slice(8, -1) : typeof value;
+}
+
+/**
+ * Converts an instant to epoch milliseconds (sub-millisecond precision is truncated).
+ *
+ * @param input The instant.
+ * @param name The option name used in error messages.
+ * @returns Milliseconds since 1970-01-01T00:00:00Z.
+ * @throws {TypeError} For a value of the wrong type.
+ * @throws {RangeError} For a non-integer, non-finite or out-of-range number or an invalid `Date`.
+ * @throws {SyntaxError} For a string that is not an ISO 8601 instant with an offset.
+ * @example
+ * ```ts
+ * toEpochMs("2025-01-01T00:00:00Z"); // 1735689600000
+ * ```
+ */
+export function toEpochMs(input: InstantInput, name = "instant"): number {
+  if (typeof input === "number") {
+    if (!Number.isInteger(input) || Math.abs(input) > MAX_EPOCH_MS) {
+      throw new RangeError(
+        `Invalid ${name}: ${input} (expected whole epoch milliseconds within ±8.64e15)`,
+      );
+    }
+    return input;
+  }
+  if (typeof input === "string") {
+    let instant: Temporal.Instant;
+    try {
+      instant = Temporal.Instant.from(input);
+    } catch {
+      throw new SyntaxError(
+        `Invalid ${name}: ${
+          JSON.stringify(input)
+        } (expected an ISO 8601 instant with an offset or Z, e.g. "2025-01-01T09:00:00Z")`,
+      );
+    }
+    return toEpochMs(instant.epochMilliseconds, name);
+  }
+  if (input instanceof Date) {
+    const ms = input.getTime();
+    if (Number.isNaN(ms)) throw new RangeError(`Invalid ${name}: the Date is invalid`);
+    return ms;
+  }
+  if (typeof input === "object" && input !== null) {
+    const tag = tagOf(input);
+    if (tag === "[object Temporal.Instant]" || tag === "[object Temporal.ZonedDateTime]") {
+      return toEpochMs((input as Temporal.Instant).epochMilliseconds, name);
+    }
+  }
+  throw new TypeError(
+    `Invalid ${name}: got ${
+      describe(input)
+    } (expected a Date, Temporal.Instant, Temporal.ZonedDateTime, ISO string or epoch ms)`,
+  );
+}
+
+/**
+ * Converts epoch milliseconds to a `Temporal.Instant`.
+ *
+ * @param ms Milliseconds since the epoch.
+ * @returns The instant.
+ * @throws {RangeError} For a non-integer or out-of-range number.
+ * @example
+ * ```ts
+ * instantFromMs(0).toString(); // "1970-01-01T00:00:00Z"
+ * ```
+ */
+export function instantFromMs(ms: number): Temporal.Instant {
+  return Temporal.Instant.fromEpochMilliseconds(toEpochMs(ms, "epoch milliseconds"));
+}
+
+/**
+ * Converts an instant input to a `Temporal.Instant` of millisecond precision.
+ *
+ * @param input The instant.
+ * @param name The option name used in error messages.
+ * @returns The instant.
+ * @throws {TypeError | RangeError | SyntaxError} As {@linkcode toEpochMs}.
+ * @example
+ * ```ts
+ * toInstant(new Date(0)).toString(); // "1970-01-01T00:00:00Z"
+ * ```
+ */
+export function toInstant(input: InstantInput, name = "instant"): Temporal.Instant {
+  return Temporal.Instant.fromEpochMilliseconds(toEpochMs(input, name));
+}
+
+function checkedMs(total: number, name: string, allowZero: boolean): number {
+  const ms = Math.round(total);
+  if (Math.abs(total - ms) > 1e-6) {
+    throw new RangeError(`Invalid ${name}: ${total} ms (expected whole milliseconds)`);
+  }
+  if (ms > Number.MAX_SAFE_INTEGER) throw new RangeError(`Invalid ${name}: too large`);
+  if (ms === 0 && !allowZero) {
+    throw new RangeError(`Invalid ${name}: must be greater than zero`);
+  }
+  return ms;
+}
+
+function calendarUnitError(name: string): RangeError {
+  return new RangeError(
+    `Invalid ${name}: years and months have no fixed length (use calendar() for calendar intervals)`,
+  );
+}
+
+function fieldsMs(fields: Record<string, unknown>, name: string, keys: readonly string[]): number {
+  let total = 0;
+  for (const key of keys) {
+    const value = fields[key];
+    if (value === undefined || value === 0) continue;
+    if (typeof value !== "number") {
+      throw new TypeError(`Invalid ${name}: ${key} must be a number, got ${describe(value)}`);
+    }
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`Invalid ${name}: ${key} must be a finite, non-negative number`);
+    }
+    if (key === "years" || key === "months") throw calendarUnitError(name);
+    total += value * (UNIT_MS[key] ?? 0);
+  }
+  return total;
+}
+
+/**
+ * Converts a duration to fixed elapsed milliseconds: days are 24 hours and weeks 7 days.
+ *
+ * @param input The duration.
+ * @param name The option name used in error messages.
+ * @param options Whether zero is accepted.
+ * @returns Whole milliseconds, never negative.
+ * @throws {TypeError} For a value of the wrong type or an unknown field.
+ * @throws {RangeError} For negative, non-finite, fractional-millisecond, zero (unless allowed)
+ * durations, and for years or months (use `calendar()`).
+ * @throws {SyntaxError} For a string that is not an ISO 8601 duration.
+ * @example
+ * ```ts
+ * toDurationMs("PT5M"); // 300000
+ * toDurationMs({ hours: 1, minutes: 30 }); // 5400000
+ * ```
+ */
+export function toDurationMs(
+  input: DurationInput,
+  name = "duration",
+  options: ToDurationOptions = {},
+): number {
+  const allowZero = options.allowZero ?? false;
+  if (typeof input === "number") {
+    if (!Number.isFinite(input) || input < 0) {
+      throw new RangeError(`Invalid ${name}: ${input} (expected finite, non-negative ms)`);
+    }
+    return checkedMs(input, name, allowZero);
+  }
+  if (typeof input === "string") {
+    let duration: Temporal.Duration;
+    try {
+      duration = Temporal.Duration.from(input);
+    } catch {
+      throw new SyntaxError(
+        `Invalid ${name}: ${JSON.stringify(input)} (expected an ISO 8601 duration, e.g. "PT5M")`,
+      );
+    }
+    return toDurationMs(duration, name, options);
+  }
+  if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+    if (tagOf(input) === "[object Temporal.Duration]") {
+      const d = input as Temporal.Duration;
+      if (d.sign < 0) throw new RangeError(`Invalid ${name}: ${d.toString()} is negative`);
+      if (d.years !== 0 || d.months !== 0) throw calendarUnitError(name);
+      const fields = d as unknown as Record<string, unknown>;
+      return checkedMs(fieldsMs(fields, name, Object.keys(UNIT_MS)), name, allowZero);
+    }
+    const fields = input as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      if (!DURATION_KEYS.includes(key)) {
+        throw new TypeError(
+          `Invalid ${name}: unknown field ${JSON.stringify(key)} (use ${DURATION_KEYS.join(", ")})`,
+        );
+      }
+    }
+    return checkedMs(fieldsMs(fields, name, DURATION_KEYS), name, allowZero);
+  }
+  throw new TypeError(
+    `Invalid ${name}: got ${
+      describe(input)
+    } (expected ms, an ISO 8601 duration string, a Temporal.Duration or { minutes: 5 })`,
+  );
+}
+
+/**
+ * Checks an IANA time zone id (or a fixed offset such as `"+05:30"`) and returns its
+ * canonical spelling as the runtime reports it.
+ *
+ * @param timeZone The time zone id.
+ * @param name The option name used in error messages.
+ * @returns The canonical id, e.g. `"America/New_York"` for `"america/new_york"`.
+ * @throws {TypeError} When `timeZone` is not a string.
+ * @throws {RangeError} For an unknown time zone.
+ * @example
+ * ```ts
+ * validateTimeZone("europe/london"); // "Europe/London"
+ * ```
+ */
+export function validateTimeZone(timeZone: string, name = "timezone"): string {
+  if (typeof timeZone !== "string") {
+    throw new TypeError(`Invalid ${name}: got ${describe(timeZone)} (expected an IANA id string)`);
+  }
+  const cached = zoneCache.get(timeZone);
+  if (cached !== undefined) return cached;
+  let canonical: string;
+  try {
+    if (timeZone === "") throw new RangeError("empty");
+    // Croner computes with Intl and calendar() with Temporal, so both must know the zone.
+    // Temporal's id is the case-normalised input on every runtime (Intl may rename
+    // "Asia/Kathmandu" to the legacy "Asia/Katmandu").
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    canonical = Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(timeZone).timeZoneId;
+  } catch {
+    throw new RangeError(
+      `Unknown ${name}: ${JSON.stringify(timeZone)} (use an IANA id such as "Europe/Berlin")`,
+    );
+  }
+  if (zoneCache.size >= 1000) zoneCache.clear();
+  zoneCache.set(timeZone, canonical);
+  return canonical;
+}
