@@ -634,12 +634,22 @@ export class Scheduler extends SchedulerEvents {
   }
 
   async #claim(now: number): Promise<void> {
+    // Tasks without a per-process limit are claimed together; each limited task separately,
+    // so the store never hands this process more of a task than its maxInstances allows.
+    const open: string[] = [];
+    const limited: TaskEntry[] = [];
+    for (const t of this.#tasks.values()) {
+      if (t.maxInstances === Infinity) open.push(t.name);
+      else if (t.running < t.maxInstances) limited.push(t);
+    }
+    if (open.length > 0) await this.#claimFor(now, open, Infinity);
+    for (const t of limited) await this.#claimFor(now, [t.name], t.maxInstances - t.running);
+  }
+
+  async #claimFor(now: number, tasks: string[], cap: number): Promise<void> {
     const free = this.#concurrency - this.#running.size;
     if (free <= 0) return;
-    const tasks: string[] = [];
-    for (const t of this.#tasks.values()) if (t.running < t.maxInstances) tasks.push(t.name);
-    if (tasks.length === 0) return;
-    const limit = Math.min(free, 1000);
+    const limit = Math.min(free, cap, 1000);
     const jobs = await this.store.claimJobs(now, this.identity, this.#leaseMs, limit, { tasks });
     for (const job of jobs) {
       const task = this.#tasks.get(job.task)!;
@@ -656,7 +666,7 @@ export class Scheduler extends SchedulerEvents {
     if (jobs.length > 0 && this.#nextRenewAt === Infinity) {
       this.#nextRenewAt = now + Math.floor(this.#leaseMs / 3);
     }
-    if (jobs.length === limit) this.#again = true;
+    if (jobs.length === limit && limit < cap) this.#again = true;
   }
 
   async #renew(now: number): Promise<void> {

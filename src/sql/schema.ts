@@ -1,0 +1,167 @@
+/**
+ * The SQL store's schema: an ordered list of migrations and the code that applies them.
+ *
+ * `everywhen_migrations` records every applied version. Opening a database at an older version
+ * migrates it inside one write transaction (all or nothing); a database at a newer version than
+ * this code knows is refused before anything is written to it.
+ * @module
+ */
+
+import type { Dialect } from "./dialect.ts";
+import type { SqlDriver } from "./driver.ts";
+
+/** One step of the schema's history. Versions start at 1 and increase by 1. */
+export interface Migration {
+  /** The schema version this migration produces. */
+  version: number;
+  /** What it changes, for humans. */
+  description: string;
+  /**
+   * @param d The dialect to write DDL for.
+   * @returns The statements, one per entry, run in order.
+   */
+  up(d: Dialect): string[];
+}
+
+/** Table recording applied schema versions. */
+export const VERSION_TABLE = "everywhen_migrations";
+
+/** The schema's history, oldest first. Append only: never edit a released migration. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "schedules, jobs and meta, with due-time indexes",
+    up: (d) => [
+      `CREATE TABLE everywhen_meta (key ${d.text} PRIMARY KEY, value ${d.text} NOT NULL)`,
+      `CREATE TABLE everywhen_schedules (
+        id ${d.text} PRIMARY KEY,
+        task ${d.text} NOT NULL,
+        trigger_json ${d.text} NOT NULL,
+        payload ${d.text} NOT NULL,
+        paused ${d.int} NOT NULL,
+        coalesce_policy ${d.text} NOT NULL,
+        misfire_grace_time ${d.num},
+        max_instances ${d.num} NOT NULL,
+        overlap ${d.text} NOT NULL,
+        jitter ${d.num} NOT NULL,
+        result_ttl ${d.num},
+        next_run_at ${d.int},
+        last_run_at ${d.int},
+        created_at ${d.int} NOT NULL,
+        updated_at ${d.int} NOT NULL,
+        lease_owner ${d.text},
+        lease_until ${d.int},
+        due_at ${d.int} GENERATED ALWAYS AS (CASE
+          WHEN paused <> 0 OR next_run_at IS NULL THEN NULL
+          WHEN lease_owner IS NULL THEN next_run_at
+          ELSE ${d.greatest("next_run_at", "lease_until")} END) ${d.generated}
+      )`,
+      `CREATE TABLE everywhen_jobs (
+        id ${d.text} PRIMARY KEY,
+        task ${d.text} NOT NULL,
+        schedule_id ${d.text},
+        scheduled_at ${d.int} NOT NULL,
+        run_at ${d.int} NOT NULL,
+        status ${d.text} NOT NULL,
+        payload ${d.text} NOT NULL,
+        result ${d.text},
+        error_json ${d.text},
+        attempts ${d.int} NOT NULL,
+        max_attempts ${d.num},
+        timeout ${d.num},
+        result_ttl ${d.num},
+        concurrency_key ${d.text},
+        concurrency_limit ${d.num},
+        progress ${d.text},
+        cancel_requested ${d.int} NOT NULL,
+        lease_owner ${d.text},
+        lease_until ${d.int},
+        created_at ${d.int} NOT NULL,
+        started_at ${d.int},
+        finished_at ${d.int},
+        expires_at ${d.int},
+        ready_at ${d.int} GENERATED ALWAYS AS (CASE status
+          WHEN 'pending' THEN run_at WHEN 'running' THEN lease_until END) ${d.generated}
+      )`,
+      // due_at / ready_at are when a row next needs attention (null: never); claims and the
+      // wake-up query walk these indexes from the smallest value, so idle rows cost nothing.
+      "CREATE INDEX everywhen_schedules_due ON everywhen_schedules (due_at, id) WHERE due_at IS NOT NULL",
+      "CREATE INDEX everywhen_jobs_ready ON everywhen_jobs (ready_at, id) WHERE ready_at IS NOT NULL",
+      "CREATE INDEX everywhen_jobs_expiry ON everywhen_jobs (expires_at) WHERE expires_at IS NOT NULL",
+      "CREATE INDEX everywhen_jobs_schedule ON everywhen_jobs (schedule_id, status)",
+      "CREATE INDEX everywhen_jobs_key ON everywhen_jobs (concurrency_key, status)",
+      "CREATE INDEX everywhen_jobs_created ON everywhen_jobs (created_at, id)",
+    ],
+  },
+];
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/**
+ * @param db The database.
+ * @param d Its dialect.
+ * @returns The applied schema version, `0` for a database without everywhen tables.
+ */
+export async function schemaVersion(db: SqlDriver, d: Dialect): Promise<number> {
+  let rows: { v: number | null }[];
+  try {
+    if ((await db.query(d.tableExists, [VERSION_TABLE])).length === 0) return 0;
+    rows = await db.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${VERSION_TABLE}`);
+  } catch (cause) {
+    throw new Error(`Cannot open store: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+  return rows[0]?.v ?? 0;
+}
+
+/**
+ * Throws unless `version` is one this code can open.
+ * @param version The database's schema version.
+ * @param known The newest version this code knows.
+ */
+export function assertKnownVersion(version: number, known: number): void {
+  if (version > known) {
+    throw new Error(
+      `Cannot open store: schema version ${version} is newer than this everywhen supports (${known}); upgrade everywhen`,
+    );
+  }
+}
+
+/**
+ * Brings the database to the newest version in `migrations`, inside one write transaction.
+ * Several processes may call this at once: the version is read again under the write lock.
+ * @param db The database.
+ * @param d Its dialect.
+ * @param migrations The schema's history, oldest first.
+ * @returns The versions before and after.
+ */
+export async function migrate(
+  db: SqlDriver,
+  d: Dialect,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<{ from: number; to: number }> {
+  const known = migrations.length;
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new RangeError(`Migration ${i + 1} has version ${m.version}`);
+  });
+  const before = await schemaVersion(db, d);
+  assertKnownVersion(before, known);
+  if (before === known) return { from: before, to: before };
+  return await db.transaction(async (tx) => {
+    const from = await schemaVersion(tx, d);
+    assertKnownVersion(from, known);
+    if (from === 0) {
+      await tx.exec(
+        `CREATE TABLE IF NOT EXISTS ${VERSION_TABLE} (version ${d.int} PRIMARY KEY, applied_at ${d.int} NOT NULL)`,
+      );
+    }
+    for (const m of migrations.slice(from)) {
+      for (const sql of m.up(d)) await tx.exec(sql);
+      await tx.exec(`INSERT INTO ${VERSION_TABLE} (version, applied_at) VALUES (?, ?)`, [
+        m.version,
+        Date.now(),
+      ]);
+    }
+    return { from, to: known };
+  });
+}

@@ -1,0 +1,486 @@
+/**
+ * `SqlStore`: the Store port over any {@linkcode SqlDriver}. Its semantics match
+ * `MemoryStore`'s exactly; claims run in write transactions, so processes sharing one database
+ * never claim the same schedule or job twice.
+ *
+ * Every table has a computed "next attention" column (`due_at` for schedules, `ready_at` for
+ * jobs) with a partial index, so claims and the wake-up query read only the rows that are due.
+ * @module
+ */
+
+import { ConflictError } from "../errors.ts";
+import type {
+  ClaimedSchedule,
+  ClaimJobsOptions,
+  JobError,
+  JobFilter,
+  JobOutcome,
+  JobRecord,
+  LeaseRenewal,
+  ScheduleFilter,
+  ScheduleRecord,
+  ScheduleRelease,
+  Store,
+} from "../store.ts";
+import { type Dialect, dialectFor } from "./dialect.ts";
+import type { SqlDriver, SqlValue } from "./driver.ts";
+import {
+  expiresOnArrival,
+  isFinal,
+  JOB_COLUMNS,
+  JOB_SELECT,
+  jobParams,
+  type Row,
+  SCHEDULE_COLUMNS,
+  SCHEDULE_SELECT,
+  scheduleParams,
+  toJob,
+  toSchedule,
+} from "./_rows.ts";
+import { assertKnownVersion, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+
+const S = "everywhen_schedules";
+const J = "everywhen_jobs";
+const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
+const INSERT_JOB = `INSERT INTO ${J} (${JOB_COLUMNS.join(", ")}) VALUES (${
+  placeholders(JOB_COLUMNS.length)
+}) ON CONFLICT (id) DO NOTHING`;
+const UPSERT_SCHEDULE = `INSERT INTO ${S} (${SCHEDULE_COLUMNS.join(", ")}, lease_owner, lease_until)
+  VALUES (${placeholders(SCHEDULE_COLUMNS.length)}, NULL, NULL)
+  ON CONFLICT (id) DO UPDATE SET ${
+  SCHEDULE_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(", ")
+}, lease_owner = NULL, lease_until = NULL`;
+const UPDATE_SCHEDULE = `UPDATE ${S} SET ${
+  SCHEDULE_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")
+}, lease_owner = NULL, lease_until = NULL WHERE id = ?`;
+const HELD = "id = ? AND status = 'running' AND lease_owner = ?";
+/** Due candidates read per round trip while claiming jobs. */
+const CLAIM_PAGE = 64;
+
+/** Options for {@linkcode SqlStore.open}. */
+export interface SqlStoreOptions {
+  /**
+   * Whether other processes may write to the same database (schedulers then poll it).
+   * @default true
+   */
+  shared?: boolean;
+  /**
+   * Name reported as `store.name`.
+   * @default the driver's dialect, e.g. "sqlite"
+   */
+  name?: string;
+}
+
+/**
+ * A Store kept in an SQL database reached through a {@linkcode SqlDriver}. Create it with
+ * {@linkcode SqlStore.open}, which checks and migrates the schema; `close()` closes the driver.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "@everywhen/everywhen/sqlite";
+ * const store = await openStore("./everywhen.db");
+ * ```
+ */
+export class SqlStore implements Store {
+  /** The store's name for diagnostics, e.g. `"sqlite"`. */
+  readonly name: string;
+  /** True when other processes may write to the same database. */
+  readonly shared: boolean;
+  /** The driver, for callers who need the database itself. */
+  readonly driver: SqlDriver;
+  #d: Dialect;
+
+  private constructor(driver: SqlDriver, dialect: Dialect, options: SqlStoreOptions) {
+    this.driver = driver;
+    this.#d = dialect;
+    this.name = options.name ?? driver.dialect;
+    this.shared = options.shared ?? true;
+  }
+
+  /**
+   * Opens a store over `driver`: refuses a database whose schema is newer than this code knows
+   * (writing nothing), applies the dialect's connection setup, then migrates an older schema.
+   * @param driver The database connection.
+   * @param options Store options.
+   * @returns The ready store.
+   */
+  static async open(driver: SqlDriver, options: SqlStoreOptions = {}): Promise<SqlStore> {
+    const d = dialectFor(driver.dialect);
+    assertKnownVersion(await schemaVersion(driver, d), SCHEMA_VERSION);
+    for (const sql of d.setup) await driver.query(sql);
+    await migrate(driver, d);
+    return new SqlStore(driver, d, options);
+  }
+
+  async putSchedule(
+    record: ScheduleRecord,
+    ifExists: "replace" | "keep" | "error",
+  ): Promise<"inserted" | "replaced" | "kept"> {
+    return await this.driver.transaction(async (tx) => {
+      const existing = (await tx.query(`SELECT 1 AS found FROM ${S} WHERE id = ?`, [record.id]))
+        .length > 0;
+      if (existing && ifExists === "error") {
+        throw new ConflictError(
+          record.id,
+          `Schedule already exists: ${
+            JSON.stringify(record.id)
+          } (pass ifExists: "replace" or "keep")`,
+        );
+      }
+      if (existing && ifExists === "keep") return "kept";
+      await tx.exec(UPSERT_SCHEDULE, scheduleParams(record));
+      return existing ? "replaced" : "inserted";
+    });
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRecord | null> {
+    const [row] = await this.driver.query<Row>(`SELECT ${SCHEDULE_SELECT} FROM ${S} WHERE id = ?`, [
+      id,
+    ]);
+    return row ? toSchedule(row) : null;
+  }
+
+  async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.task !== undefined) {
+      where.push("task = ?");
+      params.push(filter.task);
+    }
+    if (filter.paused !== undefined) {
+      where.push("paused = ?");
+      params.push(filter.paused ? 1 : 0);
+    }
+    const rows = await this.driver.query<Row>(
+      `SELECT ${SCHEDULE_SELECT} FROM ${S}${clause(where)} ORDER BY id${
+        this.#page(filter, params)
+      }`,
+      params,
+    );
+    return rows.map(toSchedule);
+  }
+
+  async updateSchedule(record: ScheduleRecord): Promise<ScheduleRecord | null> {
+    const params = scheduleParams(record);
+    params.push(params.shift()!);
+    const { changes } = await this.driver.exec(UPDATE_SCHEDULE, params);
+    return changes > 0 ? { ...record } : null;
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    return (await this.driver.exec(`DELETE FROM ${S} WHERE id = ?`, [id])).changes > 0;
+  }
+
+  async claimDueSchedules(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ClaimedSchedule[]> {
+    if (!(limit > 0)) return [];
+    return await this.driver.transaction(async (tx) => {
+      const rows = await tx.query<Row>(
+        `SELECT ${SCHEDULE_SELECT} FROM ${S} WHERE due_at <= ? ORDER BY due_at, id LIMIT ?`,
+        [now, limit],
+      );
+      const out: ClaimedSchedule[] = [];
+      for (const row of rows) {
+        await tx.exec(`UPDATE ${S} SET lease_owner = ?, lease_until = ? WHERE id = ?`, [
+          owner,
+          now + leaseMs,
+          row.id as string,
+        ]);
+        const [count] = await tx.query<{ n: number }>(
+          `SELECT count(*) AS n FROM ${J} WHERE schedule_id = ? AND status IN ('pending', 'running')`,
+          [row.id as string],
+        );
+        out.push({ record: toSchedule(row), activeJobs: count?.n ?? 0 });
+      }
+      return out;
+    });
+  }
+
+  async releaseSchedule(
+    id: string,
+    owner: string,
+    release: ScheduleRelease,
+  ): Promise<string[] | null> {
+    return await this.driver.transaction(async (tx) => {
+      const { changes } = await tx.exec(
+        `UPDATE ${S} SET next_run_at = ?, last_run_at = ?, lease_owner = NULL, lease_until = NULL
+          WHERE id = ? AND lease_owner = ?`,
+        [release.nextRunAt, release.lastRunAt, id, owner],
+      );
+      if (changes === 0) return null;
+      const inserted: string[] = [];
+      for (const job of release.jobs) if (await insert(tx, job)) inserted.push(job.id);
+      return inserted;
+    });
+  }
+
+  async insertJob(job: JobRecord): Promise<boolean> {
+    if (!isFinal(job.status) || !expiresOnArrival(job)) return await insert(this.driver, job);
+    return await this.driver.transaction((tx) => insert(tx, job));
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const [row] = await this.driver.query<Row>(`SELECT ${JOB_SELECT} FROM ${J} WHERE id = ?`, [id]);
+    return row ? toJob(row) : null;
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
+    const params: SqlValue[] = [];
+    const where = this.#jobWhere(filter, params);
+    const rows = await this.driver.query<Row>(
+      `SELECT ${JOB_SELECT} FROM ${J}${where} ORDER BY created_at DESC, id DESC${
+        this.#page(filter, params)
+      }`,
+      params,
+    );
+    return rows.map(toJob);
+  }
+
+  async countJobs(filter: JobFilter = {}): Promise<number> {
+    const params: SqlValue[] = [];
+    const where = this.#jobWhere(filter, params);
+    const [row] = await this.driver.query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${J}${where}`,
+      params,
+    );
+    return row?.n ?? 0;
+  }
+
+  async claimJobs(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    options: ClaimJobsOptions,
+  ): Promise<JobRecord[]> {
+    if (!(limit > 0) || options.tasks.length === 0) return [];
+    const tasks = this.#d.list(options.tasks);
+    const first = `SELECT id, status, concurrency_key, concurrency_limit, ready_at FROM ${J}
+      WHERE ready_at <= ? AND ${this.#d.inList("task")}`;
+    const order = "ORDER BY ready_at, id LIMIT ?";
+    return await this.driver.transaction(async (tx) => {
+      const out: JobRecord[] = [];
+      const running = new Map<string, number>();
+      let after: [number, string] | null = null;
+      while (out.length < limit) {
+        const candidates: Row[] = after === null
+          ? await tx.query<Row>(`${first} ${order}`, [now, tasks, CLAIM_PAGE])
+          : await tx.query<Row>(
+            `${first} AND (ready_at > ? OR (ready_at = ? AND id > ?)) ${order}`,
+            [
+              now,
+              tasks,
+              after[0],
+              after[0],
+              after[1],
+              CLAIM_PAGE,
+            ],
+          );
+        for (const c of candidates) {
+          if (out.length >= limit) break;
+          const key = c.concurrency_key as string | null;
+          const max = c.concurrency_limit as number | null;
+          // A running candidate is a crashed runner's job: it already counts against its key.
+          if (c.status === "pending" && key !== null) {
+            let n = running.get(key);
+            if (n === undefined) {
+              const [row] = await tx.query<{ n: number }>(
+                `SELECT count(*) AS n FROM ${J} WHERE concurrency_key = ? AND status = 'running'`,
+                [key],
+              );
+              n = row?.n ?? 0;
+            }
+            if (max !== null && n >= max) {
+              running.set(key, n);
+              continue;
+            }
+            running.set(key, n + 1);
+          }
+          const [row] = await tx.query<Row>(
+            `UPDATE ${J} SET status = 'running', attempts = attempts + 1, started_at = ?,
+              lease_owner = ?, lease_until = ? WHERE id = ? RETURNING ${JOB_SELECT}`,
+            [now, owner, now + leaseMs, c.id as string],
+          );
+          if (row) out.push(toJob(row));
+        }
+        if (candidates.length < CLAIM_PAGE) break;
+        const last = candidates[candidates.length - 1]!;
+        after = [last.ready_at as number, last.id as string];
+      }
+      return out;
+    });
+  }
+
+  async renewJobs(
+    ids: readonly string[],
+    owner: string,
+    leaseUntil: number,
+  ): Promise<LeaseRenewal> {
+    const renewal: LeaseRenewal = { lost: [], cancelRequested: [] };
+    if (ids.length === 0) return renewal;
+    return await this.driver.transaction(async (tx) => {
+      for (const id of ids) {
+        const [row] = await tx.query<{ c: number }>(
+          `UPDATE ${J} SET lease_until = ? WHERE ${HELD} RETURNING cancel_requested AS c`,
+          [leaseUntil, id, owner],
+        );
+        if (!row) renewal.lost.push(id);
+        else if (row.c !== 0) renewal.cancelRequested.push(id);
+      }
+      return renewal;
+    });
+  }
+
+  async finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean> {
+    if (expiresOnArrival(outcome)) {
+      return (await this.driver.exec(`DELETE FROM ${J} WHERE ${HELD}`, [id, owner])).changes > 0;
+    }
+    const { changes } = await this.driver.exec(
+      `UPDATE ${J} SET status = ?, result = ?, error_json = ?, finished_at = ?, expires_at = ?,
+        lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+      [
+        outcome.status,
+        outcome.result,
+        outcome.error === null ? null : JSON.stringify(outcome.error),
+        outcome.finishedAt,
+        outcome.expiresAt,
+        id,
+        owner,
+      ],
+    );
+    return changes > 0;
+  }
+
+  async retryJob(id: string, owner: string, runAt: number, error: JobError): Promise<boolean> {
+    const { changes } = await this.driver.exec(
+      `UPDATE ${J} SET status = 'pending', run_at = ?, error_json = ?, lease_owner = NULL,
+        lease_until = NULL WHERE ${HELD}`,
+      [runAt, JSON.stringify(error), id, owner],
+    );
+    return changes > 0;
+  }
+
+  async setProgress(id: string, owner: string, progress: string): Promise<boolean> {
+    const { changes } = await this.driver.exec(`UPDATE ${J} SET progress = ? WHERE ${HELD}`, [
+      progress,
+      id,
+      owner,
+    ]);
+    return changes > 0;
+  }
+
+  async cancelJob(id: string, now: number, expiresAt: number | null): Promise<JobRecord | null> {
+    return await this.driver.transaction(async (tx) => {
+      const [row] = await tx.query<Row>(`SELECT ${JOB_SELECT} FROM ${J} WHERE id = ?`, [id]);
+      if (!row) return null;
+      const job = toJob(row);
+      if (job.status === "pending") {
+        Object.assign(job, { status: "cancelled", finishedAt: now, expiresAt });
+        if (expiresOnArrival(job)) {
+          await tx.exec(`DELETE FROM ${J} WHERE id = ?`, [id]);
+        } else {
+          await tx.exec(
+            `UPDATE ${J} SET status = 'cancelled', finished_at = ?, expires_at = ? WHERE id = ?`,
+            [now, expiresAt, id],
+          );
+        }
+      } else if (job.status === "running" && !job.cancelRequested) {
+        job.cancelRequested = true;
+        await tx.exec(`UPDATE ${J} SET cancel_requested = 1 WHERE id = ?`, [id]);
+      }
+      return job;
+    });
+  }
+
+  async nextWakeup(): Promise<number | null> {
+    const [row] = await this.driver.query<{ s: number | null; j: number | null }>(
+      `SELECT
+        (SELECT due_at FROM ${S} WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1) AS s,
+        (SELECT ready_at FROM ${J} WHERE ready_at IS NOT NULL ORDER BY ready_at LIMIT 1) AS j`,
+    );
+    const s = row?.s ?? null;
+    const j = row?.j ?? null;
+    return s === null ? j : j === null ? s : Math.min(s, j);
+  }
+
+  async cleanup(now: number): Promise<number> {
+    const { changes } = await this.driver.exec(
+      `DELETE FROM ${J} WHERE expires_at <= ? AND status IN ('succeeded', 'failed', 'cancelled')`,
+      [now],
+    );
+    return changes;
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const [row] = await this.driver.query<{ value: string }>(
+      "SELECT value FROM everywhen_meta WHERE key = ?",
+      [key],
+    );
+    return row ? row.value : null;
+  }
+
+  async setMeta(key: string, value: string | null): Promise<void> {
+    if (value === null) {
+      await this.driver.exec("DELETE FROM everywhen_meta WHERE key = ?", [key]);
+    } else {
+      await this.driver.exec(
+        `INSERT INTO everywhen_meta (key, value) VALUES (?, ?)
+          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [key, value],
+      );
+    }
+  }
+
+  /** Closes the driver (and with it the database connection). */
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  /** Appends LIMIT/OFFSET for a filter's paging, with the same meaning as `pageOf`. */
+  #page(filter: { limit?: number; offset?: number }, params: SqlValue[]): string {
+    const { limit = Infinity, offset = 0 } = filter;
+    if (limit === Infinity && offset <= 0) return "";
+    params.push(Math.max(0, offset));
+    if (limit === Infinity) return ` LIMIT ${this.#d.unlimited} OFFSET ?`;
+    params.splice(params.length - 1, 0, Math.max(0, limit));
+    return " LIMIT ? OFFSET ?";
+  }
+
+  #jobWhere(filter: JobFilter, params: SqlValue[]): string {
+    const where: string[] = [];
+    const { status } = filter;
+    if (Array.isArray(status)) {
+      where.push(this.#d.inList("status"));
+      params.push(this.#d.list(status));
+    } else if (status !== undefined) {
+      where.push("status = ?");
+      params.push(status as string);
+    }
+    if (filter.task !== undefined) {
+      where.push("task = ?");
+      params.push(filter.task);
+    }
+    if (filter.scheduleId !== undefined) {
+      where.push("schedule_id = ?");
+      params.push(filter.scheduleId);
+    }
+    return clause(where);
+  }
+}
+
+/** Inserts `job` unless its id exists; a job whose retention already ended is dropped. */
+async function insert(db: SqlDriver, job: JobRecord): Promise<boolean> {
+  const { changes } = await db.exec(INSERT_JOB, jobParams(job));
+  if (changes > 0 && isFinal(job.status) && expiresOnArrival(job)) {
+    await db.exec(`DELETE FROM ${J} WHERE id = ?`, [job.id]);
+  }
+  return changes > 0;
+}
+
+function clause(where: string[]): string {
+  return where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`;
+}

@@ -1,0 +1,125 @@
+/**
+ * The {@linkcode triggerFromJSON} decoder.
+ * @module
+ */
+
+import { allOf } from "./all_of.ts";
+import { anyOf } from "./any_of.ts";
+import { at } from "./at.ts";
+import { calendar } from "./calendar.ts";
+import { cron } from "./cron.ts";
+import { every } from "./every.ts";
+import type { Trigger } from "./types.ts";
+
+type Fields = Record<string, unknown>;
+
+const SHAPES: Record<string, { required: string[]; optional: string[] }> = {
+  cron: { required: ["expression"], optional: ["timezone", "startAt", "endAt"] },
+  every: { required: ["intervalMs"], optional: ["startAt", "endAt"] },
+  at: { required: ["at"], optional: [] },
+  calendar: { required: ["interval", "at"], optional: ["timezone", "startAt", "endAt"] },
+  anyOf: { required: ["triggers"], optional: [] },
+  allOf: { required: ["triggers"], optional: ["toleranceMs", "maxIterations"] },
+};
+
+function fail(path: string, problem: string): TypeError {
+  return new TypeError(`Invalid trigger JSON at ${path}: ${problem}`);
+}
+
+function checkFields(json: Fields, path: string): void {
+  const type = json.type;
+  const shape = typeof type === "string" && Object.hasOwn(SHAPES, type) ? SHAPES[type] : undefined;
+  if (shape === undefined) {
+    throw fail(
+      `${path}.type`,
+      `unknown type ${JSON.stringify(type)} (expected one of ${Object.keys(SHAPES).join(", ")})`,
+    );
+  }
+  for (const key of shape.required) {
+    if (json[key] === undefined) throw fail(path, `missing field ${JSON.stringify(key)}`);
+  }
+  const known = ["v", "type", ...shape.required, ...shape.optional];
+  for (const key of Object.keys(json)) {
+    if (!known.includes(key)) throw fail(path, `unknown field ${JSON.stringify(key)}`);
+  }
+  for (const key of ["expression", "timezone", "startAt", "endAt", "at"]) {
+    const value = json[key];
+    if (key === "at" && type === "at" && typeof value === "number") continue;
+    if (value !== undefined && typeof value !== "string") {
+      throw fail(`${path}.${key}`, `expected a string, got ${typeof value}`);
+    }
+  }
+}
+
+function decode(value: unknown, path: string): Trigger {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw fail(path, "expected an object");
+  }
+  const json = value as Fields;
+  if (json.v !== 1) {
+    throw new RangeError(
+      `Invalid trigger JSON at ${path}.v: unsupported version ${
+        JSON.stringify(json.v)
+      } (expected 1)`,
+    );
+  }
+  checkFields(json, path);
+  const bounds = { startAt: json.startAt, endAt: json.endAt } as Fields;
+  if (json.timezone !== undefined) bounds.timezone = json.timezone;
+  for (const key of ["startAt", "endAt"]) if (bounds[key] === undefined) delete bounds[key];
+  const children = (): Trigger[] => {
+    if (!Array.isArray(json.triggers)) throw fail(`${path}.triggers`, "expected an array");
+    return json.triggers.map((child, i) => decode(child, `${path}.triggers[${i}]`));
+  };
+  switch (json.type) {
+    case "cron":
+      return cron(json.expression as string, bounds);
+    case "every":
+      return every(json.intervalMs as number, bounds);
+    case "at":
+      return at(json.at as string);
+    case "calendar":
+      return calendar(json.interval as Fields, { ...bounds, at: json.at as string });
+    case "anyOf":
+      return anyOf(...children());
+    default: {
+      const options = { tolerance: json.toleranceMs, maxIterations: json.maxIterations } as Fields;
+      for (const key of ["tolerance", "maxIterations"]) {
+        if (options[key] === undefined) delete options[key];
+      }
+      if (options.tolerance !== undefined && typeof options.tolerance !== "number") {
+        throw fail(`${path}.toleranceMs`, "expected a number");
+      }
+      return allOf(children(), options);
+    }
+  }
+}
+
+/**
+ * Rebuilds a trigger from its {@linkcode Trigger.toJSON} data (or that data as a JSON string).
+ * The round trip is exact: the result has the same JSON and the same fires. Unknown fields are
+ * rejected, so a misspelt `timeZone` cannot silently become UTC.
+ *
+ * @param json The JSON value or text.
+ * @returns The trigger.
+ * @throws {TypeError} For a wrong shape, type or unknown field.
+ * @throws {RangeError} For an unsupported version or out-of-range values (e.g. unknown zone).
+ * @throws {SyntaxError} For unparsable JSON text, cron expressions, instants or times.
+ * @example
+ * ```ts
+ * const t = triggerFromJSON({ v: 1, type: "every", intervalMs: 60000, startAt: "2025-01-01T00:00:00Z" });
+ * t.next("2025-01-01T00:00:30Z")?.toString(); // "2025-01-01T00:01:00Z"
+ * ```
+ */
+export function triggerFromJSON(json: unknown): Trigger {
+  if (typeof json === "string") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (error) {
+      throw new SyntaxError(`Invalid trigger JSON: not parsable JSON text`, { cause: error });
+    }
+    return decode(parsed, "$");
+  }
+  return decode(json, "$");
+}

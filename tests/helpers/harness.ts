@@ -1,0 +1,67 @@
+/** Shared set-up for scheduler tests on virtual time. */
+import { MemoryStore } from "../../src/memory_store.ts";
+import { VirtualClock } from "../../src/clock.ts";
+import { Scheduler, type SchedulerOptions } from "../../src/scheduler.ts";
+import type { SchedulerEventMap } from "../../src/events.ts";
+
+export const T0 = Date.parse("2030-01-01T00:00:00Z");
+
+export interface Harness {
+  clock: VirtualClock;
+  store: MemoryStore;
+  scheduler: Scheduler;
+  events: Array<{ type: keyof SchedulerEventMap; detail: unknown; at: number }>;
+  of<K extends keyof SchedulerEventMap>(type: K): SchedulerEventMap[K][];
+}
+
+const ALL: (keyof SchedulerEventMap)[] = [
+  "schedule:added",
+  "schedule:updated",
+  "schedule:removed",
+  "schedule:paused",
+  "schedule:resumed",
+  "job:created",
+  "job:started",
+  "job:progress",
+  "job:succeeded",
+  "job:failed",
+  "job:retrying",
+  "job:cancelled",
+  "job:missed",
+  "scheduler:started",
+  "scheduler:stopped",
+  "scheduler:paused",
+  "scheduler:resumed",
+  "scheduler:error",
+];
+
+/** A scheduler on a virtual clock at T0 that records every event. */
+export function harness(
+  options: SchedulerOptions = {},
+  shared?: { clock: VirtualClock; store: MemoryStore },
+): Harness {
+  const clock = shared?.clock ?? new VirtualClock(T0);
+  const store = shared?.store ?? new MemoryStore();
+  const scheduler = new Scheduler({ clock, store, random: () => 0.5, ...options });
+  const events: Harness["events"] = [];
+  for (const type of ALL) {
+    scheduler.on(type, (detail) => events.push({ type, detail, at: clock.now() }));
+  }
+  return {
+    clock,
+    store,
+    scheduler,
+    events,
+    of: <K extends keyof SchedulerEventMap>(type: K) =>
+      events.filter((e) => e.type === type).map((e) => e.detail as SchedulerEventMap[K]),
+  };
+}
+
+/** A promise with its resolve function exposed. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();

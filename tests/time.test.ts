@@ -1,0 +1,127 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Temporal } from "../src/temporal.ts";
+import {
+  instantFromMs,
+  toDurationMs,
+  toEpochMs,
+  toInstant,
+  validateTimeZone,
+} from "../src/time.ts";
+
+const MS = Date.UTC(2025, 0, 1, 9, 30);
+
+describe("toEpochMs", () => {
+  it("accepts every instant form", () => {
+    assert.equal(toEpochMs(MS), MS);
+    assert.equal(toEpochMs(new Date(MS)), MS);
+    assert.equal(toEpochMs("2025-01-01T09:30:00Z"), MS);
+    assert.equal(toEpochMs("2025-01-01T10:30:00+01:00"), MS);
+    assert.equal(toEpochMs(Temporal.Instant.fromEpochMilliseconds(MS)), MS);
+    const zoned = Temporal.Instant.fromEpochMilliseconds(MS).toZonedDateTimeISO("Asia/Kathmandu");
+    assert.equal(toEpochMs(zoned), MS);
+  });
+
+  it("truncates sub-millisecond Temporal values to milliseconds", () => {
+    assert.equal(toEpochMs(Temporal.Instant.from("2025-01-01T09:30:00.0019Z")), MS + 1);
+  });
+
+  it("rejects bad input with the documented error classes", () => {
+    assert.throws(() => toEpochMs(Number.NaN, "startAt"), {
+      name: "RangeError",
+      message: /startAt/,
+    });
+    assert.throws(() => toEpochMs(Infinity), RangeError);
+    assert.throws(() => toEpochMs(1.5), /whole epoch milliseconds/);
+    assert.throws(() => toEpochMs(9e15), RangeError);
+    assert.throws(() => toEpochMs(new Date(Number.NaN), "endAt"), {
+      name: "RangeError",
+      message: /Invalid endAt: the Date is invalid/,
+    });
+    assert.throws(() => toEpochMs("2025-01-01T09:30:00"), {
+      name: "SyntaxError",
+      message: /ISO 8601 instant with an offset/,
+    });
+    assert.throws(() => toEpochMs("tomorrow"), SyntaxError);
+    assert.throws(() => toEpochMs(null as never), { name: "TypeError", message: /got null/ });
+    assert.throws(() => toEpochMs({} as never), TypeError);
+    assert.throws(() => toEpochMs(true as never), { name: "TypeError", message: /boolean/ });
+  });
+});
+
+describe("toInstant and instantFromMs", () => {
+  it("return Temporal.Instant values of millisecond precision", () => {
+    assert.equal(toInstant("2025-01-01T09:30:00.123456Z").toString(), "2025-01-01T09:30:00.123Z");
+    assert.equal(instantFromMs(0).toString(), "1970-01-01T00:00:00Z");
+    assert.throws(() => instantFromMs(Number.NaN), RangeError);
+  });
+});
+
+describe("toDurationMs", () => {
+  it("accepts ms, ISO strings, Temporal.Duration and objects", () => {
+    assert.equal(toDurationMs(1500), 1500);
+    assert.equal(toDurationMs("PT5M"), 300_000);
+    assert.equal(toDurationMs("P1DT1H"), 90_000_000);
+    assert.equal(toDurationMs("P2W"), 14 * 86_400_000);
+    assert.equal(toDurationMs(Temporal.Duration.from({ hours: 1, milliseconds: 5 })), 3_600_005);
+    assert.equal(toDurationMs({ hours: 1, minutes: 30 }), 5_400_000);
+    assert.equal(toDurationMs({ hours: 0.1 }), 360_000);
+    assert.equal(toDurationMs(0, "tolerance", { allowZero: true }), 0);
+  });
+
+  it("rejects calendar units, naming calendar() as the fix", () => {
+    assert.throws(() => toDurationMs({ months: 1 }, "interval"), {
+      name: "RangeError",
+      message: /Invalid interval: .*calendar\(\)/,
+    });
+    assert.throws(() => toDurationMs("P1Y"), { name: "RangeError", message: /calendar\(\)/ });
+  });
+
+  it("rejects bad input with the documented error classes", () => {
+    assert.throws(() => toDurationMs(0), { name: "RangeError", message: /greater than zero/ });
+    assert.throws(() => toDurationMs({}), RangeError);
+    assert.throws(() => toDurationMs(-1, "interval"), {
+      name: "RangeError",
+      message: /Invalid interval: -1/,
+    });
+    assert.throws(() => toDurationMs(Number.NaN), RangeError);
+    assert.throws(() => toDurationMs(Infinity), RangeError);
+    assert.throws(() => toDurationMs(0.5), { name: "RangeError", message: /whole milliseconds/ });
+    assert.throws(() => toDurationMs({ minutes: -5 }), { name: "RangeError", message: /minutes/ });
+    assert.throws(() => toDurationMs("-PT5M"), { name: "RangeError", message: /negative/ });
+    assert.throws(() => toDurationMs("5 minutes"), {
+      name: "SyntaxError",
+      message: /ISO 8601 duration/,
+    });
+    assert.throws(() => toDurationMs({ minute: 5 } as never), {
+      name: "TypeError",
+      message: /unknown field "minute"/,
+    });
+    assert.throws(() => toDurationMs({ minutes: "5" } as never), {
+      name: "TypeError",
+      message: /minutes must be a number/,
+    });
+    assert.throws(() => toDurationMs(null as never), TypeError);
+    assert.throws(() => toDurationMs([5] as never), { name: "TypeError", message: /array/ });
+  });
+});
+
+describe("validateTimeZone", () => {
+  it("returns the canonical spelling", () => {
+    assert.equal(validateTimeZone("europe/london"), "Europe/London");
+    assert.equal(validateTimeZone("UTC"), "UTC");
+    assert.equal(validateTimeZone("Asia/Kathmandu"), "Asia/Kathmandu");
+  });
+
+  it("rejects unknown zones and non-strings", () => {
+    assert.throws(() => validateTimeZone("Mars/Olympus_Mons"), {
+      name: "RangeError",
+      message: /Unknown timezone: "Mars\/Olympus_Mons"/,
+    });
+    assert.throws(() => validateTimeZone(""), RangeError);
+    assert.throws(() => validateTimeZone(5 as never, "zone"), {
+      name: "TypeError",
+      message: /Invalid zone: got number/,
+    });
+  });
+});
