@@ -27,6 +27,7 @@ export * from "./src/triggers/mod.ts";
 export { Temporal } from "./src/temporal.ts";
 export { type JsonValue } from "./src/json.ts";
 export { type Codec, jsonCodec } from "./src/codec.ts";
+export { encryptedCodec, type EncryptionOptions, generateEncryptionKey } from "./src/encryption.ts";
 export * from "./src/store.ts";
 export { MemoryStore } from "./src/memory_store.ts";
 export {

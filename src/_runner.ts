@@ -16,6 +16,7 @@ import type { JobError, JobRecord, Store } from "./store.ts";
 import { instantFromMs } from "./time.ts";
 import type { Temporal } from "./temporal.ts";
 import type { TaskContext, TaskHandler } from "./types.ts";
+import { payloadContext } from "./_records.ts";
 
 /** A registered task with validated options. */
 export interface TaskEntry {
@@ -174,7 +175,7 @@ async function execute(
 
 async function decodePayload(host: RunnerHost, job: JobRecord): Promise<JsonValue> {
   try {
-    return await host.codec.decode(job.payload, job.id);
+    return await host.codec.decode(job.payload, payloadContext(job));
   } catch (cause) {
     const error = new TamperedRecordError(
       `Refusing to run job ${JSON.stringify(job.id)}: its payload could not be decoded`,

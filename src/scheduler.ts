@@ -822,7 +822,12 @@ export class Scheduler extends SchedulerEvents {
 
   async #settlementOf(job: JobRecord): Promise<Settlement> {
     if (job.status === "succeeded") {
-      return { ok: true, value: await this.#codec.decode(job.result ?? "null", job.id) };
+      try {
+        return { ok: true, value: await this.#codec.decode(job.result ?? "null", job.id) };
+      } catch (error) {
+        this.reportError(error, `decoding the result of job ${job.id}`);
+        return { ok: false, error: error as Error };
+      }
     }
     if (job.status === "cancelled") return { ok: false, error: new JobCancelledError(job.id) };
     const e = job.error ?? { name: "Error", message: "Job failed" };

@@ -128,6 +128,8 @@ export interface ScheduleInfo<P = JsonValue> {
   lastRunAt: Temporal.Instant | null;
   createdAt: Temporal.Instant;
   updatedAt: Temporal.Instant;
+  /** The payload could not be decoded (tampered, or encrypted under an unknown key). */
+  tampered: boolean;
 }
 
 /** A job as read back. */
@@ -148,6 +150,8 @@ export interface JobInfo<R = JsonValue> {
   startedAt: Temporal.Instant | null;
   finishedAt: Temporal.Instant | null;
   expiresAt: Temporal.Instant | null;
+  /** A payload, result or progress value could not be decoded; it reads as `null`. */
+  tampered: boolean;
 }
 
 /** Options for `enqueue`. */
