@@ -72,15 +72,15 @@ describe("encryption at rest", () => {
     assert.deepEqual(await after.decode(text, "job-1"), { a: 1 });
     const fresh = await after.encode({ b: 2 }, "job-2");
     assert.notEqual(fresh.split(":")[1], text.split(":")[1], "different key id");
-    await assert.rejects(before.decode(fresh, "job-2"), /unknown key id/);
+    await assert.rejects(async () => await before.decode(fresh, "job-2"), /unknown key id/);
     const withoutOld = await encryptedCodec({ key: newKey });
-    await assert.rejects(withoutOld.decode(text, "job-1"), TamperedRecordError);
+    await assert.rejects(async () => await withoutOld.decode(text, "job-1"), TamperedRecordError);
   });
 
   it("refuses plaintext unless allowed, and rejects bad keys", async () => {
     const key = generateEncryptionKey();
     const strict = await encryptedCodec({ key });
-    await assert.rejects(strict.decode('{"a":1}', "j"), /unencrypted record/);
+    await assert.rejects(async () => await strict.decode('{"a":1}', "j"), /unencrypted record/);
     const lenient = await encryptedCodec({ key, allowPlaintext: true });
     assert.deepEqual(await lenient.decode('{"a":1}', "j"), { a: 1 });
     await assert.rejects(encryptedCodec({ key: "c2hvcnQ=" }), RangeError);
