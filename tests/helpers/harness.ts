@@ -4,7 +4,7 @@ import { VirtualClock } from "../../src/clock.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler.ts";
 import type { SchedulerEventMap } from "../../src/events.ts";
 
-export const T0 = Date.parse("2030-01-01T00:00:00Z");
+export const T0: number = Date.parse("2030-01-01T00:00:00Z");
 
 export interface Harness {
   clock: VirtualClock;
