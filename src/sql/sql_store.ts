@@ -269,17 +269,12 @@ export class SqlStore implements Store {
       while (out.length < limit) {
         const candidates: Row[] = after === null
           ? await tx.query<Row>(`${first} ${order}`, [now, tasks, CLAIM_PAGE])
-          : await tx.query<Row>(
-            `${first} AND (ready_at > ? OR (ready_at = ? AND id > ?)) ${order}`,
-            [
-              now,
-              tasks,
-              after[0],
-              after[0],
-              after[1],
-              CLAIM_PAGE,
-            ],
-          );
+          : await tx.query<Row>(`${first} AND (ready_at, id) > (?, ?) ${order}`, [
+            now,
+            tasks,
+            ...after,
+            CLAIM_PAGE,
+          ]);
         for (const c of candidates) {
           if (out.length >= limit) break;
           const key = c.concurrency_key as string | null;

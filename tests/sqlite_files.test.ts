@@ -1,0 +1,247 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { openStore, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
+import { sqlite } from "../src/sql/dialect.ts";
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/sql/schema.ts";
+import { jobRecord, scheduleRecord } from "./store_conformance.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "everywhen-sqlite-files-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const freshPath = (): string => join(dir, `file-${++files}.db`);
+
+function versionOf(path: string): number {
+  const db = new DatabaseSync(path);
+  try {
+    const row = db.prepare("SELECT max(version) AS v FROM everywhen_migrations").get();
+    return Number(row?.v);
+  } finally {
+    db.close();
+  }
+}
+
+function tableNames(path: string): string[] {
+  const db = new DatabaseSync(path);
+  try {
+    return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+      .map((r) => String(r.name));
+  } finally {
+    db.close();
+  }
+}
+
+describe("SQLite files: schema versions", () => {
+  it("adds everywhen's tables to an existing database and leaves its own tables alone", async () => {
+    const path = freshPath();
+    const db = new DatabaseSync(path);
+    db.exec("CREATE TABLE app_users (name TEXT); INSERT INTO app_users VALUES ('ada')");
+    db.close();
+    const store = await openStore(path);
+    await store.insertJob(jobRecord("j"));
+    await store.close();
+    assert.equal(versionOf(path), SCHEMA_VERSION);
+    const check = new DatabaseSync(path);
+    assert.deepEqual(check.prepare("SELECT name FROM app_users").all().map((r) => r.name), [
+      "ada",
+    ]);
+    check.close();
+  });
+
+  it("migrates an older file in order, and rolls a failing migration back whole", async () => {
+    const path = freshPath();
+    await (await openStore(path)).close();
+    assert.equal(versionOf(path), 1);
+    const v2 = {
+      version: 2,
+      description: "test: audit table",
+      up: () => ["CREATE TABLE test_audit (at INTEGER)", "INSERT INTO test_audit VALUES (1)"],
+    };
+    const broken = {
+      version: 3,
+      description: "test: fails half-way",
+      up: () => ["CREATE TABLE test_half (x INTEGER)", "INSERT INTO no_such_table VALUES (1)"],
+    };
+    const driver = sqliteDriver(new DatabaseSync(path));
+    try {
+      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, v2]), { from: 1, to: 2 });
+      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, v2]), { from: 2, to: 2 });
+      await assert.rejects(migrate(driver, sqlite, [...MIGRATIONS, v2, broken]), /no_such_table/);
+    } finally {
+      await driver.close();
+    }
+    assert.equal(versionOf(path), 2);
+    const tables = tableNames(path);
+    assert.ok(tables.includes("test_audit"));
+    assert.ok(!tables.includes("test_half"), "the failed migration left nothing behind");
+    // This code only knows version 1, so the file it just saw migrated is now too new for it.
+    await assert.rejects(
+      openStore(path),
+      /^Error: Cannot open store: schema version 2 is newer than this everywhen supports \(1\); upgrade everywhen$/,
+    );
+  });
+
+  for (const mode of ["rollback journal", "WAL"]) {
+    it(`refuses a newer file (${mode}) and leaves its bytes as they were`, async () => {
+      const path = freshPath();
+      const db = new DatabaseSync(path);
+      if (mode === "WAL") db.exec("PRAGMA journal_mode = WAL");
+      db.exec(`CREATE TABLE everywhen_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER);
+        INSERT INTO everywhen_migrations VALUES (1, 0), (7, 0);
+        CREATE TABLE everywhen_jobs (id TEXT PRIMARY KEY, shape TEXT)`);
+      db.close();
+      const before = readFileSync(path);
+      const listing = readdirSync(dir).sort();
+      await assert.rejects(openStore(path), (e: unknown) => {
+        assert.equal(
+          (e as Error).message,
+          `Cannot open store: schema version 7 is newer than this everywhen supports (${SCHEMA_VERSION}); upgrade everywhen`,
+        );
+        return true;
+      });
+      assert.deepEqual(readFileSync(path), before);
+      assert.deepEqual(readdirSync(dir).sort(), listing);
+    });
+  }
+
+  it("refuses a file that is not a database, unchanged", async () => {
+    const path = freshPath();
+    writeFileSync(path, "these are my notes, not a database\n".repeat(200));
+    const before = readFileSync(path);
+    await assert.rejects(openStore(path), /^Error: Cannot open store: /);
+    assert.deepEqual(readFileSync(path), before);
+  });
+
+  it("switches a file to WAL mode with a busy timeout", async () => {
+    const path = freshPath();
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA busy_timeout = 1234");
+    const store = await SqlStore.open(sqliteDriver(db));
+    assert.equal(db.prepare("PRAGMA busy_timeout").get()?.timeout, 1234, "user's setting kept");
+    await store.close();
+    const other = new DatabaseSync(path);
+    assert.equal(other.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+    other.close();
+    const opened = await openStore(path);
+    const [row] = await opened.driver.query<{ timeout: number }>("PRAGMA busy_timeout");
+    assert.equal(row?.timeout, 5000);
+    await opened.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Other runtimes, as subprocesses: the test runner exports their absolute paths.
+
+const ADAPTER = new URL("../adapters/sqlite.ts", import.meta.url).href;
+const RUNTIMES = (["NODE22", "NODE26", "DENO", "BUN"] as const)
+  .map((name) => ({ name: name.toLowerCase(), bin: process.env[`EVERYWHEN_${name}`] }))
+  .filter((r): r is { name: string; bin: string } => !!r.bin);
+
+/** Runs `body` (JavaScript with `openStore` in scope) on a runtime; resolves to its last line. */
+function runOn(runtime: { name: string; bin: string }, body: string): Promise<string> {
+  const code = `const { openStore } = await import(${JSON.stringify(ADAPTER)});\n${body}`;
+  const args = runtime.name === "deno"
+    ? ["eval", code]
+    : runtime.name === "bun"
+    ? ["-e", code]
+    : ["--no-warnings", "--input-type=module", "-e", code];
+  return new Promise((resolve, reject) => {
+    const child = spawn(runtime.bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      if (status === 0) resolve(out.trim().split("\n").at(-1) ?? "");
+      else reject(new Error(`${runtime.name} exited with ${status}:\n${err}${out}`));
+    });
+  });
+}
+
+describe("SQLite files: shared between runtimes and processes", () => {
+  it("reads on every runtime what each runtime wrote", async (t) => {
+    if (RUNTIMES.length < 2) return t.skip("set EVERYWHEN_NODE22/NODE26/DENO/BUN");
+    const path = freshPath();
+    for (const r of RUNTIMES) {
+      const schedule = scheduleRecord(`from-${r.name}`, { payload: JSON.stringify(r.name) });
+      const job = jobRecord(`job-${r.name}`, { payload: JSON.stringify({ by: r.name }) });
+      await runOn(
+        r,
+        `const store = await openStore(${JSON.stringify(path)});
+        await store.putSchedule(${JSON.stringify(schedule)}, "error");
+        await store.insertJob(${JSON.stringify(job)});
+        await store.close();`,
+      );
+    }
+    const expected = {
+      schedules: RUNTIMES.map((r) => `from-${r.name}`).sort(),
+      jobs: RUNTIMES.map((r) => JSON.stringify({ by: r.name })).sort(),
+    };
+    for (const r of RUNTIMES) {
+      const seen = await runOn(
+        r,
+        `const store = await openStore(${JSON.stringify(path)});
+        const schedules = (await store.listSchedules()).map((s) => s.id);
+        const jobs = (await store.listJobs()).map((j) => j.payload).sort();
+        await store.close();
+        console.log(JSON.stringify({ schedules, jobs }));`,
+      );
+      assert.deepEqual(JSON.parse(seen), expected, `as read on ${r.name}`);
+    }
+  });
+
+  it("claims each schedule and job exactly once when processes race on one file", async (t) => {
+    const racers = RUNTIMES.length >= 2 ? RUNTIMES : [];
+    if (racers.length < 2) return t.skip("set EVERYWHEN_NODE22/NODE26/DENO/BUN");
+    const path = freshPath();
+    const seed = await openStore(path);
+    for (let i = 0; i < 60; i++) {
+      await seed.putSchedule(scheduleRecord(`s${i}`, { nextRunAt: 0 }), "error");
+    }
+    for (let i = 0; i < 150; i++) await seed.insertJob(jobRecord(`j${i}`, { runAt: i }));
+    await seed.close();
+    const start = Date.now() + 1500;
+    const outputs = await Promise.all(racers.map((r) =>
+      runOn(
+        r,
+        `const store = await openStore(${JSON.stringify(path)});
+        const owner = ${JSON.stringify(r.name)};
+        const seen = { schedules: [], jobs: [], inserted: [] };
+        while (Date.now() < ${start}) await new Promise((ok) => setTimeout(ok, 5));
+        for (;;) {
+          const now = Date.now();
+          const due = await store.claimDueSchedules(now, owner, 600000, 2);
+          for (const { record } of due) {
+            seen.schedules.push(record.id);
+            const job = { ...${
+          JSON.stringify(jobRecord("x"))
+        }, id: record.id + "@0", scheduleId: record.id, runAt: 0 };
+            const ids = await store.releaseSchedule(record.id, owner, { nextRunAt: null, lastRunAt: 0, jobs: [job] });
+            seen.inserted.push(...ids);
+          }
+          const jobs = await store.claimJobs(now, owner, 600000, 3, { tasks: ["t"] });
+          seen.jobs.push(...jobs.map((j) => j.id));
+          if (due.length === 0 && jobs.length === 0) break;
+        }
+        await store.close();
+        console.log(JSON.stringify(seen));`,
+      )
+    ));
+    const all = outputs.map((o) => JSON.parse(o) as Record<string, string[]>);
+    const union = (k: string): string[] => all.flatMap((o) => o[k]!);
+    const schedules = union("schedules");
+    assert.equal(schedules.length, 60, "each schedule claimed once");
+    assert.equal(new Set(schedules).size, 60);
+    assert.equal(union("inserted").length, 60, "each fire inserted its job once");
+    const jobs = union("jobs");
+    assert.equal(jobs.length, 210, "each job claimed once");
+    assert.equal(new Set(jobs).size, 210);
+    const busy = all.filter((o) => o.jobs!.length > 0).length;
+    t.diagnostic(`${busy} of ${racers.length} processes claimed jobs`);
+  });
+});

@@ -1,0 +1,167 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore, type SqlDriver, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
+import { DatabaseSync } from "node:sqlite";
+import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "everywhen-sqlite-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const freshPath = (): string => join(dir, `store-${++files}.db`);
+
+storeConformance("SqlStore (SQLite file)", () => openStore(freshPath()));
+storeConformance("SqlStore (SQLite :memory:)", () => openStore(":memory:"));
+
+const T0 = Date.parse("2030-01-01T00:00:00Z");
+const LEASE = 30_000;
+const tasks = { tasks: ["t"] };
+
+describe("SqlStore on SQLite", () => {
+  it("keeps schedules, jobs and meta across a reopen of the file", async () => {
+    const path = freshPath();
+    const trigger = {
+      v: 1,
+      type: "anyOf",
+      triggers: [{ v: 1, type: "cron", expr: "0 9 * * *", timezone: "Europe/Paris" }],
+    } as never;
+    const store = await openStore(path);
+    await store.putSchedule(scheduleRecord("s", { trigger, maxInstances: Infinity }), "error");
+    await store.insertJob(jobRecord("j", { error: { name: "E", message: "m", stack: "at x" } }));
+    await store.setMeta("lock", "yes");
+    await store.close();
+    await store.close(); // closing twice is harmless
+    const again = await openStore(path);
+    try {
+      assert.deepEqual(
+        await again.getSchedule("s"),
+        scheduleRecord("s", { trigger, maxInstances: Infinity }),
+      );
+      assert.deepEqual(
+        await again.getJob("j"),
+        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" } }),
+      );
+      assert.equal(await again.getMeta("lock"), "yes");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("is shared for files and private for :memory:", async () => {
+    const file = await openStore(freshPath());
+    const memory = await openStore(":memory:");
+    assert.equal(file.name, "sqlite");
+    assert.equal(file.shared, true);
+    assert.equal(memory.shared, false);
+    await file.close();
+    await memory.close();
+    await assert.rejects(file.getJob("x"), /closed/);
+  });
+
+  it("counts only pending and running jobs as a schedule's active jobs", async () => {
+    const store = await openStore(freshPath());
+    try {
+      await store.putSchedule(scheduleRecord("s"), "error");
+      await store.insertJob(jobRecord("s@1", { scheduleId: "s" }));
+      await store.insertJob(jobRecord("s@2", { scheduleId: "s" }));
+      await store.insertJob(
+        jobRecord("s@0", { scheduleId: "s", status: "succeeded", finishedAt: T0 }),
+      );
+      await store.claimJobs(T0, "A", LEASE, 1, tasks);
+      const [claimed] = await store.claimDueSchedules(T0, "A", LEASE, 10);
+      assert.equal(claimed!.activeJobs, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("drops a job inserted already past its retention, as MemoryStore does", async () => {
+    const store = await openStore(freshPath());
+    try {
+      const done = { status: "succeeded" as const, finishedAt: T0, expiresAt: T0 };
+      assert.equal(await store.insertJob(jobRecord("gone", done)), true);
+      assert.equal(await store.getJob("gone"), null);
+      assert.equal(await store.cancelJob("missing", T0, T0), null);
+      await store.insertJob(jobRecord("p"));
+      const cancelled = await store.cancelJob("p", T0, T0);
+      assert.equal(cancelled!.status, "cancelled");
+      assert.equal(await store.getJob("p"), null, "zero retention: removed at once");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("claims past many jobs of other tasks and over-limit keys", async () => {
+    const store = await openStore(freshPath());
+    try {
+      for (let i = 0; i < 150; i++) {
+        await store.insertJob(jobRecord(`other${i}`, { task: "zzz", runAt: T0 - 1000 + i }));
+      }
+      for (let i = 0; i < 100; i++) {
+        const key = { concurrencyKey: "k", concurrencyLimit: 1, runAt: T0 - 500 + i };
+        await store.insertJob(jobRecord(`k${String(i).padStart(3, "0")}`, key));
+      }
+      await store.insertJob(jobRecord("mine", { runAt: T0 }));
+      const claimed = await store.claimJobs(T0, "A", LEASE, 5, tasks);
+      assert.deepEqual(claimed.map((j) => j.id), ["k000", "mine"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("serialises concurrent calls on one connection around transactions", async () => {
+    const store = await openStore(freshPath());
+    try {
+      for (let i = 0; i < 40; i++) await store.insertJob(jobRecord(`j${i}`, { runAt: T0 + i }));
+      const results = await Promise.all([
+        ...["A", "B", "C", "D"].map((o) => store.claimJobs(T0 + 100, o, LEASE, 10, tasks)),
+        ...Array.from({ length: 10 }, (_, i) => store.insertJob(jobRecord(`x${i}`))),
+        store.countJobs({ status: "running" }),
+      ]);
+      const claimed = results.slice(0, 4).flat() as { id: string }[];
+      assert.equal(new Set(claimed.map((j) => j.id)).size, 40);
+      assert.equal(await store.countJobs(), 50);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("reads only due rows through indexes when claiming and computing wake-ups", async () => {
+    const db = new DatabaseSync(freshPath());
+    const inner = sqliteDriver(db);
+    const seen: string[] = [];
+    const spy = (d: SqlDriver): SqlDriver => ({
+      dialect: d.dialect,
+      query: (sql, params) => (seen.push(sql), d.query(sql, params)),
+      exec: (sql, params) => (seen.push(sql), d.exec(sql, params)),
+      transaction: (fn) => d.transaction((tx) => fn(spy(tx))),
+      close: () => d.close(),
+    });
+    const store = await SqlStore.open(spy(inner));
+    try {
+      await store.putSchedule(scheduleRecord("s"), "error");
+      await store.insertJob(jobRecord("j", { concurrencyKey: "k", concurrencyLimit: 2 }));
+      await store.insertJob(jobRecord("s@1", { scheduleId: "s" }));
+      const blocked = { concurrencyKey: "none", concurrencyLimit: 0, runAt: T0 - 1 };
+      for (let i = 0; i < 100; i++) await store.insertJob(jobRecord(`z${i}`, blocked));
+      seen.length = 0;
+      await store.nextWakeup();
+      await store.claimDueSchedules(T0, "A", LEASE, 10);
+      await store.releaseSchedule("s", "A", { nextRunAt: T0 + 1, lastRunAt: T0, jobs: [] });
+      await store.claimJobs(T0, "A", LEASE, 10, tasks);
+      await store.cleanup(T0);
+      assert.ok(seen.length >= 6);
+      for (const sql of new Set(seen)) {
+        const params = sql.split("?").slice(1).map((_, i) => (i === 1 ? "[]" : 0));
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params)
+          .map((r) => String((r as { detail: string }).detail));
+        const scans = plan.filter((d) => /^SCAN everywhen_|TEMP B-TREE/.test(d));
+        assert.deepEqual(scans, [], `full table scan in: ${sql}\n${plan.join("\n")}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
