@@ -50,7 +50,7 @@ import type {
   TaskHandler,
   TaskOptions,
 } from "./types.ts";
-import { type Temporal } from "./temporal.ts";
+import type { Temporal } from "./temporal.ts";
 import { TimerWaker, type Waker, type WakerFactory } from "./waker.ts";
 import { SchedulerEvents } from "./_scheduler_events.ts";
 import { triggerFromJSON } from "./triggers/mod.ts";

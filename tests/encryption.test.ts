@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { encryptedCodec, generateEncryptionKey } from "../src/encryption.ts";
 import { JobFailedError, TamperedRecordError } from "../src/errors.ts";
 import { every } from "../src/triggers/mod.ts";
-import { harness } from "./helpers/harness.ts";
+import { harness, waitFor } from "./helpers/harness.ts";
 
 describe("encryption at rest", () => {
   it("stores payloads and results encrypted and runs jobs normally", async () => {
@@ -21,6 +21,7 @@ describe("encryption at rest", () => {
     // Scheduled jobs carry the schedule's ciphertext, bound to the schedule.
     await t.schedule({ id: "s", trigger: every("PT1M"), payload: { secret: "swordfish" } });
     await h.clock.advance(60_000);
+    await waitFor(() => h.of("job:succeeded").length === 2);
     assert.deepEqual(h.of("job:succeeded").at(-1)!.result, { got: "swordfish" });
     assert.ok(!(await h.store.getSchedule("s"))!.payload.includes("swordfish"));
     await h.scheduler.stop();
@@ -47,6 +48,7 @@ describe("encryption at rest", () => {
     h.scheduler.start();
     await h.clock.advance(1000);
     assert.equal(await good.result(), "second");
+    await waitFor(() => h.of("job:failed").length === 2);
     assert.deepEqual(runs, ["second"]);
     for (const id of ["forged", "copied"]) {
       const info = await h.scheduler.getJob(id);

@@ -65,3 +65,15 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Waits (in real time, up to `timeoutMs`) until `predicate` holds. For code paths with real
+ * asynchronous work such as WebCrypto, which settles on a thread pool rather than in microtasks.
+ */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * The `everywhen` admin CLI for SQLite store files: `npx everywhen ./everywhen.db list`.
+ * Runs on Node 22+ (also `deno run -A bin/everywhen.ts`, `bun bin/everywhen.ts`).
+ * Encrypted stores: set `EVERYWHEN_ENCRYPTION_KEY` (and `EVERYWHEN_ENCRYPTION_OLD_KEYS`,
+ * comma-separated) so payloads and results can be shown.
+ * @module
+ */
+import process from "node:process";
+import { runCli } from "../src/cli.ts";
+import { encryptedCodec } from "../src/encryption.ts";
+import { openStore } from "../adapters/sqlite.ts";
+
+const key = process.env.EVERYWHEN_ENCRYPTION_KEY;
+const oldKeys = (process.env.EVERYWHEN_ENCRYPTION_OLD_KEYS ?? "").split(",").filter(Boolean);
+const codec = key ? await encryptedCodec({ key, oldKeys }) : undefined;
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  openStore: (path) => openStore(path),
+  out: (text) => process.stdout.write(text + "\n"),
+  err: (text) => process.stderr.write(text + "\n"),
+  ...(codec ? { codec } : {}),
+});
