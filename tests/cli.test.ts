@@ -1,0 +1,143 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCli } from "../src/cli.ts";
+import { MemoryStore } from "../src/memory_store.ts";
+import { Scheduler } from "../src/scheduler.ts";
+import { cron, every } from "../src/triggers/mod.ts";
+import { VirtualClock } from "../src/clock.ts";
+
+async function cli(store: MemoryStore, ...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(["store.db", ...args], {
+    openStore: () => Promise.resolve(store),
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+  });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+async function seeded() {
+  const store = new MemoryStore();
+  const s = new Scheduler({ store, clock: new VirtualClock("2030-01-01T00:00:00Z") });
+  s.task("report", () => "ok");
+  await s.schedule({
+    id: "daily",
+    task: "report",
+    trigger: cron("0 9 * * *", { timezone: "Europe/Paris" }),
+  });
+  await s.schedule({ id: "tick", task: "report", trigger: every("PT1M") });
+  await s.enqueue("report", { n: 1 }, { id: "job-1" });
+  // The store is shared with the CLI; closing it there must not break these reads.
+  store.close = () => Promise.resolve();
+  return store;
+}
+
+describe("admin CLI", () => {
+  it("lists, shows and previews schedules, as text and JSON", async () => {
+    const store = await seeded();
+    const list = await cli(store, "list");
+    assert.equal(list.code, 0);
+    assert.match(list.out, /^ID\s+TASK\s+TRIGGER\s+STATE\s+NEXT RUN/);
+    assert.match(list.out, /daily\s+report\s+cron 0 9 \* \* \*\s+active\s+2030-01-01T08:00:00Z/);
+    const json = JSON.parse((await cli(store, "list", "--json")).out);
+    assert.deepEqual(json.map((s: { id: string }) => s.id), ["daily", "tick"]);
+    const show = JSON.parse((await cli(store, "show", "daily", "--json")).out);
+    assert.equal(show.trigger.timezone, "Europe/Paris");
+    const next = await cli(store, "next", "daily", "2");
+    assert.match(next.out, /2030-01-01T08:00:00Z\s+\(2030-01-01 09:00:00 Europe\/Paris\)/);
+    assert.match(next.out, /2030-01-02T08:00:00Z/);
+  });
+
+  it("pauses, resumes, runs and removes", async () => {
+    const store = await seeded();
+    assert.equal((await cli(store, "pause", "daily")).code, 0);
+    assert.equal((await store.getSchedule("daily"))!.paused, true);
+    assert.equal((await cli(store, "resume", "daily")).code, 0);
+    assert.equal((await store.getSchedule("daily"))!.paused, false);
+    const run = JSON.parse((await cli(store, "run", "daily", "--json")).out);
+    assert.match(run.jobId, /^daily@run:/);
+    assert.equal((await store.getJob(run.jobId))!.status, "pending");
+    assert.equal((await cli(store, "remove", "tick")).code, 0);
+    assert.equal(await store.getSchedule("tick"), null);
+  });
+
+  it("lists jobs with filters and shows one job", async () => {
+    const store = await seeded();
+    const jobs = await cli(store, "jobs", "--status", "pending");
+    assert.match(jobs.out, /job-1\s+report\s+pending\s+0/);
+    assert.equal((await cli(store, "jobs", "--status", "failed")).out, "No jobs");
+    const job = JSON.parse((await cli(store, "job", "job-1", "--json")).out);
+    assert.deepEqual(job.payload, { n: 1 });
+  });
+
+  it("flips the store-wide lock", async () => {
+    const store = await seeded();
+    await cli(store, "lock", "on", "--reason", "deploy");
+    assert.equal(await store.getMeta("lock"), "deploy");
+    assert.match((await cli(store, "lock")).out, /Locked: deploy/);
+    await cli(store, "lock", "off");
+    assert.equal(await store.getMeta("lock"), null);
+  });
+
+  it("exits 2 with usage on bad input and 1 on unknown ids, changing nothing", async () => {
+    const store = await seeded();
+    for (
+      const args of [
+        [],
+        ["frobnicate"],
+        ["pause"],
+        ["jobs", "--status", "weird"],
+        ["next", "daily", "0"],
+        ["lock", "maybe"],
+        ["jobs", "--limit"],
+      ]
+    ) {
+      const r = await cli(store, ...args);
+      assert.equal(r.code, 2, `args ${args.join(" ")}`);
+      assert.match(r.err, /Usage: everywhen/);
+    }
+    const r = await cli(store, "pause", "nope");
+    assert.equal(r.code, 1);
+    assert.match(r.err, /NotFoundError: Schedule not found: "nope"/);
+    const j = await cli(store, "show", "nope", "--json");
+    assert.equal(JSON.parse(j.err).error.name, "NotFoundError");
+    assert.equal((await store.getSchedule("daily"))!.paused, false);
+    assert.equal((await cli(store, "--help")).code, 0);
+  });
+
+  it("runs as a real process against a SQLite file", {
+    skip: process.env.EVERYWHEN_RUNTIME && process.env.EVERYWHEN_RUNTIME !== "node26"
+      ? "the binary is exercised once, from the Node 26 suite"
+      : false,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "everywhen-cli-"));
+    const bin = fileURLToPath(new URL("../bin/everywhen.ts", import.meta.url));
+    const node = process.env.EVERYWHEN_NODE26 ?? process.execPath;
+    const exec = (...args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(node, ["--no-warnings", bin, join(dir, "x.db"), ...args], (e, out, err) => {
+          resolve({ code: e ? Number(e.code) : 0, out, err });
+        });
+      });
+    try {
+      const empty = await exec("list");
+      assert.equal(empty.code, 0, empty.err);
+      assert.match(empty.out, /No schedules/);
+      const lock = await exec("lock", "on");
+      assert.equal(lock.code, 0);
+      assert.match((await exec("lock", "--json")).out, /"locked": true/);
+      const bad = await exec("show", "missing");
+      assert.equal(bad.code, 1);
+      assert.match(bad.err, /Schedule not found/);
+      assert.equal((await exec("bogus")).code, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
