@@ -9,7 +9,13 @@
 import process from "node:process";
 import { runCli } from "../src/cli.ts";
 import { encryptedCodec } from "../src/encryption.ts";
-import { openStore } from "../adapters/sqlite.ts";
+
+// node:sqlite is still flagged experimental on Node 22; its warning is noise for CLI users.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "ExperimentalWarning") console.warn(w);
+});
+const { openStore } = await import("../adapters/sqlite.ts");
 
 const key = process.env.EVERYWHEN_ENCRYPTION_KEY;
 const oldKeys = (process.env.EVERYWHEN_ENCRYPTION_OLD_KEYS ?? "").split(",").filter(Boolean);
