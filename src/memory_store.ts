@@ -307,10 +307,13 @@ export class MemoryStore implements Store {
       if (copy.scheduleId !== null) {
         this.#active.set(copy.scheduleId, (this.#active.get(copy.scheduleId) ?? 0) + 1);
       }
+      if (copy.status === "running" && copy.concurrencyKey !== null) {
+        this.#bump(copy.concurrencyKey, 1);
+      }
       const t = readyAt(copy);
       if (t !== null) this.#jobHeap.push(t, copy.id);
     } else {
-      this.#settle(copy);
+      this.#expire(copy);
     }
     return true;
   }
@@ -342,6 +345,11 @@ export class MemoryStore implements Store {
       if (n <= 0) this.#active.delete(job.scheduleId);
       else this.#active.set(job.scheduleId, n);
     }
+    this.#expire(job);
+  }
+
+  /** Drops a finished job at once if it is already past retention, else queues its removal. */
+  #expire(job: JobRecord): void {
     if (job.expiresAt === null) return;
     if (job.finishedAt !== null && job.expiresAt <= job.finishedAt) this.#jobs.delete(job.id);
     else this.#expiryHeap.push(job.expiresAt, job.id);

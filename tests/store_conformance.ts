@@ -194,6 +194,24 @@ export function storeConformance(name: string, factory: () => Promise<Store>): v
         assert.equal(next[0]!.activeJobs, 2);
       });
 
+      it("counts only pending and running jobs as a schedule's active jobs", async () => {
+        await store.putSchedule(scheduleRecord("s"), "error");
+        await store.insertJob(jobRecord("p1", { scheduleId: "s" }));
+        await store.insertJob(jobRecord("p2", { scheduleId: "s", runAt: T0 + 99_999 }));
+        await store.insertJob(
+          jobRecord("done", {
+            scheduleId: "s",
+            status: "succeeded",
+            finishedAt: T0,
+            expiresAt: null,
+          }),
+        );
+        await store.insertJob(jobRecord("other", { scheduleId: "x" }));
+        await store.claimJobs(T0, "A", LEASE, 1, tasks);
+        const [claimed] = await store.claimDueSchedules(T0, "A", LEASE, 10);
+        assert.equal(claimed!.activeJobs, 2);
+      });
+
       it("refuses a release by a non-owner and writes nothing", async () => {
         await store.putSchedule(scheduleRecord("s"), "error");
         await store.claimDueSchedules(T0, "A", LEASE, 10);
