@@ -19,7 +19,8 @@ describe("chaos: Node, Bun and Deno workers on one SQLite file, killed at random
       `chaos: ${report.fires} fires, ${report.jobs} jobs, ${report.runs} runs, ` +
         `${report.reruns} jobs re-run after a lease expired, ${report.duplicates} duplicate ` +
         `completions, after ${report.kills.length} kills ` +
-        `(${report.kills.map((k) => k.runtime).join(", ")})`,
+        `(${report.kills.map((k) => k.runtime).join(", ")}); runs by runtime ` +
+        JSON.stringify(report.runsByRuntime),
     );
     assert.ok(report.kills.length >= 3);
     assert.ok(report.reruns > 0, "kills interrupted running jobs, which were re-run");

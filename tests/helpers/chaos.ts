@@ -36,6 +36,8 @@ export interface ChaosReport {
   /** Duplicated runs whose first run was not in a process that was killed. */
   unexplainedDuplicates: string[];
   kills: Array<{ runtime: string; pid: number }>;
+  /** Completed runs per runtime. */
+  runsByRuntime: Record<string, number>;
   enqueuedNeverRun: number;
 }
 
@@ -65,7 +67,14 @@ export async function chaos(o: ChaosOptions): Promise<ChaosReport> {
   const enqueueEvery = o.durationMs / Math.max(1, o.enqueued);
   while (Date.now() - start < o.durationMs) {
     if (Date.now() >= nextKill) {
-      const i = Math.floor(Math.random() * workers.length);
+      // A random process among those holding running jobs (any process if none does), so
+      // every kill interrupts work in flight.
+      const running = await store.listJobs({ status: "running", limit: 10_000 });
+      const owners = new Set(running.map((j) => j.leaseOwner));
+      const busy = workers.map((w, i) => [w, i] as const)
+        .filter(([w]) => owners.has(`${w.runtime}-${w.child.pid}`)).map(([, i]) => i);
+      const pool = busy.length > 0 ? busy : workers.map((_, i) => i);
+      const i = pool[Math.floor(Math.random() * pool.length)]!;
       const victim = workers[i]!;
       victim.child.kill("SIGKILL");
       await victim.exited;
@@ -130,6 +139,9 @@ export async function chaos(o: ChaosOptions): Promise<ChaosReport> {
     unfinished: jobs.filter((j) => j.status !== "succeeded").map((j) => `${j.id}: ${j.status}`),
     runs: runs.length,
     reruns: jobs.filter((j) => j.attempts > 1).length,
+    runsByRuntime: Object.fromEntries(
+      ["node", "bun", "deno"].map((r) => [r, runs.filter((x) => x.runtime === r).length]),
+    ),
     duplicates,
     unexplainedDuplicates: unexplained,
     kills,
