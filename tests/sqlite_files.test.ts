@@ -129,7 +129,14 @@ describe("SQLite files: schema versions", () => {
     const opened = await openStore(path);
     const [row] = await opened.driver.query<{ timeout: number }>("PRAGMA busy_timeout");
     assert.equal(row?.timeout, 5000);
+    const [sync] = await opened.driver.query<{ synchronous: number }>("PRAGMA synchronous");
+    assert.equal(sync?.synchronous, 1, "NORMAL by default in WAL mode");
     await opened.close();
+    const full = await openStore(path, { synchronous: "full" });
+    const [fullSync] = await full.driver.query<{ synchronous: number }>("PRAGMA synchronous");
+    assert.equal(fullSync?.synchronous, 2);
+    await full.close();
+    await assert.rejects(openStore(path, { synchronous: "off" as never }), RangeError);
   });
 });
 
