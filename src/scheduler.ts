@@ -591,19 +591,22 @@ export class Scheduler extends SchedulerEvents {
     // Let the caller's synchronous burst (e.g. many enqueues) finish before one pass handles it.
     await Promise.resolve();
     do {
-      this.#again = false;
+      do {
+        this.#again = false;
+        try {
+          await this.#pass();
+        } catch (error) {
+          this.reportError(error, "scheduler loop");
+        }
+      } while (this.#again && this.#state === "started");
       try {
-        await this.#pass();
+        await this.#arm();
       } catch (error) {
-        this.reportError(error, "scheduler loop");
+        this.reportError(error, "arming the waker");
+        this.#waker.arm(this.clock.now() + this.#pollInterval);
       }
+      // A kick that arrived while arming (an enqueue, a finished job) must not be lost.
     } while (this.#again && this.#state === "started");
-    try {
-      await this.#arm();
-    } catch (error) {
-      this.reportError(error, "arming the waker");
-      this.#waker.arm(this.clock.now() + this.#pollInterval);
-    }
   }
 
   async #pass(): Promise<void> {

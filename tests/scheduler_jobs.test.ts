@@ -416,3 +416,31 @@ describe("lifecycle", () => {
     await h.scheduler.stop();
   });
 });
+
+describe("loop", () => {
+  it("does not lose a kick that arrives while the waker is being armed", async () => {
+    const { MemoryStore } = await import("../src/memory_store.ts");
+    let gate: Promise<void> | null = null;
+    class SlowWakeupStore extends MemoryStore {
+      override async nextWakeup(): Promise<number | null> {
+        const answer = await super.nextWakeup(); // read before the enqueue below lands
+        if (gate) await gate;
+        return answer;
+      }
+    }
+    const h = harness({ store: new SlowWakeupStore() });
+    const t = h.scheduler.task("t", () => "ran");
+    h.scheduler.start();
+    await h.clock.advance(0);
+    const open = deferred();
+    gate = open.promise;
+    h.scheduler.resume(); // no-op: not paused
+    await h.scheduler.setLock(false); // kicks a pass that then blocks in nextWakeup
+    const job = await t.enqueue(null);
+    gate = null;
+    open.resolve();
+    await h.clock.advance(0);
+    assert.equal((await job.info())!.status, "succeeded");
+    await h.scheduler.stop();
+  });
+});
