@@ -133,6 +133,7 @@ export class Scheduler extends SchedulerEvents {
   #nextRenewAt = Infinity;
   #nextCleanupAt = 0;
   #nextPollAt = 0;
+  #unwatch: (() => void) | null = null;
 
   /** @param options Store, clock, limits and defaults. */
   constructor(options: SchedulerOptions = {}) {
@@ -494,6 +495,7 @@ export class Scheduler extends SchedulerEvents {
     }
     if (this.#state === "started") return this;
     this.#state = "started";
+    this.#unwatch = this.store.watch?.(() => this.#kick()) ?? null;
     this.emit("scheduler:started", () => ({}));
     this.#kick();
     return this;
@@ -538,6 +540,8 @@ export class Scheduler extends SchedulerEvents {
     const grace = durationOr(options.grace, "grace", 30_000);
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";
+    this.#unwatch?.();
+    this.#unwatch = null;
     this.#waker.disarm();
     await this.#ticking;
     if (this.#running.size > 0) {
@@ -563,6 +567,27 @@ export class Scheduler extends SchedulerEvents {
   /** Stops with the default grace period. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
+  }
+
+  /**
+   * Runs everything that is due now and resolves once the loop is idle and the jobs it started
+   * have finished (including jobs those made due). For platforms that wake a sleeping isolate
+   * and need to know when the work is done: a Durable Object `alarm()`, a `Deno.cron` tick.
+   * @example
+   * ```ts
+   * import { Scheduler } from "@everywhen/everywhen";
+   * const scheduler = new Scheduler().start();
+   * await scheduler.runDue();
+   * ```
+   */
+  async runDue(): Promise<void> {
+    if (this.#state !== "started") return;
+    this.#kick();
+    for (;;) {
+      await this.#ticking;
+      if (this.#running.size === 0 && !this.#ticking) return;
+      await this.#allDone();
+    }
   }
 
   /** Sets or lifts the store-wide lock that halts every scheduler sharing the store. */

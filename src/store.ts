@@ -215,5 +215,13 @@ export interface Store {
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string | null): Promise<void>;
 
+  /**
+   * Optional capability: calls `onChange` soon after any process adds or changes work (for
+   * example through PostgreSQL `LISTEN/NOTIFY`), so schedulers start it without waiting for their
+   * next poll. Polling stays as the fallback, so a missed notification only costs latency.
+   * @returns A function that stops watching.
+   */
+  watch?(onChange: () => void): () => void;
+
   close(): Promise<void>;
 }

@@ -444,3 +444,48 @@ describe("loop", () => {
     await h.scheduler.stop();
   });
 });
+
+describe("platform hooks", () => {
+  it("runDue() resolves once due work, and the jobs it started, are done", async () => {
+    const h = harness();
+    const order: string[] = [];
+    const t = h.scheduler.task("t", async (n: number) => {
+      await new Promise((r) => setTimeout(r, 5)); // real asynchronous work
+      order.push(`job ${n}`);
+      if (n === 1) await h.scheduler.enqueue("t", 2); // due now: part of the same run
+      return n;
+    });
+    await t.enqueue(1);
+    await t.enqueue(3, { delay: 60_000 }); // not due: not waited for
+    h.scheduler.start();
+    await h.scheduler.runDue();
+    order.push("runDue resolved");
+    assert.deepEqual(order, ["job 1", "job 2", "runDue resolved"]);
+    await h.scheduler.stop();
+  });
+
+  it("kicks the loop when a watching store reports a change", async () => {
+    const { MemoryStore } = await import("../src/memory_store.ts");
+    let notify: (() => void) | null = null;
+    let unwatched = false;
+    class WatchingStore extends MemoryStore {
+      watch(onChange: () => void): () => void {
+        notify = onChange;
+        return () => (unwatched = true);
+      }
+    }
+    const store = new WatchingStore();
+    const h = harness({ store });
+    h.scheduler.task("t", () => "ok");
+    h.scheduler.start();
+    await h.clock.advance(0);
+    // Another process inserts a job straight into the store; only the notification tells us.
+    const { jobRecord } = await import("./store_conformance.ts");
+    await store.insertJob(jobRecord("remote", { task: "t", runAt: h.clock.now() }));
+    notify!();
+    await h.clock.advance(0);
+    assert.equal((await store.getJob("remote"))!.status, "succeeded");
+    await h.scheduler.stop();
+    assert.equal(unwatched, true);
+  });
+});
