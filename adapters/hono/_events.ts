@@ -1,0 +1,81 @@
+/**
+ * `GET /api/events`: the scheduler's events as server-sent events, for live dashboards. Only
+ * events of this process's scheduler are seen; clients also poll, which covers other processes
+ * sharing the store. Streams end when the client goes away or the scheduler stops.
+ * @module
+ */
+
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { SchedulerEventMap } from "../../src/events.ts";
+import type { Scheduler } from "../../src/scheduler.ts";
+
+const TYPES: (keyof SchedulerEventMap)[] = [
+  "schedule:added",
+  "schedule:updated",
+  "schedule:removed",
+  "schedule:paused",
+  "schedule:resumed",
+  "job:created",
+  "job:started",
+  "job:progress",
+  "job:succeeded",
+  "job:failed",
+  "job:retrying",
+  "job:cancelled",
+  "job:missed",
+  "scheduler:paused",
+  "scheduler:resumed",
+  "scheduler:stopped",
+];
+
+/** How often an idle stream sends a comment, so proxies and Bun's idle timeout keep it open. */
+const HEARTBEAT_MS = 8_000;
+
+/** Drops bulky or non-JSON parts of an event's detail. */
+function slim(detail: Record<string, unknown>): Record<string, unknown> {
+  const { result: _result, ...rest } = detail;
+  return rest;
+}
+
+/** @returns The SSE response for one client. */
+export function eventStream(c: Context, scheduler: Scheduler): Response {
+  return streamSSE(c, async (stream) => {
+    const queue: { event: string; data: string }[] = [];
+    let wake: (() => void) | null = null;
+    let open = true;
+    const push = (event: string, data: string) => {
+      queue.push({ event, data });
+      wake?.();
+    };
+    const close = () => {
+      open = false;
+      wake?.();
+    };
+    const offs = TYPES.map((type) =>
+      scheduler.on(type, (detail) => {
+        push(type, JSON.stringify(slim(detail as Record<string, unknown>)));
+        if (type === "scheduler:stopped") close();
+      })
+    );
+    const timer = setInterval(() => push("", ""), HEARTBEAT_MS);
+    stream.onAbort(close);
+    try {
+      await stream.writeSSE({ event: "hello", data: JSON.stringify({ state: scheduler.state }) });
+      while (open || queue.length > 0) {
+        const next = queue.shift();
+        if (next === undefined) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+          continue;
+        }
+        if (next.event === "") await stream.write(": ping\n\n");
+        else await stream.writeSSE(next);
+        if (!open && stream.aborted) break;
+      }
+    } finally {
+      clearInterval(timer);
+      for (const off of offs) off();
+    }
+  });
+}

@@ -1,0 +1,163 @@
+// The dashboard in a real browser: headless Chromium (Debian's `chromium`) driven by
+// playwright-core against a live server. Node only; under CI a missing Chromium is a failure.
+import { it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { Hono } from "hono";
+import { adminRouter } from "../adapters/hono.ts";
+import { openStore } from "../adapters/sqlite.ts";
+import { Scheduler } from "../src/scheduler.ts";
+import { calendar, cron, every } from "../src/triggers/mod.ts";
+
+const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
+const OUT = fileURLToPath(new URL("../.test-output/", import.meta.url));
+const TOKEN = "browser-test-token-0123456789";
+
+function findChromium(): string | null {
+  const given = process.env.EVERYWHEN_CHROMIUM;
+  if (given) return given;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, "chromium");
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+const chromiumPath = isNode ? findChromium() : null;
+const skip = !isNode
+  ? "browser test runs under Node only"
+  : chromiumPath === null && process.env.CI !== "true"
+  ? "no Chromium found (set EVERYWHEN_CHROMIUM or install chromium); fails under CI=true"
+  : false;
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it("dashboard: shows schedules and jobs, live progress, and pauses a schedule", {
+  skip,
+  timeout: 90_000,
+}, async () => {
+  assert.ok(
+    chromiumPath !== null,
+    "CI=true but no Chromium: set EVERYWHEN_CHROMIUM or install the Debian package chromium",
+  );
+  const { chromium } = await import("playwright-core");
+  const { serve } = await import("@hono/node-server");
+  const dir = mkdtempSync(join(tmpdir(), "everywhen-browser-"));
+  const store = await openStore(join(dir, "admin.db"));
+  const scheduler = new Scheduler({ store, timezone: "Europe/Berlin" });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  scheduler.task("send-report", (p: { to: string }) => ({ sentTo: p.to, pages: 12 }));
+  scheduler.task("sync-inventory", () => {
+    throw new Error("Supplier API timed out (HTTP 504)");
+  });
+  scheduler.task("rebuild-index", async (_p: null, ctx) => {
+    await ctx.progress({ done: 42, total: 100, message: "indexing documents" });
+    await gate;
+    return "rebuilt";
+  });
+  await scheduler.schedule({
+    id: "nightly-report",
+    task: "send-report",
+    trigger: cron("0 2 * * *", { timezone: "Europe/Berlin" }),
+    payload: { to: "ops@example.com" },
+  });
+  await scheduler.schedule({
+    id: "tokyo-digest",
+    task: "send-report",
+    trigger: cron("0 9 * * MON-FRI", { timezone: "Asia/Tokyo" }),
+    payload: { to: "tokyo@example.com" },
+  });
+  await scheduler.schedule({
+    id: "inventory-sync",
+    task: "sync-inventory",
+    trigger: every("PT20M"),
+    paused: true,
+  });
+  await scheduler.schedule({
+    id: "monthly-invoices",
+    task: "send-report",
+    trigger: calendar({ months: 1 }, { at: "08:00", timezone: "America/New_York" }),
+    payload: { to: "billing@example.com" },
+  });
+  const finished = await scheduler.enqueue("send-report", { to: "ceo@example.com" });
+  const failed = await scheduler.enqueue("sync-inventory", null);
+  const running = await scheduler.enqueue("rebuild-index", null, { id: "rebuild-index-1" });
+  await scheduler.enqueue("send-report", { to: "later@example.com" }, { delay: { hours: 2 } });
+  scheduler.start();
+  assert.deepEqual(await finished.result(), { sentTo: "ceo@example.com", pages: 12 });
+  await assert.rejects(failed.result(), /Supplier API timed out/);
+  await waitFor(async () => (await running.info())?.progress !== null, "progress");
+
+  const app = new Hono();
+  app.route("/admin", adminRouter(scheduler, { token: TOKEN, title: "Acme jobs" }));
+  let port = 0;
+  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+    port = info.port;
+  });
+  await waitFor(() => Promise.resolve(port !== 0), "the server to listen");
+  const base = `http://127.0.0.1:${port}/admin`;
+
+  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: chromiumPath!,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+    viewport: { width: 1400, height: 1000 },
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const response = await page.goto(base);
+    assert.equal(response?.status(), 401, "the page asks to sign in first");
+    await page.fill("#token", TOKEN);
+    await Promise.all([page.waitForURL(base), page.click("button[type=submit]")]);
+    await page.waitForSelector("body[data-loaded=true]");
+
+    const row = page.locator('tr[data-schedule="nightly-report"]');
+    assert.equal(await row.getAttribute("data-state"), "active");
+    assert.match(await row.innerText(), /Europe\/Berlin/);
+    assert.match(await row.innerText(), /02:00/);
+    const job = page.locator(`tr[data-job="${finished.id}"]`);
+    assert.equal(await job.getAttribute("data-status"), "succeeded");
+    const failedRow = page.locator(`tr[data-job="${failed.id}"]`);
+    assert.match(await failedRow.innerText(), /Supplier API timed out/);
+    assert.match(await page.locator('[data-running="rebuild-index-1"]').innerText(), /42%/);
+    assert.ok(await page.locator(".timeline svg circle").count() > 0, "the timeline has fires");
+
+    mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: join(OUT, "dashboard.png"), fullPage: true });
+
+    await row.locator('button[data-action="pause"]').click();
+    await waitFor(
+      async () => (await store.getSchedule("nightly-report"))?.paused === true,
+      "the schedule to be paused in the store",
+    );
+    await page.waitForSelector('tr[data-schedule="nightly-report"][data-state="paused"]');
+    await page.screenshot({ path: join(OUT, "dashboard-paused.png") });
+  } finally {
+    await context.close();
+    release();
+    server.close();
+    await scheduler.stop({ grace: 1000 });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
