@@ -97,6 +97,17 @@ const checks = [
   // (nodeModulesDir "manual"), so the dry run never needs to reach jsr.io.
   { name: "publish", cmd: [BIN.deno, "publish", "--dry-run", "--allow-dirty"] },
   { name: "build", cmd: [BIN.node22, "scripts/build.mjs"] },
+  // Examples are type-checked as their users would run them (Deno resolves JSR-style paths).
+  {
+    name: "examples",
+    cmd: [
+      BIN.deno,
+      "check",
+      "examples/basic.ts",
+      "examples/deno/local.ts",
+      "examples/deno/deploy.ts",
+    ],
+  },
 ].map((s) => ({ ...s, group: "checks", runtime: "-", timeout: CHECK_TIMEOUT_MS }));
 
 function nodeSuite(runtime, tapFile, testFiles) {
