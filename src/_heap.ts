@@ -20,14 +20,18 @@ export class MinHeap {
   /** @param time Due time. @param id What is due. */
   push(time: number, id: string): void {
     const items = this.#items;
-    items.push([time, id]);
-    let i = items.length - 1;
+    const entry: HeapEntry = [time, id];
+    // Sift up by moving parents down into the hole; the new entry is written once at the end.
+    let i = items.length;
+    items.push(entry);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!less(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      const p = items[parent]!;
+      if (!less(entry, p)) break;
+      items[i] = p;
       i = parent;
     }
+    items[i] = entry;
   }
 
   /** @returns The smallest entry without removing it. */
@@ -40,19 +44,27 @@ export class MinHeap {
     const items = this.#items;
     const top = items[0];
     const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
+    const n = items.length;
+    if (n > 0 && last !== undefined) {
+      // Sift the last entry down from the root, moving smaller children up into the hole.
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && less(items[l]!, items[m]!)) m = l;
-        if (r < items.length && less(items[r]!, items[m]!)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m]!, items[i]!];
-        i = m;
+        if (l >= n) break;
+        let c = l;
+        let child = items[l]!;
+        if (l + 1 < n) {
+          const right = items[l + 1]!;
+          if (less(right, child)) {
+            c = l + 1;
+            child = right;
+          }
+        }
+        if (!less(child, last)) break;
+        items[i] = child;
+        i = c;
       }
+      items[i] = last;
     }
     return top;
   }
