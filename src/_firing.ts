@@ -9,7 +9,7 @@ import type { SchedulerEventMap } from "./events.ts";
 import { planFires } from "./_fire_plan.ts";
 import type { ClaimedSchedule, JobRecord, Store } from "./store.ts";
 import { instantFromMs } from "./time.ts";
-import { triggerFromJSON } from "./triggers/mod.ts";
+import { type Trigger, triggerFromJSON, type TriggerJSON } from "./triggers/mod.ts";
 
 /** What firing needs from the scheduler. */
 export interface FireHost {
@@ -29,6 +29,19 @@ export interface FireHost {
   reportError(error: unknown, context: string): void;
 }
 
+// Stores that keep records in memory hand back the same trigger JSON object on every claim, so
+// parsing it once per object saves the work on every fire. Parsed triggers are immutable.
+const parsed = new WeakMap<object, Trigger>();
+
+function triggerOf(json: TriggerJSON): Trigger {
+  let trigger = parsed.get(json);
+  if (!trigger) {
+    trigger = triggerFromJSON(json);
+    parsed.set(json, trigger);
+  }
+  return trigger;
+}
+
 /** The id of the job created by fire `at` of schedule `scheduleId`. */
 export function fireJobId(scheduleId: string, at: number): string {
   return `${scheduleId}@${new Date(at).toISOString()}`;
@@ -45,7 +58,7 @@ export async function fireSchedule(
   const s = claimed.record;
   let next: (after: number) => number | null;
   try {
-    const trigger = triggerFromJSON(s.trigger);
+    const trigger = triggerOf(s.trigger);
     next = (after) => trigger.nextMs(after);
   } catch (error) {
     // A stored trigger this version cannot read: stop it from firing rather than loop on it.

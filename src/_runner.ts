@@ -51,11 +51,54 @@ export class LeaseLostError extends Error {
   override name = "LeaseLostError";
 }
 
-/** A job running in this process. */
-export interface RunningJob {
-  job: JobRecord;
-  controller: AbortController;
-  done: Promise<void>;
+/**
+ * A job running in this process. Its `AbortController` is created only when the handler reads
+ * `ctx.signal` or something aborts the job: most handlers never look, and a controller per job
+ * is a measurable share of the cost of a short job.
+ */
+export class RunningJob {
+  readonly job: JobRecord;
+  done: Promise<void> = Promise.resolve();
+  #controller: AbortController | null = null;
+  #reason: unknown = undefined;
+  #aborted = false;
+  #onAbort: ((reason: unknown) => void) | null = null;
+
+  /** @param job The claimed job. */
+  constructor(job: JobRecord) {
+    this.job = job;
+  }
+
+  /** The signal handed to the handler. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Whether `abort` was called. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Aborts the job: its signal fires and the attempt ends with `reason`. */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.#onAbort?.(reason);
+  }
+
+  /** A promise that rejects with the abort reason (created on demand). */
+  aborted$(): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      if (this.#aborted) reject(this.#reason);
+      else this.#onAbort = reject;
+    });
+  }
 }
 
 /**
@@ -63,20 +106,15 @@ export interface RunningJob {
  * is recorded.
  */
 export function startJob(host: RunnerHost, task: TaskEntry, job: JobRecord): RunningJob {
-  const controller = new AbortController();
-  const entry: RunningJob = { job, controller, done: Promise.resolve() };
-  entry.done = execute(host, task, job, controller).catch((error) =>
+  const entry = new RunningJob(job);
+  entry.done = execute(host, task, entry).catch((error) =>
     host.reportError(error, `recording the outcome of job ${job.id}`)
   );
   return entry;
 }
 
-async function execute(
-  host: RunnerHost,
-  task: TaskEntry,
-  job: JobRecord,
-  controller: AbortController,
-): Promise<void> {
+async function execute(host: RunnerHost, task: TaskEntry, entry: RunningJob): Promise<void> {
+  const job = entry.job;
   const base = { jobId: job.id, task: job.task, scheduleId: job.scheduleId };
   const startedAt = host.clock.now();
   host.emit("job:started", () => ({ ...base, attempt: job.attempts }));
@@ -89,23 +127,22 @@ async function execute(
   let failed = false;
   try {
     const payload = await decodePayload(host, job);
-    const ctx = new Context(host, job, controller.signal);
-    const aborted = new Promise<never>((_, reject) => {
-      if (controller.signal.aborted) reject(controller.signal.reason);
-      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
-        once: true,
-      });
-    });
     if (timeout > 0) {
       timer = host.clock.setTimer(() => {
-        controller.abort(new DOMException(`Job timed out after ${timeout} ms`, "TimeoutError"));
+        entry.abort(new DOMException(`Job timed out after ${timeout} ms`, "TimeoutError"));
       }, timeout);
     }
-    const run = Promise.resolve().then(() => task.handler(payload as never, ctx));
-    // Whichever loses the race must not surface as an unhandled rejection.
-    run.catch(() => {});
-    aborted.catch(() => {});
-    value = await Promise.race([run, aborted]);
+    const out = task.handler(payload as never, new Context(host, entry));
+    if (isThenable(out)) {
+      const run = Promise.resolve(out);
+      const aborted = entry.aborted$();
+      // Whichever loses the race must not surface as an unhandled rejection.
+      run.catch(() => {});
+      aborted.catch(() => {});
+      value = await Promise.race([run, aborted]);
+    } else {
+      value = out;
+    }
   } catch (error) {
     failed = true;
     failure = error;
@@ -173,6 +210,10 @@ async function execute(
   }
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
 async function decodePayload(host: RunnerHost, job: JobRecord): Promise<JsonValue> {
   try {
     return await host.codec.decode(job.payload, payloadContext(job));
@@ -197,36 +238,38 @@ export function toJobError(error: unknown): JobError {
 }
 
 class Context implements TaskContext {
-  readonly signal: AbortSignal;
   #host: RunnerHost;
-  #job: JobRecord;
+  #entry: RunningJob;
 
-  constructor(host: RunnerHost, job: JobRecord, signal: AbortSignal) {
+  constructor(host: RunnerHost, entry: RunningJob) {
     this.#host = host;
-    this.#job = job;
-    this.signal = signal;
+    this.#entry = entry;
+  }
+
+  get signal(): AbortSignal {
+    return this.#entry.signal;
   }
 
   get jobId(): string {
-    return this.#job.id;
+    return this.#entry.job.id;
   }
 
   get scheduleId(): string | null {
-    return this.#job.scheduleId;
+    return this.#entry.job.scheduleId;
   }
 
   get scheduledAt(): Temporal.Instant {
-    return instantFromMs(this.#job.scheduledAt);
+    return instantFromMs(this.#entry.job.scheduledAt);
   }
 
   get attempt(): number {
-    return this.#job.attempts;
+    return this.#entry.job.attempts;
   }
 
   async progress(value: JsonValue): Promise<void> {
     const checked = assertJson(value, "progress");
     const host = this.#host;
-    const job = this.#job;
+    const job = this.#entry.job;
     const text = await host.codec.encode(checked, job.id);
     if (await host.store.setProgress(job.id, host.owner, text)) {
       host.emit("job:progress", () => ({

@@ -28,12 +28,13 @@ import {
 } from "./_options.ts";
 import {
   LeaseLostError,
+  type RunnerHost,
   type RunningJob,
   type Settlement,
   startJob,
   type TaskEntry,
 } from "./_runner.ts";
-import { fireSchedule } from "./_firing.ts";
+import { type FireHost, fireSchedule } from "./_firing.ts";
 import { toJobInfo, toScheduleInfo } from "./_records.ts";
 import { buildSchedule, type ScheduleDefaults } from "./_schedules.ts";
 import type { JobRecord, ScheduleRecord, Store } from "./store.ts";
@@ -134,6 +135,8 @@ export class Scheduler extends SchedulerEvents {
   #nextCleanupAt = 0;
   #nextPollAt = 0;
   #unwatch: (() => void) | null = null;
+  /** The clock reading the latest pass worked with. */
+  #passNow = 0;
 
   /** @param options Store, clock, limits and defaults. */
   constructor(options: SchedulerOptions = {}) {
@@ -177,6 +180,18 @@ export class Scheduler extends SchedulerEvents {
     this.#pollInterval = checkInt(options.pollInterval ?? 1000, "pollInterval", 1);
     this.#leaseMs = checkInt(options.leaseTime ?? 30_000, "leaseTime", 1);
     this.#random = options.random ?? Math.random;
+    Object.assign(this.#runnerHost, {
+      store: this.store,
+      clock: this.clock,
+      codec: this.#codec,
+      owner: this.identity,
+      random: this.#random,
+    });
+    Object.assign(this.#fireHost, {
+      store: this.store,
+      owner: this.identity,
+      random: this.#random,
+    });
     const wake = () => this.#kick();
     this.#waker = options.waker
       ? options.waker(wake, this.clock)
@@ -464,7 +479,7 @@ export class Scheduler extends SchedulerEvents {
     checkId(id);
     const running = this.#running.get(id);
     if (running) {
-      running.controller.abort(new JobCancelledError(id));
+      running.abort(new JobCancelledError(id));
       return true;
     }
     const now = this.clock.now();
@@ -550,7 +565,7 @@ export class Scheduler extends SchedulerEvents {
       await Promise.race([this.#allDone(), expired]);
       this.clock.clearTimer(timer);
       for (const [id, run] of this.#running) {
-        run.controller.abort(new JobCancelledError(id, { cause: "scheduler stopped" }));
+        run.abort(new JobCancelledError(id, { cause: "scheduler stopped" }));
       }
       await this.#allDone();
     }
@@ -636,6 +651,7 @@ export class Scheduler extends SchedulerEvents {
 
   async #pass(): Promise<void> {
     const now = this.clock.now();
+    this.#passNow = now;
     if (this.#running.size > 0 && now >= this.#nextRenewAt) await this.#renew(now);
     if (this.#state !== "started" || this.#paused) return;
     if (now >= this.#nextCleanupAt) {
@@ -656,7 +672,11 @@ export class Scheduler extends SchedulerEvents {
     for (;;) {
       const claimed = await this.store.claimDueSchedules(now, this.identity, this.#leaseMs, batch);
       const created = await Promise.all(claimed.map((c) => fireSchedule(this.#fireHost, c, now)));
-      if (created.some((n) => n > 0)) this.#again = true;
+      if (created.some((n) => n > 0)) {
+        this.#again = true;
+        // Start the first batch's jobs before firing the next batch.
+        if (this.#roles.jobs) await this.#claim(now);
+      }
       if (claimed.length < batch) return;
     }
   }
@@ -706,10 +726,10 @@ export class Scheduler extends SchedulerEvents {
       now + this.#leaseMs,
     );
     for (const id of lost) {
-      this.#running.get(id)?.controller.abort(new LeaseLostError(`Lost the lease on ${id}`));
+      this.#running.get(id)?.abort(new LeaseLostError(`Lost the lease on ${id}`));
     }
     for (const id of cancelRequested) {
-      this.#running.get(id)?.controller.abort(new JobCancelledError(id));
+      this.#running.get(id)?.abort(new JobCancelledError(id));
     }
   }
 
@@ -719,9 +739,12 @@ export class Scheduler extends SchedulerEvents {
     let at = this.#nextRenewAt;
     if (this.#state === "started" && !this.#paused) {
       const due = await this.store.nextWakeup();
-      // Something due that this pass could not take (unknown task, full concurrency, lock):
-      // look again soon instead of spinning.
-      if (due !== null) at = Math.min(at, due <= now ? now + this.#pollInterval : due);
+      // Due at or before the instant the pass worked with, yet still there: the pass could not
+      // take it (unknown task, full concurrency, lock), so look again soon instead of spinning.
+      // Anything that fell due while the pass ran is armed for at once.
+      if (due !== null) {
+        at = Math.min(at, due <= this.#passNow ? now + this.#pollInterval : due);
+      }
       at = Math.min(at, this.#nextCleanupAt);
       if (this.store.shared) at = Math.min(at, now + this.#pollInterval);
     }
@@ -736,29 +759,25 @@ export class Scheduler extends SchedulerEvents {
     this.emit("scheduler:error", () => ({ error, context }));
   }
 
-  get #runnerHost() {
-    return {
-      store: this.store,
-      clock: this.clock,
-      codec: this.#codec,
-      owner: this.identity,
-      random: this.#random,
-      emit: this.emit.bind(this),
-      settle: (id: string, s: Settlement) => this.#settle(id, s),
-      reportError: (e: unknown, c: string) => this.reportError(e, c),
-    };
-  }
+  #runnerHost: RunnerHost = {
+    store: null as unknown as Store,
+    clock: null as unknown as Clock,
+    codec: jsonCodec,
+    owner: "",
+    random: Math.random,
+    emit: (type, detail) => this.emit(type, detail),
+    settle: (id, s) => this.#settle(id, s),
+    reportError: (e, c) => this.reportError(e, c),
+  };
 
-  get #fireHost() {
-    return {
-      store: this.store,
-      owner: this.identity,
-      random: this.#random,
-      emit: this.emit.bind(this),
-      newJob: this.#newJob.bind(this),
-      reportError: (e: unknown, c: string) => this.reportError(e, c),
-    };
-  }
+  #fireHost: FireHost = {
+    store: null as unknown as Store,
+    owner: "",
+    random: Math.random,
+    emit: (type, detail) => this.emit(type, detail),
+    newJob: (spec) => this.#newJob(spec),
+    reportError: (e, c) => this.reportError(e, c),
+  };
 
   #scheduleContext() {
     return {
