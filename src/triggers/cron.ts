@@ -5,7 +5,7 @@
 
 import type { Cron } from "croner";
 import { validateTimeZone } from "../time.ts";
-import { sharedPattern } from "./_pattern_cache.ts";
+import { nextRunMs, sharedPattern } from "./_pattern_cache.ts";
 import { BaseTrigger, BIND, type BindContext, checkOptions, isoOf, readBounds } from "./_base.ts";
 import { withDefined } from "./_base.ts";
 import type { BoundsOptions, CronTriggerJSON, Trigger } from "./types.ts";
@@ -51,9 +51,8 @@ class CronTrigger extends BaseTrigger {
     const start = this.#startMs;
     // Croner answers strictly after a reference, in whole seconds; startAt is inclusive.
     const from = start !== undefined && afterMs < start ? start - 1 : afterMs;
-    const date = this.#pattern.nextRun(new Date(from));
-    if (date === null) return null;
-    const ms = date.getTime();
+    const ms = nextRunMs(this.#pattern, from);
+    if (ms === null) return null;
     return this.#endMs !== undefined && ms > this.#endMs ? null : ms;
   }
 
