@@ -335,6 +335,10 @@ describe("admin router: schedules", () => {
     const tick = body.lanes[0];
     assert.equal(tick.fires.length, 6);
     assert.equal(body.lanes[1].fires.length, 0);
+    assert.deepEqual(body.lanes[1].next, {
+      at: "2030-01-01T02:00:00Z",
+      local: "2030-01-01T11:00:00+09:00",
+    });
     const capped = await json(
       await app.request("/admin/api/timeline?hours=2&limit=3", {
         headers: AUTH,

@@ -157,6 +157,8 @@ export function apiRoutes(router: Hono, scheduler: Scheduler): void {
         timezone: zone,
         fires,
         more: at !== null && at <= to,
+        // The first fire past the window, so that an empty lane can say when it fires next.
+        next: at !== null && at > to ? fireView(instantFromMs(at), zone) : null,
       });
     }
     return c.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), lanes });

@@ -150,8 +150,9 @@ export const CLIENT_JS: string = String.raw`
       var bar = p.pct === null ? "" : '<div class="bar"><i style="width:' + p.pct.toFixed(1) +
         '%"></i></div>';
       return '<div class="job-card" data-running="' + esc(j.id) + '"><div class="top"><span><b>' +
-        esc(j.task) + '</b> <span class="mono muted small">' + esc(j.id.slice(0, 28)) +
-        '</span></span><span class="muted small">' + esc(dur(serverNow() - started)) +
+        esc(j.task) + '</b> <span class="mono muted small">' + esc(j.id.length > 16 ? j.id.slice(0, 15) + "…" : j.id) +
+        '</span></span><span class="muted small" style="white-space:nowrap">' +
+        esc(dur(serverNow() - started)) +
         "</span></div>" + bar + '<div class="small muted" style="margin-top:6px">' +
         esc((p.pct === null ? "" : Math.round(p.pct) + "% ") + p.label) +
         (j.attempts > 1 ? " · attempt " + j.attempts : "") + "</div></div>";
@@ -244,6 +245,17 @@ export const CLIENT_JS: string = String.raw`
       out.push('<rect x="' + L + '" y="' + (y - 9) + '" width="' + (W - L - R) + '" height="18" rx="4" fill="' +
         (i % 2 ? "#fbfcfd" : "#f6f7fb") + '"/>');
       out.push('<text class="lane-label" x="0" y="' + (y + 4) + '">' + esc(lane.scheduleId.slice(0, 22)) + "</text>");
+      if (lane.fires.length === 0 && lane.next) {
+        out.push('<text class="tick" x="' + (W - R - 6) + '" y="' + (y + 4) + '" text-anchor="end">next ' +
+          esc(wall(lane.next.local) + " (" + lane.timezone + ")") + " →</text>");
+      }
+      if (lane.more && lane.fires.length > 0) {
+        // Too many fires to list: a band stands for the rest of the window.
+        var last = x(Date.parse(lane.fires[lane.fires.length - 1].at));
+        out.push('<rect x="' + last + '" y="' + (y - 7) + '" width="' + Math.max(0, W - R - last) +
+          '" height="14" fill="#6366f1" opacity=".3"><title>' + esc(lane.scheduleId) +
+          " fires more often than shown</title></rect>");
+      }
       var dense = lane.fires.length > 60;
       lane.fires.forEach(function (f) {
         var cx = x(Date.parse(f.at));
