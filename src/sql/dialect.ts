@@ -1,7 +1,7 @@
 /**
  * Dialect specifics of the SQL store, kept in one place: column types, the greatest-of-two
- * function, list parameters, table introspection and per-connection setup. SQLite today;
- * PostgreSQL and Durable Object SQLite storage add an entry here.
+ * function, list parameters, table introspection and per-connection setup. SQLite and Durable
+ * Object SQLite storage today; PostgreSQL adds an entry here.
  * @module
  */
 
@@ -62,11 +62,19 @@ export const sqlite: Dialect = {
 };
 
 /**
+ * SQLite inside a Cloudflare Durable Object (`ctx.storage.sql`): SQLite's SQL, but no setup.
+ * The platform owns journaling and durability (it refuses `PRAGMA journal_mode`), and one
+ * object is one connection, so nothing needs switching.
+ */
+export const durableObject: Dialect = { ...sqlite, name: "durable-object", setup: [] };
+
+/**
  * @param name A driver's dialect.
  * @returns The dialect's specifics.
  */
 export function dialectFor(name: SqlDialectName): Dialect {
   if (name === "sqlite") return sqlite;
+  if (name === "durable-object") return durableObject;
   throw new RangeError(
     `Cannot open store: the ${JSON.stringify(name)} dialect is not supported yet (use SQLite)`,
   );

@@ -8,8 +8,11 @@
 /** A value bound to a statement parameter or read from a column. */
 export type SqlValue = string | number | null;
 
-/** The SQL dialects the store knows how to speak. */
-export type SqlDialectName = "sqlite" | "postgres";
+/**
+ * The SQL dialects the store knows how to speak. `"durable-object"` is SQLite inside a
+ * Cloudflare Durable Object, whose storage manages its own journaling.
+ */
+export type SqlDialectName = "sqlite" | "durable-object" | "postgres";
 
 /**
  * A database connection as the SQL store sees it. Statements use `?` placeholders.

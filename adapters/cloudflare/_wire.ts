@@ -1,0 +1,155 @@
+/**
+ * What crosses the Durable Object RPC boundary. RPC clones plain data only, and custom error
+ * classes lose their identity on the way, so requests, results and errors travel as plain data
+ * and are turned back into `Trigger`s, `Temporal.Instant`s and everywhen's error classes on the
+ * client.
+ * @module
+ */
+
+import {
+  ConflictError,
+  JobCancelledError,
+  JobFailedError,
+  NonRetryableError,
+  NotFoundError,
+  QueueFullError,
+  ResultExpiredError,
+  SchedulerStoppedError,
+  TamperedRecordError,
+  UnknownTaskError,
+} from "../../src/errors.ts";
+import { Temporal } from "../../src/temporal.ts";
+import { triggerFromJSON } from "../../src/triggers/mod.ts";
+import type { JobInfo, ScheduleInfo } from "../../src/types.ts";
+
+/** A call to the scheduler object. */
+export interface WireRequest {
+  /** The operation. */
+  op: string;
+  /** Its arguments, as plain data. */
+  args: unknown[];
+}
+
+/** An error as plain data. */
+export interface WireError {
+  /** The error's `name`, e.g. `"RangeError"` or `"ConflictError"`. */
+  name: string;
+  /** The error's message. */
+  message: string;
+  /** `ConflictError.id`, `NotFoundError.id`. */
+  id?: string;
+  /** `UnknownTaskError.task`. */
+  task?: string;
+  /** The job id of job errors. */
+  jobId?: string;
+  /** `JobFailedError.errorName`. */
+  errorName?: string;
+}
+
+/** The answer to a {@linkcode WireRequest}. */
+export type WireResponse = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/**
+ * Turns rich values into plain data: anything with a `toJSON()` (a `Trigger`, `Temporal`
+ * values, `Date`) becomes its JSON form; arrays and plain objects are copied through.
+ * @param value The value.
+ * @returns Plain data.
+ */
+export function toWire(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(toWire);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const json = (value as { toJSON?: () => unknown }).toJSON;
+    return typeof json === "function" ? json.call(value) : value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = toWire(v);
+  return out;
+}
+
+/** @returns The error as plain data. */
+export function errorToWire(error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const out: WireError = { name: error.name, message: error.message };
+  for (const key of ["id", "task", "jobId", "errorName"] as const) {
+    const v = (error as unknown as Record<string, unknown>)[key];
+    if (typeof v === "string") out[key] = v;
+  }
+  return out;
+}
+
+/** @returns The error as the class it was thrown as, with the same message. */
+export function errorFromWire(e: WireError): Error {
+  const id = e.id ?? e.jobId ?? "";
+  let error: Error;
+  switch (e.name) {
+    case "TypeError":
+      return new TypeError(e.message);
+    case "RangeError":
+      return new RangeError(e.message);
+    case "SyntaxError":
+      return new SyntaxError(e.message);
+    case "ConflictError":
+      return new ConflictError(id, e.message);
+    case "UnknownTaskError":
+      error = new UnknownTaskError(e.task ?? "");
+      break;
+    case "NotFoundError":
+      error = new NotFoundError("Schedule", id);
+      break;
+    case "QueueFullError":
+      return new QueueFullError(e.message);
+    case "SchedulerStoppedError":
+      return new SchedulerStoppedError(e.message);
+    case "JobFailedError":
+      return new JobFailedError(id, e.errorName ?? "Error", e.message);
+    case "JobCancelledError":
+      error = new JobCancelledError(id);
+      break;
+    case "ResultExpiredError":
+      error = new ResultExpiredError(id);
+      break;
+    case "NonRetryableError":
+      return new NonRetryableError(e.message);
+    case "TamperedRecordError":
+      return new TamperedRecordError(e.message);
+    default:
+      error = new Error(e.message);
+      if (e.name !== "Error") error.name = e.name;
+  }
+  error.message = e.message;
+  return error;
+}
+
+const SCHEDULE_TIMES = ["nextRunAt", "lastRunAt", "createdAt", "updatedAt"] as const;
+const JOB_TIMES = [
+  "scheduledAt",
+  "runAt",
+  "createdAt",
+  "startedAt",
+  "finishedAt",
+  "expiresAt",
+] as const;
+
+function reviveTimes(record: Record<string, unknown>, keys: readonly string[]): void {
+  for (const k of keys) {
+    const v = record[k];
+    if (typeof v === "string") record[k] = Temporal.Instant.from(v);
+  }
+}
+
+/** @returns A schedule read over RPC, with its live trigger and instants. */
+export function scheduleFromWire(value: unknown): ScheduleInfo {
+  const r = value as Record<string, unknown>;
+  reviveTimes(r, SCHEDULE_TIMES);
+  r.trigger = triggerFromJSON(r.trigger);
+  return r as unknown as ScheduleInfo;
+}
+
+/** @returns A job read over RPC, with its instants. */
+export function jobFromWire(value: unknown): JobInfo {
+  const r = value as Record<string, unknown>;
+  reviveTimes(r, JOB_TIMES);
+  return r as unknown as JobInfo;
+}
