@@ -47,4 +47,4 @@ export type {
 export type { SchedulerListener } from "./src/_scheduler_events.ts";
 export type { ScheduleDefaults } from "./src/_schedules.ts";
 export * from "./src/types.ts";
-export { Scheduler, type SchedulerOptions } from "./src/scheduler.ts";
+export { type RunDueOptions, Scheduler, type SchedulerOptions } from "./src/scheduler.ts";

@@ -86,6 +86,20 @@ export interface SchedulerOptions {
   waker?: WakerFactory;
   /** Random source for jitter and backoff (tests pass a seeded one). @default Math.random */
   random?: () => number;
+  /**
+   * `"auto"`: the scheduler wakes itself with its waker. `"manual"`: work runs only inside
+   * `runDue()`, for platforms whose own alarm wakes the process (Durable Objects). Writes
+   * (schedule, enqueue…) work the same in both. @default "auto"
+   */
+  runMode?: "auto" | "manual";
+}
+
+/** Options for `runDue`. */
+export interface RunDueOptions {
+  /** Jobs this run may start at most; the rest stays due. @default Infinity */
+  maxJobs?: number;
+  /** Once aborted, the run starts nothing new (running jobs still finish). */
+  signal?: AbortSignal;
 }
 
 type State = "idle" | "started" | "stopping" | "stopped";
@@ -135,6 +149,10 @@ export class Scheduler extends SchedulerEvents {
   #nextCleanupAt = 0;
   #nextPollAt = 0;
   #unwatch: (() => void) | null = null;
+  #manual: boolean;
+  /** runDue() calls in progress, and their job budgets. */
+  #runs = 0;
+  #budgets = new Set<{ left: number; signal: AbortSignal | undefined }>();
   /** The clock reading the latest pass worked with. */
   #passNow = 0;
 
@@ -180,6 +198,7 @@ export class Scheduler extends SchedulerEvents {
     this.#pollInterval = checkInt(options.pollInterval ?? 1000, "pollInterval", 1);
     this.#leaseMs = checkInt(options.leaseTime ?? 30_000, "leaseTime", 1);
     this.#random = options.random ?? Math.random;
+    this.#manual = checkEnum(options.runMode ?? "auto", "runMode", ["auto", "manual"]) === "manual";
     Object.assign(this.#runnerHost, {
       store: this.store,
       clock: this.clock,
@@ -587,22 +606,36 @@ export class Scheduler extends SchedulerEvents {
   /**
    * Runs everything that is due now and resolves once the loop is idle and the jobs it started
    * have finished (including jobs those made due). For platforms that wake a sleeping isolate
-   * and need to know when the work is done: a Durable Object `alarm()`, a `Deno.cron` tick.
+   * and need to know when the work is done: a Durable Object `alarm()`, a `Deno.cron` tick. With
+   * `runMode: "manual"` this is the only way work runs.
+   * @param options `maxJobs` caps the jobs this run starts; `signal` stops it from starting more.
+   * @returns Whether due work remains (the cap or the signal stopped the run).
    * @example
    * ```ts
    * import { Scheduler } from "@everywhen/everywhen";
-   * const scheduler = new Scheduler().start();
-   * await scheduler.runDue();
+   * const scheduler = new Scheduler({ runMode: "manual" }).start();
+   * const { more } = await scheduler.runDue({ maxJobs: 50 });
    * ```
    */
-  async runDue(): Promise<void> {
-    if (this.#state !== "started") return;
-    this.#kick();
-    for (;;) {
-      await this.#ticking;
-      if (this.#running.size === 0 && !this.#ticking) return;
-      await this.#allDone();
+  async runDue(options: RunDueOptions = {}): Promise<{ more: boolean }> {
+    if (this.#state !== "started") return { more: false };
+    const maxJobs = checkInt(options.maxJobs ?? Infinity, "maxJobs", 0, true);
+    this.#runs++;
+    const budget = { left: maxJobs, signal: options.signal };
+    this.#budgets.add(budget);
+    try {
+      this.#kick();
+      for (;;) {
+        await this.#ticking;
+        if (this.#running.size === 0 && !this.#ticking) break;
+        await this.#allDone();
+      }
+    } finally {
+      this.#budgets.delete(budget);
+      this.#runs--;
     }
+    const due = await this.store.nextWakeup();
+    return { more: due !== null && due <= this.clock.now() };
   }
 
   /** Sets or lifts the store-wide lock that halts every scheduler sharing the store. */
@@ -620,6 +653,7 @@ export class Scheduler extends SchedulerEvents {
 
   #kick(): void {
     if (this.#state !== "started" && this.#state !== "stopping") return;
+    if (this.#manual && this.#runs === 0 && this.#running.size === 0) return;
     if (this.#ticking) {
       this.#again = true;
       return;
@@ -659,6 +693,7 @@ export class Scheduler extends SchedulerEvents {
       await this.store.cleanup(now);
     }
     if (await this.store.getMeta(LOCK_KEY) !== null) return;
+    if (this.#halted()) return;
     if (this.#roles.schedules) await this.#fireDue(now);
     if (this.#roles.jobs) await this.#claim(now);
     if (this.store.shared && this.#waiters.size > 0 && now >= this.#nextPollAt) {
@@ -696,9 +731,10 @@ export class Scheduler extends SchedulerEvents {
 
   async #claimFor(now: number, tasks: string[], cap: number): Promise<void> {
     const free = this.#concurrency - this.#running.size;
-    if (free <= 0) return;
-    const limit = Math.min(free, cap, 1000);
+    if (free <= 0 || this.#halted()) return;
+    const limit = Math.min(free, cap, 1000, this.#budgetLeft());
     const jobs = await this.store.claimJobs(now, this.identity, this.#leaseMs, limit, { tasks });
+    for (const b of this.#budgets) b.left -= jobs.length;
     for (const job of jobs) {
       const task = this.#tasks.get(job.task)!;
       task.running++;
@@ -715,6 +751,20 @@ export class Scheduler extends SchedulerEvents {
       this.#nextRenewAt = now + Math.floor(this.#leaseMs / 3);
     }
     if (jobs.length === limit && limit < cap) this.#again = true;
+  }
+
+  /** In manual mode, work starts only inside runDue(), within its budget and signal. */
+  #halted(): boolean {
+    if (!this.#manual) return false;
+    if (this.#runs === 0) return true;
+    for (const b of this.#budgets) if (b.left <= 0 || b.signal?.aborted) return true;
+    return false;
+  }
+
+  #budgetLeft(): number {
+    let left = Infinity;
+    for (const b of this.#budgets) left = Math.min(left, b.left);
+    return left;
   }
 
   async #renew(now: number): Promise<void> {
@@ -737,7 +787,8 @@ export class Scheduler extends SchedulerEvents {
     if (this.#state !== "started" && this.#state !== "stopping") return;
     const now = this.clock.now();
     let at = this.#nextRenewAt;
-    if (this.#state === "started" && !this.#paused) {
+    // In manual mode the platform's own alarm wakes runDue(); timers only renew leases.
+    if (this.#state === "started" && !this.#paused && !this.#manual) {
       const due = await this.store.nextWakeup();
       // Due at or before the instant the pass worked with, yet still there: the pass could not
       // take it (unknown task, full concurrency, lock), so look again soon instead of spinning.
@@ -854,7 +905,8 @@ export class Scheduler extends SchedulerEvents {
       signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
     });
     const job = await this.store.getJob(id);
-    if (!job) {
+    // Past its retention a result counts as gone, whether or not clean-up has run yet.
+    if (!job || (job.expiresAt !== null && job.expiresAt <= this.clock.now())) {
       this.#settle(id, { ok: false, error: new ResultExpiredError(id) });
     } else if (job.status !== "pending" && job.status !== "running") {
       this.#settle(id, await this.#settlementOf(job));

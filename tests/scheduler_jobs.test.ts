@@ -10,6 +10,7 @@ import {
   UnknownTaskError,
 } from "../src/errors.ts";
 import { deferred, harness, iso, T0 } from "./helpers/harness.ts";
+import { every } from "../src/triggers/mod.ts";
 
 describe("enqueue and results", () => {
   it("runs a delayed job no earlier than its delay and returns its result", async () => {
@@ -461,6 +462,30 @@ describe("platform hooks", () => {
     await h.scheduler.runDue();
     order.push("runDue resolved");
     assert.deepEqual(order, ["job 1", "job 2", "runDue resolved"]);
+    await h.scheduler.stop();
+  });
+
+  it('runMode "manual" runs work only inside runDue(), within maxJobs', async () => {
+    const h = harness({ runMode: "manual" });
+    const ran: number[] = [];
+    const t = h.scheduler.task("t", (n: number) => {
+      ran.push(n);
+    });
+    await h.scheduler.schedule({ id: "s", task: "t", trigger: every("PT1M"), payload: 0 });
+    for (let i = 1; i <= 5; i++) await t.enqueue(i);
+    h.scheduler.start();
+    await h.clock.advance(5 * 60_000);
+    assert.deepEqual(ran, [], "nothing runs on its own");
+    assert.equal(h.clock.pendingTimers, 0, "and no timer is armed");
+    assert.deepEqual(await h.scheduler.runDue({ maxJobs: 3 }), { more: true });
+    assert.equal(ran.length, 3);
+    assert.deepEqual(await h.scheduler.runDue(), { more: false });
+    assert.deepEqual(ran.sort(), [0, 1, 2, 3, 4, 5], "the fire coalesced into one job, plus five");
+    const stopped = new AbortController();
+    stopped.abort();
+    await t.enqueue(6);
+    assert.deepEqual(await h.scheduler.runDue({ signal: stopped.signal }), { more: true });
+    assert.equal(ran.length, 6);
     await h.scheduler.stop();
   });
 

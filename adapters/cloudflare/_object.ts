@@ -135,6 +135,8 @@ export function durableScheduler<Env>(
           ...schedulerOptions,
           clock: this.#clock,
           concurrency: this.#maxJobs,
+          // Work starts only inside alarm() (runDue); outside it the scheduler records changes.
+          runMode: "manual",
           store,
           // In memory only: lease renewals and timers while the object is awake. Anything the
           // store holds is covered by the durable alarm.
@@ -142,14 +144,10 @@ export function durableScheduler<Env>(
         });
         scheduler.on("job:started", () => {
           this.metrics.jobsStarted++;
-          if (this.#inAlarm && this.metrics.jobsStarted >= this.#jobsLimit) scheduler.pause();
         });
         scheduler.on("job:created", (d) => {
           if (d.scheduleId !== null) this.metrics.fires++;
         });
-        // Work starts only inside alarm(): outside it the scheduler records changes and renews
-        // the leases of jobs still running.
-        scheduler.pause();
         scheduler.start();
         this.#scheduler = scheduler;
         await setup(scheduler, env, ctx);
@@ -158,8 +156,6 @@ export function durableScheduler<Env>(
         this.#alarm.set(this.#alarm.earliest());
       });
     }
-
-    #jobsLimit = Infinity;
 
     get scheduler(): Scheduler {
       if (!this.#scheduler) throw new Error("The scheduler is not ready yet (await this.ready)");
@@ -174,19 +170,20 @@ export function durableScheduler<Env>(
       this.#inAlarm = true;
       const startedAt = this.#clock.now();
       const before = this.metrics.jobsStarted + this.metrics.fires;
-      this.#jobsLimit = this.metrics.jobsStarted + this.#maxJobs;
-      const budget = this.#clock.setTimer(() => scheduler.pause(), this.#budget);
+      // After the time budget the run starts nothing new; it still waits for what it started.
+      const stop = new AbortController();
+      const budget = this.#clock.setTimer(() => stop.abort(), this.#budget);
       let timer: unknown;
       const tooLong = new Promise<void>((r) => (timer = this.#clock.setTimer(r, MAX_ALARM_WAIT)));
       try {
-        scheduler.resume();
-        await Promise.race([scheduler.runDue(), tooLong]);
+        await Promise.race([
+          scheduler.runDue({ maxJobs: this.#maxJobs, signal: stop.signal }),
+          tooLong,
+        ]);
       } finally {
-        scheduler.pause();
         this.#clock.clearTimer(budget);
         this.#clock.clearTimer(timer);
         this.#inAlarm = false;
-        this.#jobsLimit = Infinity;
         const progress = this.metrics.jobsStarted + this.metrics.fires > before;
         const next = this.#alarm.earliest();
         // Still due although this run could not take it: look again later, not at once.
