@@ -106,6 +106,9 @@ const checks = [
       "examples/basic.ts",
       "examples/deno/local.ts",
       "examples/deno/deploy.ts",
+      "examples/demo/node.ts",
+      "examples/demo/bun.ts",
+      "examples/demo/deno.ts",
     ],
   },
 ].map((s) => ({ ...s, group: "checks", runtime: "-", timeout: CHECK_TIMEOUT_MS }));
