@@ -489,6 +489,16 @@ export class Scheduler extends SchedulerEvents {
     return Promise.all(jobs.map((j) => this.#jobInfo(j)));
   }
 
+  /** @returns How many jobs match the filter (`limit`/`offset` are ignored). */
+  countJobs(filter: Omit<ListJobsOptions, "limit" | "offset"> = {}): Promise<number> {
+    const { status, task, scheduleId } = filter;
+    return this.store.countJobs({
+      ...(status === undefined ? {} : { status }),
+      ...(task === undefined ? {} : { task }),
+      ...(scheduleId === undefined ? {} : { scheduleId }),
+    });
+  }
+
   /**
    * Cancels a job: a pending one at once; a running one by aborting its `ctx.signal` (here,
    * or through the store in whichever process runs it).

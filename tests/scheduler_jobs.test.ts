@@ -256,6 +256,8 @@ describe("enqueue and results", () => {
     await t.enqueue(null);
     await assert.rejects(t.enqueue(null), QueueFullError);
     assert.equal(await h.store.countJobs(), 2);
+    assert.equal(await h.scheduler.countJobs({ status: "pending", task: "t" }), 2);
+    assert.equal(await h.scheduler.countJobs({ status: "failed" }), 0);
   });
 
   it("keeps results for resultTtl, then cleans them up", async () => {
