@@ -14,15 +14,15 @@ import type { ScheduleOptions } from "./types.ts";
 
 /** Scheduler-wide schedule defaults. */
 export interface ScheduleDefaults {
-  /** @default "latest" */
+  /** Which of several overdue fires run. @default "latest" */
   coalesce?: Coalesce;
-  /** @default null (no limit) */
+  /** How late a fire may start; later ones are `missed`. @default null (no limit) */
   misfireGraceTime?: DurationInput | null;
-  /** @default 1 */
+  /** Jobs of one schedule pending or running at once, across all processes. @default 1 */
   maxInstances?: number;
-  /** @default "skip" */
+  /** What a fire beyond `maxInstances` does: `"skip"` it or `"queue"` it. @default "skip" */
   overlap?: Overlap;
-  /** @default 0 */
+  /** Random delay at most added to each run, never past the following fire. @default 0 */
   jitter?: DurationInput;
 }
 

@@ -10,7 +10,10 @@ export type TimerHandle = unknown;
 
 /** Time source and timers. */
 export interface Clock {
-  /** @returns Current time in epoch milliseconds. */
+  /**
+   * Reads the current time.
+   * @returns Current time in epoch milliseconds.
+   */
   now(): number;
   /**
    * Calls `fn` once after about `ms` milliseconds (callers cap `ms` well below 2^31 - 1).
@@ -71,7 +74,10 @@ export class VirtualClock implements Clock {
   #seq = 0;
   #timers = new Map<number, { at: number; fn: () => void }>();
 
-  /** @param start Start time as epoch ms or an ISO 8601 string. */
+  /**
+   * Creates a clock standing at `start` with no timers.
+   * @param start Start time as epoch ms or an ISO 8601 string; `0` (the Unix epoch) if omitted.
+   */
   constructor(start: number | string = 0) {
     this.#now = typeof start === "string" ? Date.parse(start) : start;
     if (!Number.isFinite(this.#now)) {
@@ -79,7 +85,10 @@ export class VirtualClock implements Clock {
     }
   }
 
-  /** @returns The virtual time in epoch ms. */
+  /**
+   * Reads the virtual time; only `advance`, `advanceTo` and `jump` move it.
+   * @returns The virtual time in epoch ms.
+   */
   now(): number {
     return this.#now;
   }

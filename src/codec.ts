@@ -11,12 +11,15 @@ export interface Codec {
   /** A short name for diagnostics, e.g. `"json"` or `"aes-gcm"`. */
   readonly name: string;
   /**
+   * Turns a JSON value into the text a store keeps.
    * @param value A value already checked to be JSON.
    * @param context The job or schedule id the value belongs to (authenticated by encrypting codecs).
    * @returns The stored text.
    */
   encode(value: JsonValue, context: string): string | Promise<string>;
   /**
+   * Turns stored text back into its value; throws (e.g. `TamperedRecordError`) for text it
+   * cannot trust.
    * @param text Stored text produced by `encode`.
    * @param context The same id that was passed to `encode`.
    * @returns The value.

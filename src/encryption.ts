@@ -102,6 +102,7 @@ export async function encryptedCodec(options: EncryptionOptions): Promise<Codec>
 }
 
 /**
+ * Generates a random 256-bit key from the platform's secure random source.
  * @returns A new random 256-bit key, base64-encoded, for `EVERYWHEN_ENCRYPTION_KEY`.
  * @example
  * ```ts

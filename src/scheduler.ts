@@ -156,7 +156,11 @@ export class Scheduler extends SchedulerEvents {
   /** The clock reading the latest pass worked with. */
   #passNow = 0;
 
-  /** @param options Store, clock, limits and defaults. */
+  /**
+   * Creates an idle scheduler: writes (schedule, enqueue) work at once; firing schedules and
+   * running jobs begin with `start()`.
+   * @param options Store, clock, limits and defaults.
+   */
   constructor(options: SchedulerOptions = {}) {
     super();
     this.store = options.store ?? new MemoryStore();
@@ -300,13 +304,19 @@ export class Scheduler extends SchedulerEvents {
     return this.#scheduleInfo(stored) as Promise<ScheduleInfo<P>>;
   }
 
-  /** @returns The schedule, or `null`. */
+  /**
+   * Reads a schedule by id.
+   * @returns The schedule, or `null`.
+   */
   async getSchedule(id: string): Promise<ScheduleInfo | null> {
     const record = await this.store.getSchedule(checkId(id));
     return record ? this.#scheduleInfo(record) : null;
   }
 
-  /** @returns Schedules ordered by id. */
+  /**
+   * Lists schedules, optionally only one task's or only paused or unpaused ones, with paging.
+   * @returns Schedules ordered by id.
+   */
   async listSchedules(
     filter: { task?: string; paused?: boolean; limit?: number; offset?: number } = {},
   ): Promise<ScheduleInfo[]> {
@@ -410,7 +420,11 @@ export class Scheduler extends SchedulerEvents {
     return this.#handle(job.id);
   }
 
-  /** @returns The schedule's next `count` fire instants (from its next run, or from now). */
+  /**
+   * Previews a schedule's upcoming fires without changing it (from now while it is paused).
+   * @param count How many instants, 5 if omitted.
+   * @returns The schedule's next `count` fire instants (from its next run, or from now).
+   */
   async nextRuns(id: string, count = 5): Promise<Temporal.Instant[]> {
     const s = await this.#mustGetSchedule(id);
     checkInt(count, "count", 0);
@@ -470,18 +484,28 @@ export class Scheduler extends SchedulerEvents {
     return this.#handle<R>(id);
   }
 
-  /** @returns The job, or `null` if unknown or cleaned up. */
+  /**
+   * Reads a job by id.
+   * @returns The job, or `null` if unknown or cleaned up.
+   */
   async getJob<R = JsonValue>(id: string): Promise<JobInfo<R> | null> {
     const job = await this.store.getJob(checkId(id));
     return job ? this.#jobInfo(job) as Promise<JobInfo<R>> : null;
   }
 
-  /** @returns A handle on an existing job id (it need not exist yet). */
+  /**
+   * Gets a handle on a job by id without reading the store, e.g. to await a job enqueued
+   * elsewhere.
+   * @returns A handle on an existing job id (it need not exist yet).
+   */
   job<R = JsonValue>(id: string): JobHandle<R> {
     return this.#handle<R>(checkId(id));
   }
 
-  /** @returns Jobs matching the filter, newest first. */
+  /**
+   * Lists jobs by status, task or schedule, 100 at a time unless `limit` says otherwise.
+   * @returns Jobs matching the filter, newest first.
+   */
   async listJobs(options: ListJobsOptions = {}): Promise<JobInfo[]> {
     const limit = checkInt(options.limit ?? 100, "limit", 0);
     const offset = checkInt(options.offset ?? 0, "offset", 0);
@@ -489,7 +513,10 @@ export class Scheduler extends SchedulerEvents {
     return Promise.all(jobs.map((j) => this.#jobInfo(j)));
   }
 
-  /** @returns How many jobs match the filter (`limit`/`offset` are ignored). */
+  /**
+   * Counts jobs by status, task or schedule, e.g. the pending backlog.
+   * @returns How many jobs match the filter (`limit`/`offset` are ignored).
+   */
   countJobs(filter: Omit<ListJobsOptions, "limit" | "offset"> = {}): Promise<number> {
     const { status, task, scheduleId } = filter;
     return this.store.countJobs({
@@ -654,7 +681,10 @@ export class Scheduler extends SchedulerEvents {
     this.#kick();
   }
 
-  /** @returns The store-wide lock's reason, or `null` when unlocked. */
+  /**
+   * Reads the store-wide lock set by `setLock`.
+   * @returns The store-wide lock's reason, or `null` when unlocked.
+   */
   getLock(): Promise<string | null> {
     return this.store.getMeta(LOCK_KEY);
   }

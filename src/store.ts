@@ -22,16 +22,23 @@ export type Overlap = "skip" | "queue";
 
 /** A schedule as stored. */
 export interface ScheduleRecord {
+  /** Caller-chosen id, unique among the store's schedules. */
   id: string;
+  /** Name of the task each fire's job runs. */
   task: string;
+  /** The trigger as JSON (`Trigger.toJSON()`), bound to its time zone and start anchor. */
   trigger: TriggerJSON;
   /** Codec text of the payload. */
   payload: string;
+  /** While `true` the schedule is never claimed for firing; it stays paused across restarts. */
   paused: boolean;
+  /** Which of several fires that fell due together become jobs. */
   coalesce: Coalesce;
   /** Milliseconds a fire may be late and still run; `null` means no limit. */
   misfireGraceTime: number | null;
+  /** Most jobs of this schedule pending or running at once, across all processes. */
   maxInstances: number;
+  /** What a fire does while `maxInstances` jobs are already in flight. */
   overlap: Overlap;
   /** Milliseconds of random delay added to each run. */
   jitter: number;
@@ -41,28 +48,42 @@ export interface ScheduleRecord {
   nextRunAt: number | null;
   /** The fire instant of the latest job created by this schedule. */
   lastRunAt: number | null;
+  /** When the schedule was first stored (epoch ms); re-declaring it keeps this value. */
   createdAt: number;
+  /** When the scheduler API last wrote the schedule (epoch ms); firing does not change it. */
   updatedAt: number;
 }
 
 /** An error as recorded on a failed attempt. */
 export interface JobError {
+  /** The thrown error's `name`, e.g. `"TypeError"`; `"Error"` when a non-error was thrown. */
   name: string;
+  /** The thrown error's message, or the thrown value converted to a string. */
   message: string;
+  /** The stack trace, when the thrown error had one. */
   stack?: string;
 }
 
 /** A job as stored. */
 export interface JobRecord {
+  /**
+   * Unique id: caller-chosen or random for enqueued jobs, derived from schedule and fire instant
+   * for fired ones.
+   */
   id: string;
+  /** Name of the task whose handler runs the job. */
   task: string;
+  /** The schedule that created the job; `null` for an enqueued job. */
   scheduleId: string | null;
   /** The fire instant (scheduled jobs) or the requested run time (enqueued jobs). */
   scheduledAt: number;
   /** Earliest start; moves forward on retries. */
   runAt: number;
+  /** Lifecycle state, changed only by the store's claim, retry, finish and cancel operations. */
   status: JobStatus;
+  /** Codec text of the payload (for a fired job, its schedule's payload text as is). */
   payload: string;
+  /** Codec text of the handler's return value; `null` unless the job succeeded. */
   result: string | null;
   /** The latest attempt's error. */
   error: JobError | null;
@@ -76,14 +97,27 @@ export interface JobRecord {
   resultTtl: number | null;
   /** Jobs sharing a key run at most `concurrencyLimit` at a time, across all processes. */
   concurrencyKey: string | null;
+  /** How many jobs sharing `concurrencyKey` may run at once; `null` when there is no key. */
   concurrencyLimit: number | null;
   /** Codec text of the latest `ctx.progress()` value. */
   progress: string | null;
+  /**
+   * Set by `cancelJob` on a running job; its runner learns of it when renewing the lease and
+   * aborts.
+   */
   cancelRequested: boolean;
+  /** Identity of the scheduler process holding the running job; `null` when nobody holds it. */
   leaseOwner: string | null;
+  /**
+   * When the lease expires (epoch ms), after which another process may claim the job; `null` when
+   * not held.
+   */
   leaseUntil: number | null;
+  /** When the job was created (epoch ms). */
   createdAt: number;
+  /** When the latest attempt was claimed (epoch ms); `null` before the first attempt. */
   startedAt: number | null;
+  /** When the job reached a final status (epoch ms); `null` while pending or running. */
   finishedAt: number | null;
   /** When a finished job is removed by `cleanup`. */
   expiresAt: number | null;
@@ -91,41 +125,61 @@ export interface JobRecord {
 
 /** A schedule claimed for firing, with the number of its jobs still pending or running. */
 export interface ClaimedSchedule {
+  /** The schedule as it was when claimed. */
   record: ScheduleRecord;
+  /** Jobs of this schedule pending or running right now, for the `maxInstances` check. */
   activeJobs: number;
 }
 
 /** What a fire writes back: new jobs and the next run, in one atomic step. */
 export interface ScheduleRelease {
+  /** The next fire instant (epoch ms); `null` when the trigger is exhausted. */
   nextRunAt: number | null;
+  /**
+   * The fire instant of the latest job created (epoch ms); unchanged when this fire created none.
+   */
   lastRunAt: number | null;
+  /** Jobs to insert for this fire; any whose id already exists is skipped. */
   jobs: JobRecord[];
 }
 
 /** Filter for `listJobs` / `countJobs`. */
 export interface JobFilter {
+  /** Only jobs with this status (or any of these statuses). */
   status?: JobStatus | JobStatus[];
+  /** Only jobs of this task. */
   task?: string;
+  /** Only jobs created by this schedule. */
   scheduleId?: string;
-  /** At most this many (newest first). */
+  /** At most this many (newest first). @default Infinity */
   limit?: number;
+  /** Matching jobs to skip before the page starts. @default 0 */
   offset?: number;
 }
 
 /** Filter for `listSchedules`. */
 export interface ScheduleFilter {
+  /** Only schedules of this task. */
   task?: string;
+  /** Only paused (`true`) or only unpaused (`false`) schedules. */
   paused?: boolean;
+  /** At most this many (ordered by id). @default Infinity */
   limit?: number;
+  /** Matching schedules to skip before the page starts. @default 0 */
   offset?: number;
 }
 
 /** How a claimed job ended. */
 export interface JobOutcome {
+  /** The final status. */
   status: "succeeded" | "failed" | "cancelled";
+  /** Codec text of the handler's return value when `succeeded`; otherwise `null`. */
   result: string | null;
+  /** The error that ended the job (`failed`, `cancelled`); `null` when it succeeded. */
   error: JobError | null;
+  /** When the attempt ended (epoch ms). */
   finishedAt: number;
+  /** When `cleanup` may remove the job (epoch ms); `null` keeps it forever. */
   expiresAt: number | null;
 }
 
@@ -155,10 +209,13 @@ export interface Store {
     record: ScheduleRecord,
     ifExists: "replace" | "keep" | "error",
   ): Promise<"inserted" | "replaced" | "kept">;
+  /** Reads one schedule; `null` when the id does not exist. */
   getSchedule(id: string): Promise<ScheduleRecord | null>;
+  /** Lists schedules matching the filter, ordered by id. */
   listSchedules(filter?: ScheduleFilter): Promise<ScheduleRecord[]>;
   /** Overwrites a schedule and drops any lease on it; `null` when it does not exist. */
   updateSchedule(record: ScheduleRecord): Promise<ScheduleRecord | null>;
+  /** Deletes a schedule (its jobs stay); returns whether it existed. */
   removeSchedule(id: string): Promise<boolean>;
   /**
    * Leases up to `limit` unpaused schedules with `nextRunAt <= now` that no live lease holds,
@@ -179,8 +236,11 @@ export interface Store {
 
   /** Inserts a job unless its id exists; returns whether it was inserted. */
   insertJob(job: JobRecord): Promise<boolean>;
+  /** Reads one job; `null` when the id does not exist or was cleaned up. */
   getJob(id: string): Promise<JobRecord | null>;
+  /** Lists jobs matching the filter, newest `createdAt` first (ties by id, descending). */
   listJobs(filter?: JobFilter): Promise<JobRecord[]>;
+  /** Counts jobs matching the filter; `limit` and `offset` are ignored. */
   countJobs(filter?: JobFilter): Promise<number>;
   /**
    * Leases up to `limit` runnable jobs, earliest `runAt` first: pending ones with
@@ -194,11 +254,16 @@ export interface Store {
     limit: number,
     options: ClaimJobsOptions,
   ): Promise<JobRecord[]>;
+  /**
+   * Extends `owner`'s leases on its running jobs to `leaseUntil`, and reports lost jobs and
+   * requested cancellations.
+   */
   renewJobs(ids: readonly string[], owner: string, leaseUntil: number): Promise<LeaseRenewal>;
   /** Records how a held job ended; `false` (writing nothing) if `owner` lost it. */
   finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean>;
   /** Puts a held job back to `pending` at `runAt` with the attempt's error. */
   retryJob(id: string, owner: string, runAt: number, error: JobError): Promise<boolean>;
+  /** Stores a held job's progress text; `false` (writing nothing) if `owner` lost it. */
   setProgress(id: string, owner: string, progress: string): Promise<boolean>;
   /**
    * Cancels a pending job at once, or flags a running one (`cancelRequested`) for its runner.
@@ -213,6 +278,7 @@ export interface Store {
 
   /** Store-wide settings such as the admin lock. */
   getMeta(key: string): Promise<string | null>;
+  /** Sets a store-wide setting; `null` deletes it. */
   setMeta(key: string, value: string | null): Promise<void>;
 
   /**
@@ -223,5 +289,6 @@ export interface Store {
    */
   watch?(onChange: () => void): () => void;
 
+  /** Releases what the store holds, such as a database connection it owns. */
   close(): Promise<void>;
 }

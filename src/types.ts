@@ -113,20 +113,35 @@ export interface SchedulePatch<P = JsonValue> extends SchedulePolicies {
 
 /** A schedule as read back. Durations are milliseconds. */
 export interface ScheduleInfo<P = JsonValue> {
+  /** Caller-chosen id, unique in the store. */
   id: string;
+  /** Name of the task each fire runs. */
   task: string;
+  /** The trigger, bound to its time zone. */
   trigger: Trigger;
+  /** The payload passed to every job; `null` when `tampered`. */
   payload: P;
+  /** Whether the schedule is paused (it does not fire until resumed). */
   paused: boolean;
+  /** Which of several overdue fires run. */
   coalesce: Coalesce;
+  /** Milliseconds a fire may be late and still run; `null` means no limit. */
   misfireGraceTime: number | null;
+  /** Jobs of this schedule allowed pending or running at once, across all processes. */
   maxInstances: number;
+  /** What happens to a fire beyond `maxInstances`: skipped or queued. */
   overlap: Overlap;
+  /** Milliseconds of random delay at most added to each run. */
   jitter: number;
+  /** Milliseconds its finished jobs are kept; `null` uses the task's `resultTtl`. */
   resultTtl: number | null;
+  /** The next fire; `null` once the trigger is exhausted. */
   nextRunAt: Temporal.Instant | null;
+  /** The fire instant of the latest job it created; `null` before the first. */
   lastRunAt: Temporal.Instant | null;
+  /** When the schedule was first stored (re-declaring it keeps this). */
   createdAt: Temporal.Instant;
+  /** When the schedule was last changed through the scheduler (firing does not count). */
   updatedAt: Temporal.Instant;
   /** The payload could not be decoded (tampered, or encrypted under an unknown key). */
   tampered: boolean;
@@ -134,21 +149,42 @@ export interface ScheduleInfo<P = JsonValue> {
 
 /** A job as read back. */
 export interface JobInfo<R = JsonValue> {
+  /** The job's id; stable across retries. */
   id: string;
+  /** Name of the task that runs the job. */
   task: string;
+  /** The schedule that created the job; `null` for an enqueued job. */
   scheduleId: string | null;
+  /** Where the job is in its lifecycle. */
   status: JobStatus;
+  /** The payload the handler receives; `null` when `tampered`. */
   payload: JsonValue;
+  /** The handler's return value once the job succeeded; otherwise `null`. */
   result: R | null;
+  /**
+   * The latest failed attempt's error (kept while a retry is pending); `null` if none failed or the
+   * job succeeded.
+   */
   error: JobError | null;
+  /** The latest value passed to `ctx.progress()`; `null` if none was reported. */
   progress: JsonValue | null;
+  /** Attempts started so far (a re-run after a lost lease counts). */
   attempts: number;
+  /**
+   * Attempts allowed in all (retries + 1) when set for this job; `null` uses the task's `retries`.
+   */
   maxAttempts: number | null;
+  /** The fire instant (scheduled jobs) or the requested run time (enqueued jobs). */
   scheduledAt: Temporal.Instant;
+  /** Earliest start: `scheduledAt` plus any jitter, moved forward on each retry. */
   runAt: Temporal.Instant;
+  /** When the job was created. */
   createdAt: Temporal.Instant;
+  /** When the latest attempt started; `null` before the first. */
   startedAt: Temporal.Instant | null;
+  /** When the job reached a final status; `null` while pending or running. */
   finishedAt: Temporal.Instant | null;
+  /** When the finished job and its result are removed; `null` while pending or running. */
   expiresAt: Temporal.Instant | null;
   /** A payload, result or progress value could not be decoded; it reads as `null`. */
   tampered: boolean;
@@ -187,11 +223,14 @@ export interface JobHandle<R = JsonValue> {
 
 /** Filter for `listJobs`. */
 export interface ListJobsOptions {
+  /** Only jobs with this status (or any of these statuses). */
   status?: JobStatus | JobStatus[];
+  /** Only jobs of this task. */
   task?: string;
+  /** Only jobs created by this schedule. */
   scheduleId?: string;
-  /** @default 100 */
+  /** At most this many jobs (newest first). @default 100 */
   limit?: number;
-  /** @default 0 */
+  /** Matching jobs to skip before the page starts. @default 0 */
   offset?: number;
 }

@@ -51,6 +51,7 @@ export class TimerWaker implements Waker {
   #at: number | null = null;
 
   /**
+   * Creates a disarmed waker.
    * @param clock Time source and timers.
    * @param wake Called once the armed instant has been reached.
    * @param options Sleep cap.

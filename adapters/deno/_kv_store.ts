@@ -103,6 +103,7 @@ export class DenoKvStore implements Store {
   #closed = false;
 
   /**
+   * Wraps an open `Deno.Kv`; throws `TypeError` if `kv` is not one or `prefix` is not an array.
    * @param kv An open `Deno.Kv`.
    * @param options Key prefix and ownership of `kv`.
    */
