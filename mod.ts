@@ -24,7 +24,7 @@
 export * from "./src/errors.ts";
 export * from "./src/time.ts";
 export * from "./src/triggers/mod.ts";
-export { Temporal } from "./src/temporal.ts";
+export { Temporal, type TemporalNamespace } from "./src/temporal.ts";
 export { type JsonValue } from "./src/json.ts";
 export { type Codec, jsonCodec } from "./src/codec.ts";
 export { encryptedCodec, type EncryptionOptions, generateEncryptionKey } from "./src/encryption.ts";
@@ -44,7 +44,12 @@ export type {
   SchedulerEvent,
   SchedulerEventMap,
 } from "./src/events.ts";
-export type { SchedulerListener } from "./src/_scheduler_events.ts";
+export { SchedulerEvents, type SchedulerListener } from "./src/_scheduler_events.ts";
 export type { ScheduleDefaults } from "./src/_schedules.ts";
 export * from "./src/types.ts";
-export { type RunDueOptions, Scheduler, type SchedulerOptions } from "./src/scheduler.ts";
+export {
+  type RunDueOptions,
+  Scheduler,
+  type SchedulerOptions,
+  type SchedulerState,
+} from "./src/scheduler.ts";

@@ -38,7 +38,12 @@ import { type FireHost, fireSchedule } from "./_firing.ts";
 import { toJobInfo, toScheduleInfo } from "./_records.ts";
 import { buildSchedule, type ScheduleDefaults } from "./_schedules.ts";
 import type { JobRecord, ScheduleRecord, Store } from "./store.ts";
-import { instantFromMs as instant, toEpochMs, validateTimeZone } from "./time.ts";
+import {
+  type DurationInput,
+  instantFromMs as instant,
+  toEpochMs,
+  validateTimeZone,
+} from "./time.ts";
 import type {
   EnqueueOptions,
   JobHandle,
@@ -102,7 +107,8 @@ export interface RunDueOptions {
   signal?: AbortSignal;
 }
 
-type State = "idle" | "started" | "stopping" | "stopped";
+/** Lifecycle state of a scheduler. */
+export type SchedulerState = "idle" | "started" | "stopping" | "stopped";
 type Waiter = { resolve: (value: JsonValue) => void; reject: (error: Error) => void };
 
 const LOCK_KEY = "lock";
@@ -141,7 +147,7 @@ export class Scheduler extends SchedulerEvents {
   #running = new Map<string, RunningJob>();
   #waiters = new Map<string, Waiter[]>();
   #waker: Waker;
-  #state: State = "idle";
+  #state: SchedulerState = "idle";
   #paused = false;
   #ticking: Promise<void> | null = null;
   #again = false;
@@ -593,7 +599,7 @@ export class Scheduler extends SchedulerEvents {
   }
 
   /** `"idle"` before start, then `"started"`, `"stopping"`, `"stopped"`. */
-  get state(): State {
+  get state(): SchedulerState {
     return this.#state;
   }
 
@@ -607,7 +613,7 @@ export class Scheduler extends SchedulerEvents {
    * and they are recorded as cancelled. A stopped scheduler cannot be restarted.
    * @param options `grace` in ms or a duration. @default 30000
    */
-  async stop(options: { grace?: Parameters<typeof durationOr>[0] } = {}): Promise<void> {
+  async stop(options: { grace?: DurationInput } = {}): Promise<void> {
     const grace = durationOr(options.grace, "grace", 30_000);
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";

@@ -8,7 +8,8 @@
  * @module
  */
 
-type TemporalNamespace = typeof globalThis.Temporal;
+/** The shape of the `Temporal` namespace (TypeScript's `esnext.temporal` lib). */
+export type TemporalNamespace = typeof globalThis.Temporal;
 
 const native = (globalThis as { Temporal?: TemporalNamespace }).Temporal;
 
