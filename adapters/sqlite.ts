@@ -21,7 +21,7 @@ import { SqlStore } from "../src/sql/sql_store.ts";
 import { syncDriver } from "../src/sql/sync_driver.ts";
 
 export { SqlStore } from "../src/sql/sql_store.ts";
-export type { SqlDriver, SqlValue } from "../src/sql/driver.ts";
+export type { SqlDialectName, SqlDriver, SqlValue } from "../src/sql/driver.ts";
 
 /** The part of a synchronous SQLite statement the driver uses (`node:sqlite`'s `StatementSync`). */
 export interface SqliteStatement {

@@ -60,7 +60,10 @@ export class SchedulerEvents extends EventTarget {
     return () => this.removeEventListener(type, wrapped);
   }
 
-  /** @returns Whether a listener was ever added for `type`. */
+  /**
+   * Tells whether anyone ever listened to `type`, so hot paths can skip building the event.
+   * @returns Whether a listener was ever added for `type`.
+   */
   protected hasListeners(type: string): boolean {
     return this.#heard.has(type);
   }
