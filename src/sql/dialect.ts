@@ -1,7 +1,7 @@
 /**
  * Dialect specifics of the SQL store, kept in one place: column types, the greatest-of-two
- * function, list parameters, table introspection and per-connection setup. SQLite and Durable
- * Object SQLite storage today; PostgreSQL adds an entry here.
+ * function, list parameters, table introspection, per-connection setup, row locks and extra
+ * schema objects: SQLite, Durable Object SQLite storage and PostgreSQL.
  * @module
  */
 
@@ -42,6 +42,29 @@ export interface Dialect {
   readonly tableExists: string;
   /** Statements run once per connection after the schema version check and before migrating. */
   readonly setup: readonly string[];
+  /**
+   * Appended to the `SELECT` that picks rows to claim: locks them for this transaction and skips
+   * rows another transaction holds, so concurrent claimers never wait on each other. Empty where
+   * write transactions are serialised anyway (SQLite).
+   */
+  readonly skipLocked: string;
+  /** Appended to a `SELECT` that reads a row it then updates, to lock it. Empty on SQLite. */
+  readonly forUpdate: string;
+  /**
+   * A statement taking a transaction-scoped lock on the name bound to its single parameter,
+   * waiting for it; `null` where write transactions are serialised anyway.
+   */
+  readonly lock: string | null;
+  /**
+   * A query taking the same kind of lock without waiting; its one row has `ok` = 1 when the lock
+   * was taken, 0 when another transaction holds it. `null` where not needed.
+   */
+  readonly tryLock: string | null;
+  /**
+   * @param version A migration's version.
+   * @returns Dialect-only statements appended to that migration (e.g. notification triggers).
+   */
+  extraMigration(version: number): string[];
 }
 
 /** SQLite (3.35 or later: generated columns, `RETURNING`, JSON functions). */
@@ -59,6 +82,71 @@ export const sqlite: Dialect = {
   // WAL lets readers run while one process writes; it is a property of the file, so the first
   // process to open it switches it for everyone. `:memory:` databases answer "memory" and stay so.
   setup: ["PRAGMA journal_mode = WAL"],
+  // BEGIN IMMEDIATE makes every write transaction exclusive: nothing to lock or skip.
+  skipLocked: "",
+  forUpdate: "",
+  lock: null,
+  tryLock: null,
+  extraMigration: () => [],
+};
+
+/** Advisory lock class ids (`pg_advisory_xact_lock(int, int)`), so ours never meet an app's. */
+const LOCK_CLASS = 0x65776e; // "ewn"
+
+/** The channel prefix of change notifications; the schema name follows. */
+export const NOTIFY_PREFIX = "everywhen:";
+
+/**
+ * PostgreSQL (12 or later: stored generated columns, `SKIP LOCKED`). Tables live in the
+ * connection's `current_schema()`; the adapter sets `search_path` to the configured schema.
+ * Instants are `BIGINT` (the driver reads them back as numbers), durations `DOUBLE PRECISION`
+ * (which holds `Infinity`).
+ */
+export const postgres: Dialect = {
+  name: "postgres",
+  int: "BIGINT",
+  num: "DOUBLE PRECISION",
+  text: "TEXT",
+  generated: "STORED",
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  inList: (column) => `${column} IN (SELECT jsonb_array_elements_text(?::text::jsonb))`,
+  list: (values) => JSON.stringify(values),
+  unlimited: "ALL",
+  tableExists:
+    "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
+  setup: [],
+  skipLocked: " FOR UPDATE SKIP LOCKED",
+  forUpdate: " FOR UPDATE",
+  lock:
+    `SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))) AS l`,
+  tryLock:
+    `SELECT pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))::int AS ok`,
+  extraMigration: (version) =>
+    version !== 1 ? [] : [
+      // Change notifications for LISTEN: new or retried pending jobs, key-limited jobs leaving
+      // "running" (a freed concurrency slot; other finishes stay silent, since NOTIFY serialises
+      // commits and would wake every worker for nothing), and schedules written by someone other than a firing
+      // scheduler (fires change next_run_at but never updated_at). Notifications with the same
+      // channel and payload in one transaction are delivered once, at commit.
+      `CREATE FUNCTION everywhen_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('${NOTIFY_PREFIX}' || TG_TABLE_SCHEMA, TG_TABLE_NAME);
+          RETURN NULL;
+        END $$`,
+      `CREATE TRIGGER everywhen_jobs_inserted AFTER INSERT ON everywhen_jobs
+        FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION everywhen_notify()`,
+      `CREATE TRIGGER everywhen_jobs_updated AFTER UPDATE ON everywhen_jobs
+        FOR EACH ROW WHEN ((NEW.status = 'pending' AND (OLD.status <> 'pending' OR
+          NEW.run_at < OLD.run_at)) OR (OLD.status = 'running' AND NEW.status <> 'running' AND
+          NEW.concurrency_key IS NOT NULL AND NEW.concurrency_limit IS NOT NULL))
+        EXECUTE FUNCTION everywhen_notify()`,
+      `CREATE TRIGGER everywhen_schedules_inserted AFTER INSERT ON everywhen_schedules
+        FOR EACH ROW EXECUTE FUNCTION everywhen_notify()`,
+      `CREATE TRIGGER everywhen_schedules_updated AFTER UPDATE ON everywhen_schedules
+        FOR EACH ROW WHEN (NEW.updated_at <> OLD.updated_at) EXECUTE FUNCTION everywhen_notify()`,
+      `CREATE TRIGGER everywhen_meta_changed AFTER INSERT OR UPDATE OR DELETE ON everywhen_meta
+        FOR EACH STATEMENT EXECUTE FUNCTION everywhen_notify()`,
+    ],
 };
 
 /**
@@ -75,6 +163,7 @@ export const durableObject: Dialect = { ...sqlite, name: "durable-object", setup
 export function dialectFor(name: SqlDialectName): Dialect {
   if (name === "sqlite") return sqlite;
   if (name === "durable-object") return durableObject;
+  if (name === "postgres") return postgres;
   throw new RangeError(
     `Cannot open store: the ${JSON.stringify(name)} dialect is not supported yet (use SQLite)`,
   );

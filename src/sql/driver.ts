@@ -48,4 +48,12 @@ export interface SqlDriver {
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
   /** Closes the connection; later calls reject. Closing twice is harmless. */
   close(): Promise<void>;
+  /**
+   * Optional: calls `onChange` soon after any connection commits new or changed work (e.g.
+   * PostgreSQL `LISTEN/NOTIFY`), and once after each reconnection, when notifications may have
+   * been missed. The store exposes it as `Store.watch`.
+   * @param onChange Called with no arguments; must not throw.
+   * @returns A function that stops listening.
+   */
+  listen?(onChange: () => void): () => void;
 }

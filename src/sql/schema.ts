@@ -148,6 +148,8 @@ export async function migrate(
   assertKnownVersion(before, known);
   if (before === known) return { from: before, to: before };
   return await db.transaction(async (tx) => {
+    // Where writers are not serialised (PostgreSQL), one migrator at a time.
+    if (d.lock !== null) await tx.query(d.lock, ["migrate"]);
     const from = await schemaVersion(tx, d);
     assertKnownVersion(from, known);
     if (from === 0) {
@@ -156,7 +158,7 @@ export async function migrate(
       );
     }
     for (const m of migrations.slice(from)) {
-      for (const sql of m.up(d)) await tx.exec(sql);
+      for (const sql of [...m.up(d), ...d.extraMigration(m.version)]) await tx.exec(sql);
       await tx.exec(`INSERT INTO ${VERSION_TABLE} (version, applied_at) VALUES (?, ?)`, [
         m.version,
         Date.now(),

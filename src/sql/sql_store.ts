@@ -88,6 +88,11 @@ export class SqlStore implements Store {
   readonly shared: boolean;
   /** The driver, for callers who need the database itself. */
   readonly driver: SqlDriver;
+  /**
+   * Present when the driver can listen for changes (PostgreSQL): calls `onChange` soon after any
+   * process adds or changes work. See `Store.watch`.
+   */
+  declare readonly watch?: (onChange: () => void) => () => void;
   #d: Dialect;
 
   private constructor(driver: SqlDriver, dialect: Dialect, options: SqlStoreOptions) {
@@ -95,6 +100,8 @@ export class SqlStore implements Store {
     this.#d = dialect;
     this.name = options.name ?? driver.dialect;
     this.shared = options.shared ?? true;
+    const listen = driver.listen?.bind(driver);
+    if (listen) this.watch = (onChange) => listen(onChange);
   }
 
   /**
@@ -117,6 +124,9 @@ export class SqlStore implements Store {
     ifExists: "replace" | "keep" | "error",
   ): Promise<"inserted" | "replaced" | "kept"> {
     return await this.driver.transaction(async (tx) => {
+      // Where writers run side by side (PostgreSQL), the existence check and the write must not
+      // interleave with another putSchedule of the same id.
+      if (this.#d.lock !== null) await tx.query(this.#d.lock, [`schedule:${record.id}`]);
       const existing = (await tx.query(`SELECT 1 AS found FROM ${S} WHERE id = ?`, [record.id]))
         .length > 0;
       if (existing && ifExists === "error") {
@@ -180,7 +190,7 @@ export class SqlStore implements Store {
     if (!(limit > 0)) return [];
     return await this.driver.transaction(async (tx) => {
       const rows = await tx.query<Row>(
-        `SELECT ${SCHEDULE_SELECT} FROM ${S} WHERE due_at <= ? ORDER BY due_at, id LIMIT ?`,
+        `SELECT ${SCHEDULE_SELECT} FROM ${S} WHERE due_at <= ? ORDER BY due_at, id LIMIT ?${this.#d.skipLocked}`,
         [now, limit],
       );
       const out: ClaimedSchedule[] = [];
@@ -261,19 +271,23 @@ export class SqlStore implements Store {
     const tasks = this.#d.list(options.tasks);
     const first = `SELECT id, status, concurrency_key, concurrency_limit, ready_at FROM ${J}
       WHERE ready_at <= ? AND ${this.#d.inList("task")}`;
-    const order = "ORDER BY ready_at, id LIMIT ?";
+    const order = `ORDER BY ready_at, id LIMIT ?${this.#d.skipLocked}`;
+    const { skipLocked, tryLock } = this.#d;
     return await this.driver.transaction(async (tx) => {
       const out: JobRecord[] = [];
       const running = new Map<string, number>();
       let after: [number, string] | null = null;
       while (out.length < limit) {
+        // Candidates that are locked are locked until commit: lock no more than this claim can
+        // take, so that concurrent claimers find the rest.
+        const page = skipLocked === "" ? CLAIM_PAGE : Math.min(CLAIM_PAGE, limit - out.length);
         const candidates: Row[] = after === null
-          ? await tx.query<Row>(`${first} ${order}`, [now, tasks, CLAIM_PAGE])
+          ? await tx.query<Row>(`${first} ${order}`, [now, tasks, page])
           : await tx.query<Row>(`${first} AND (ready_at, id) > (?, ?) ${order}`, [
             now,
             tasks,
             ...after,
-            CLAIM_PAGE,
+            page,
           ]);
         for (const c of candidates) {
           if (out.length >= limit) break;
@@ -282,6 +296,12 @@ export class SqlStore implements Store {
           // A running candidate is a crashed runner's job: it already counts against its key.
           if (c.status === "pending" && key !== null) {
             let n = running.get(key);
+            // Where claimers run side by side (PostgreSQL), one at a time counts and claims a
+            // limited key; a claimer finding it taken leaves its jobs to the holder, unblocked.
+            if (
+              n === undefined && tryLock !== null && max !== null &&
+              (await tx.query<{ ok: number }>(tryLock, [`key:${key}`]))[0]?.ok !== 1
+            ) n = Infinity;
             if (n === undefined) {
               const [row] = await tx.query<{ n: number }>(
                 `SELECT count(*) AS n FROM ${J} WHERE concurrency_key = ? AND status = 'running'`,
@@ -302,7 +322,7 @@ export class SqlStore implements Store {
           );
           if (row) out.push(toJob(row));
         }
-        if (candidates.length < CLAIM_PAGE) break;
+        if (candidates.length < page) break;
         const last = candidates[candidates.length - 1]!;
         after = [last.ready_at as number, last.id as string];
       }
@@ -315,9 +335,10 @@ export class SqlStore implements Store {
     owner: string,
     leaseUntil: number,
   ): Promise<LeaseRenewal> {
-    const renewal: LeaseRenewal = { lost: [], cancelRequested: [] };
-    if (ids.length === 0) return renewal;
+    if (ids.length === 0) return { lost: [], cancelRequested: [] };
     return await this.driver.transaction(async (tx) => {
+      // Inside: a driver may run the body again after a lost connection.
+      const renewal: LeaseRenewal = { lost: [], cancelRequested: [] };
       for (const id of ids) {
         const [row] = await tx.query<{ c: number }>(
           `UPDATE ${J} SET lease_until = ? WHERE ${HELD} RETURNING cancel_requested AS c`,
@@ -370,7 +391,10 @@ export class SqlStore implements Store {
 
   async cancelJob(id: string, now: number, expiresAt: number | null): Promise<JobRecord | null> {
     return await this.driver.transaction(async (tx) => {
-      const [row] = await tx.query<Row>(`SELECT ${JOB_SELECT} FROM ${J} WHERE id = ?`, [id]);
+      const [row] = await tx.query<Row>(
+        `SELECT ${JOB_SELECT} FROM ${J} WHERE id = ?${this.#d.forUpdate}`,
+        [id],
+      );
       if (!row) return null;
       const job = toJob(row);
       if (job.status === "pending") {

@@ -1,0 +1,192 @@
+/**
+ * The PostgreSQL {@linkcode SqlDriver} over the `postgres` client (porsager/postgres): `?`
+ * placeholders become `$n`, statements are prepared once per connection, transactions take a
+ * pooled connection of their own, connection failures are retried with backoff, and change
+ * notifications arrive on one dedicated `LISTEN` connection that reconnects by itself.
+ * @module
+ */
+
+import type postgres from "postgres";
+import type { SqlDriver, SqlValue } from "../../src/sql/driver.ts";
+
+/** A `postgres` client (`postgres(url, options)`). */
+export type Sql = postgres.Sql<Record<string, unknown>>;
+
+/** What {@linkcode pgDriver} needs besides the pool. */
+export interface PgDriverOptions {
+  /** Milliseconds to keep retrying a statement or transaction while the server is unreachable. */
+  retryFor: number;
+  /** The notification channel of this store's schema. */
+  channel: string;
+  /** Opens the dedicated one-connection client for `LISTEN`; it reports via the callbacks. */
+  listener(events: { onnotify(channel: string): void; onclose(): void }): Sql;
+}
+
+/** Error codes meaning "the server went away or is not ready; the same request may succeed". */
+const TRANSIENT = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "57P01", // admin_shutdown: the server is stopping or restarting
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now: still starting up
+  "08000", // connection_exception
+  "08001", // sqlclient_unable_to_establish_sqlconnection
+  "08003", // connection_does_not_exist
+  "08006", // connection_failure
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+]);
+
+/**
+ * @param error Anything thrown by the client.
+ * @returns Whether retrying the whole request may succeed.
+ */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && TRANSIENT.has(code);
+}
+
+/** Rewrites `?` placeholders as `$1, $2, …`, leaving quoted text and identifiers alone. */
+function numbered(sql: string): string {
+  let out = "";
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote !== null) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "?") {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * @param sql The connection pool (its `bigint` columns must parse to numbers).
+ * @param options Retry budget and listener.
+ * @returns A driver for `SqlStore.open`; closing it ends the pool and the listener.
+ */
+export function pgDriver(sql: Sql, options: PgDriverOptions): SqlDriver {
+  const texts = new Map<string, string>();
+  const text = (s: string): string => {
+    let t = texts.get(s);
+    if (t === undefined) texts.set(s, t = numbered(s));
+    return t;
+  };
+  let closed = false;
+  const check = (): void => {
+    if (closed) throw new Error("Cannot use the database: it is closed");
+  };
+  const run = async (
+    conn: Sql | postgres.TransactionSql<Record<string, unknown>>,
+    s: string,
+    params: readonly SqlValue[] = [],
+  ) => await conn.unsafe(text(s), params as SqlValue[], { prepare: true });
+
+  /** Runs `op`, retrying transient failures with exponential backoff for `retryFor` ms. */
+  const retrying = async <T>(op: () => Promise<T>): Promise<T> => {
+    check();
+    const deadline = Date.now() + options.retryFor;
+    for (let delay = 25;; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await op();
+      } catch (error) {
+        if (closed || !isTransient(error)) throw error;
+        if (Date.now() + delay > deadline) {
+          throw new Error(
+            `Cannot reach PostgreSQL: ${
+              (error as Error).message
+            } (retried for ${options.retryFor} ms)`,
+            { cause: error },
+          );
+        }
+        await sleep(delay);
+      }
+    }
+  };
+
+  const handle = (conn: postgres.TransactionSql<Record<string, unknown>>): SqlDriver => {
+    const tx: SqlDriver = {
+      dialect: "postgres",
+      query: async <T>(s: string, params?: readonly SqlValue[]) =>
+        [...await run(conn, s, params)] as T[],
+      exec: async (s, params) => ({ changes: (await run(conn, s, params)).count }),
+      transaction: (inner) => inner(tx),
+      close: () => Promise.reject(new Error("Cannot close the database inside a transaction")),
+    };
+    return tx;
+  };
+
+  // ---- change notifications: one LISTEN connection shared by every watcher ----
+  const watchers = new Set<() => void>();
+  let listener: Sql | null = null;
+  let listening: Promise<void> | null = null;
+  const tell = (): void => {
+    for (const w of [...watchers]) w();
+  };
+  const subscribe = (): void => {
+    if (listening || closed || watchers.size === 0) return;
+    listening = (async () => {
+      for (let delay = 100; !closed && watchers.size > 0; delay = Math.min(delay * 2, 2000)) {
+        try {
+          listener ??= options.listener({
+            onnotify: (channel) => channel === options.channel && tell(),
+            // The connection dropped: listen again once it is back.
+            onclose: () => listening ? void listening.then(subscribe) : subscribe(),
+          });
+          await listener.unsafe(`LISTEN "${options.channel.replaceAll('"', '""')}"`);
+          // Anything committed while we were not listening went unheard: look once.
+          tell();
+          return;
+        } catch {
+          await sleep(delay);
+        }
+      }
+    })().finally(() => (listening = null));
+  };
+
+  return {
+    dialect: "postgres",
+    query: <T>(s: string, params?: readonly SqlValue[]) =>
+      retrying(async () => [...await run(sql, s, params)] as T[]),
+    exec: (s, params) => retrying(async () => ({ changes: (await run(sql, s, params)).count })),
+    // The body only awaits statements on its handle, so running it again after a lost
+    // connection (the transaction rolled back) is safe.
+    transaction: <T>(fn: (tx: SqlDriver) => Promise<T>) =>
+      retrying(() => sql.begin((conn) => fn(handle(conn))) as Promise<T>),
+    listen(onChange: () => void): () => void {
+      check();
+      const w = (): void => onChange();
+      watchers.add(w);
+      subscribe();
+      return () => {
+        watchers.delete(w);
+        if (watchers.size === 0 && listener) {
+          const l = listener;
+          listener = null;
+          void l.end({ timeout: 1 }).catch(() => {});
+        }
+      };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      watchers.clear();
+      const l = listener;
+      listener = null;
+      await Promise.all([sql.end({ timeout: 5 }), l?.end({ timeout: 1 })]);
+    },
+  };
+}

@@ -1,0 +1,323 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import postgres from "postgres";
+import { openStore } from "../adapters/postgres.ts";
+import { Scheduler } from "../src/scheduler.ts";
+import { every } from "../src/triggers/mod.ts";
+import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
+import { failInCi, startPostgres } from "./helpers/postgres.ts";
+
+const pg = await startPostgres();
+after(() => pg.destroy());
+failInCi(pg);
+const url = pg.url ?? "postgres://unused";
+const skip = pg.skip ? `no PostgreSQL server: ${pg.skip}` : false;
+/** Heavy or server-restarting tests run once per suite run, from Node 26. */
+const once = process.env.EVERYWHEN_RUNTIME && process.env.EVERYWHEN_RUNTIME !== "node26"
+  ? "restarts the server or runs long; runs once, from the Node 26 suite"
+  : false;
+let schemas = 0;
+const fresh = (): string => `t${process.pid}_${++schemas}`;
+
+const T0 = Date.parse("2030-01-01T00:00:00Z");
+const LEASE = 30_000;
+const tasks = { tasks: ["t"] };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A raw client for inspecting and poking the database behind the store's back. */
+const raw = (): postgres.Sql => postgres(url, { max: 2, onnotice: () => {} });
+
+if (!pg.skip) storeConformance("SqlStore (PostgreSQL)", () => openStore(url, { schema: fresh() }));
+
+describe("SqlStore on PostgreSQL", { skip }, () => {
+  it("keeps schedules, jobs and meta across a reopen, in its own schema", async () => {
+    const schema = fresh();
+    const trigger = {
+      v: 1,
+      type: "anyOf",
+      triggers: [{ v: 1, type: "cron", expr: "0 9 * * *", timezone: "Europe/Paris" }],
+    } as never;
+    const store = await openStore(url, { schema });
+    assert.equal(store.name, "postgres");
+    assert.equal(store.shared, true);
+    await store.putSchedule(scheduleRecord("s", { trigger, maxInstances: Infinity }), "error");
+    await store.insertJob(jobRecord("j", { error: { name: "E", message: "m", stack: "at x" } }));
+    await store.setMeta("lock", "yes");
+    await store.close();
+    await store.close(); // closing twice is harmless
+    await assert.rejects(store.getJob("j"), /closed/);
+    const other = await openStore(url, { schema: fresh() });
+    assert.equal(await other.getJob("j"), null, "another schema is another store");
+    await other.close();
+    const again = await openStore(url, { schema });
+    try {
+      assert.deepEqual(
+        await again.getSchedule("s"),
+        scheduleRecord("s", { trigger, maxInstances: Infinity }),
+      );
+      assert.deepEqual(
+        await again.getJob("j"),
+        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" } }),
+      );
+      assert.equal(await again.getMeta("lock"), "yes");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("refuses bad options with typed errors and creates nothing", async () => {
+    await assert.rejects(openStore("", {}), TypeError);
+    for (const schema of ["1abc", "a-b", "x".repeat(54), 'a"b', ""]) {
+      await assert.rejects(openStore(url, { schema }), RangeError);
+    }
+    await assert.rejects(openStore(url, { max: 0 }), RangeError);
+    await assert.rejects(openStore(url, { retryFor: -1 }), RangeError);
+    await assert.rejects(openStore(url, { retryFor: NaN }), RangeError);
+    const db = raw();
+    try {
+      const rows = await db`SELECT nspname FROM pg_namespace WHERE nspname IN ('1abc', 'a-b')`;
+      assert.equal(rows.length, 0);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("refuses a schema written by a newer everywhen and leaves it untouched", async () => {
+    const schema = fresh();
+    await (await openStore(url, { schema })).close();
+    const db = raw();
+    try {
+      await db.unsafe(
+        `INSERT INTO "${schema}".everywhen_migrations (version, applied_at) VALUES (99, 0)`,
+      );
+      await assert.rejects(openStore(url, { schema }), /schema version 99 is newer/);
+      const [row] = await db.unsafe(
+        `SELECT count(*)::int AS n FROM "${schema}".everywhen_migrations`,
+      );
+      assert.equal(row!.n, 2);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("migrates once when several processes open a new schema at the same moment", async () => {
+    const schema = fresh();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { schema })));
+    try {
+      await stores[0]!.insertJob(jobRecord("j"));
+      for (const s of stores) assert.notEqual(await s.getJob("j"), null);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("claims around rows another transaction holds, without waiting for it", async () => {
+    const schema = fresh();
+    const store = await openStore(url, { schema });
+    const db = raw();
+    try {
+      for (let i = 0; i < 5; i++) await store.insertJob(jobRecord(`j${i}`, { runAt: T0 + i }));
+      await store.putSchedule(scheduleRecord("a", { nextRunAt: T0 }), "error");
+      await store.putSchedule(scheduleRecord("b", { nextRunAt: T0 + 1 }), "error");
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = db.begin(async (tx) => {
+        await tx.unsafe(
+          `SELECT 1 FROM "${schema}".everywhen_jobs WHERE id IN ('j0', 'j1') FOR UPDATE`,
+        );
+        await tx.unsafe(`SELECT 1 FROM "${schema}".everywhen_schedules WHERE id = 'a' FOR UPDATE`);
+        locked();
+        await held;
+      });
+      await isLocked;
+      const started = Date.now();
+      const jobs = await store.claimJobs(T0 + 10, "A", LEASE, 10, tasks);
+      const schedules = await store.claimDueSchedules(T0 + 10, "A", LEASE, 10);
+      assert.ok(Date.now() - started < 2000, "did not wait for the holder");
+      assert.deepEqual(jobs.map((j) => j.id), ["j2", "j3", "j4"]);
+      assert.deepEqual(schedules.map((s) => s.record.id), ["b"]);
+      release();
+      await holder;
+      const rest = await store.claimJobs(T0 + 10, "B", LEASE, 10, tasks);
+      assert.deepEqual(rest.map((j) => j.id), ["j0", "j1"]);
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  });
+
+  it("keeps concurrency limits when claimers on several connections race", async () => {
+    const schema = fresh();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { schema })));
+    try {
+      for (let i = 0; i < 40; i++) {
+        await stores[0]!.insertJob(
+          jobRecord(`q${i}`, { runAt: T0 + i, concurrencyKey: "k", concurrencyLimit: 3 }),
+        );
+      }
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(stores.map((s, i) => s.claimJobs(T0 + 100, `o${i}`, LEASE, 10, tasks)));
+      }
+      assert.equal(await stores[0]!.countJobs({ status: "running" }), 3);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("serialises putSchedule of one id across connections", async () => {
+    const schema = fresh();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { schema })));
+    try {
+      const results = await Promise.allSettled(
+        stores.map((s, i) => s.putSchedule(scheduleRecord("s", { payload: `${i}` }), "error")),
+      );
+      assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+      assert.equal(
+        results.filter((r) => r.status === "rejected" && /already exists/.test(String(r.reason)))
+          .length,
+        3,
+      );
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("tells watchers about new work committed by other connections", async () => {
+    const schema = fresh();
+    const watcher = await openStore(url, { schema });
+    const writer = await openStore(url, { schema });
+    try {
+      assert.equal(typeof watcher.watch, "function");
+      let calls = 0;
+      const stop = watcher.watch!(() => calls++);
+      await waitFor(() => calls >= 1, "the first call after LISTEN");
+      calls = 0;
+      await writer.insertJob(jobRecord("j"));
+      await waitFor(() => calls >= 1, "a call after insertJob");
+      // A claim or a lease renewal is not new work: no wake-up.
+      calls = 0;
+      await writer.claimJobs(T0, "A", LEASE, 1, tasks);
+      await writer.renewJobs(["j"], "A", T0 + LEASE * 2);
+      await sleep(150);
+      assert.equal(calls, 0);
+      stop();
+      await writer.insertJob(jobRecord("k"));
+      await sleep(150);
+      assert.equal(calls, 0, "no calls after stopping");
+    } finally {
+      await watcher.close();
+      await writer.close();
+    }
+  });
+
+  it("starts a job enqueued on another host within 100 ms (p99) when a worker is idle", async () => {
+    const schema = fresh();
+    const workerStore = await openStore(url, { schema });
+    const producerStore = await openStore(url, { schema });
+    // Polling every minute: only a notification can start the jobs in time.
+    const worker = new Scheduler({ store: workerStore, pollInterval: 60_000 });
+    const producer = new Scheduler({
+      store: producerStore,
+      roles: { schedules: false, jobs: false },
+    });
+    const started = new Map<string, number>();
+    worker.task("ping", (_: null, ctx) => void started.set(ctx.jobId, Date.now()));
+    worker.start();
+    try {
+      await sleep(300); // LISTEN is in place
+      const latencies: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const t = Date.now();
+        const job = await producer.enqueue("ping", null);
+        await waitFor(() => started.has(job.id), `job ${i} to start`, 5000);
+        latencies.push(started.get(job.id)! - t);
+        await sleep(5);
+      }
+      latencies.sort((a, b) => a - b);
+      const p50 = latencies[49]!;
+      const p99 = latencies[98]!;
+      console.log(
+        `wake-up latency over 100 jobs: p50 ${p50} ms, p99 ${p99} ms, max ${latencies[99]} ms`,
+      );
+      assert.ok(p99 <= 100, `p99 ${p99} ms`);
+    } finally {
+      await worker.stop();
+      await producer.stop();
+      await workerStore.close();
+      await producerStore.close();
+    }
+  });
+
+  it("keeps firing through a server restart: error events, then every fire exactly once", {
+    skip: once,
+  }, async () => {
+    const schema = fresh();
+    // A short retry budget, so the outage outlasts it and reaches the scheduler.
+    const store = await openStore(url, { schema, retryFor: 300 });
+    const scheduler = new Scheduler({ store, pollInterval: 100, leaseTime: 3000 });
+    const runs: string[] = [];
+    const errors: string[] = [];
+    scheduler.on("scheduler:error", (e) => errors.push(String(e.error)));
+    scheduler.task("tick", (_: null, ctx) => void runs.push(ctx.jobId));
+    const startAt = Math.ceil(Date.now() / 1000) * 1000;
+    await scheduler.schedule({
+      id: "s",
+      task: "tick",
+      trigger: every(200, { startAt }),
+      coalesce: "all",
+      maxInstances: 100,
+    });
+    let watched = 0;
+    const unwatch = store.watch!(() => watched++);
+    scheduler.start();
+    try {
+      await sleep(1500);
+      await pg.stop();
+      await sleep(2000);
+      watched = 0;
+      await pg.start();
+      await waitFor(() => watched > 0, "LISTEN to reconnect", 10_000);
+      await sleep(2000);
+      await scheduler.pauseSchedule("s");
+      await waitFor(
+        async () => (await store.countJobs({ status: ["pending", "running"] })) === 0,
+        "jobs to finish",
+        10_000,
+      );
+      assert.ok(errors.length > 0, "the outage was reported");
+      assert.match(errors[0]!, /Cannot reach PostgreSQL|connect|terminat/i);
+      const jobs = await store.listJobs({ scheduleId: "s", limit: 10_000 });
+      const fires = jobs.map((j) => j.scheduledAt).sort((a, b) => a - b);
+      assert.ok(fires.length >= 20, `only ${fires.length} fires`);
+      for (let i = 1; i < fires.length; i++) {
+        assert.equal(fires[i]! - fires[i - 1]!, 200, "no fire lost");
+      }
+      assert.deepEqual(jobs.filter((j) => j.status !== "succeeded").map((j) => j.id), []);
+      const counted = new Map<string, number>();
+      for (const id of runs) counted.set(id, (counted.get(id) ?? 0) + 1);
+      const twice = [...counted].filter(([, n]) => n > 1).map(([id]) => id);
+      const rerun = new Set(jobs.filter((j) => j.attempts > 1).map((j) => j.id));
+      assert.deepEqual(twice.filter((id) => !rerun.has(id)), [], "re-runs only after a lost lease");
+      assert.equal(counted.size, jobs.length, "every fire ran");
+    } finally {
+      unwatch();
+      await scheduler.stop();
+      await store.close();
+    }
+  });
+});
+
+async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 3000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
