@@ -24,6 +24,7 @@ import type {
   Store,
 } from "./store.ts";
 import { matchesJob, pageOf } from "./_filters.ts";
+import { isFinished, jobReadyAt as readyAt, scheduleDueAt } from "./_record_times.ts";
 
 interface Slot {
   rec: ScheduleRecord;
@@ -365,17 +366,5 @@ export class MemoryStore implements Store {
 }
 
 function dueAt(slot: Slot): number | null {
-  const { rec } = slot;
-  if (rec.paused || rec.nextRunAt === null) return null;
-  return slot.leaseOwner !== null ? Math.max(rec.nextRunAt, slot.leaseUntil) : rec.nextRunAt;
-}
-
-function readyAt(job: JobRecord): number | null {
-  if (job.status === "pending") return job.runAt;
-  if (job.status === "running") return job.leaseUntil;
-  return null;
-}
-
-function isFinished(job: JobRecord): boolean {
-  return job.status === "succeeded" || job.status === "failed" || job.status === "cancelled";
+  return scheduleDueAt(slot.rec, slot.leaseOwner, slot.leaseUntil);
 }

@@ -6,6 +6,7 @@
 
 import type { SqlDriver, SqlValue } from "../../src/sql/driver.ts";
 import type { DurableObjectStorageLike, DurableSqlCursor } from "./_types.ts";
+import { serialLock } from "../../src/sql/_serial.ts";
 
 /** What this object has done to its storage since it started (the platform bills these). */
 export interface StorageMetrics {
@@ -70,21 +71,9 @@ export function durableObjectDriver(
   metrics: StorageMetrics,
   afterWrite: () => void,
 ): SqlDriver {
-  let busy = false;
   let closed = false;
-  const waiting: (() => void)[] = [];
-  const acquire = (): Promise<void> | void => {
-    if (!busy) {
-      busy = true;
-      return;
-    }
-    return new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else busy = false;
-  };
+  const lock = serialLock();
+  const { acquire, release } = lock;
   const run = (sql: string, params: readonly SqlValue[]): [rows: unknown[], wrote: number] => {
     if (closed) throw new Error("Cannot use the database: it is closed");
     const cursor: DurableSqlCursor = storage.sql.exec(sql, ...params);
@@ -99,15 +88,8 @@ export function durableObjectDriver(
     const [rows] = run("SELECT changes() AS n", []);
     return (rows[0] as { n: number } | undefined)?.n ?? 0;
   };
-  const outside = async <T>(op: () => T): Promise<T> => {
-    if (!busy) return op();
-    await acquire();
-    try {
-      return op();
-    } finally {
-      release();
-    }
-  };
+  /** Runs `op` now, or after the open transaction ends. */
+  const outside = <T>(op: () => T): Promise<T> => lock.outside(op);
   const exec = (sql: string, params: readonly SqlValue[] = []): { changes: number } => {
     const [, wrote] = run(sql, params);
     return { changes: wrote > 0 ? changes() : 0 };

@@ -37,6 +37,7 @@ import type {
   Store,
 } from "../../src/store.ts";
 import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
+import { isFinished, jobReadyAt as readyAt, scheduleDueAt } from "../../src/_record_times.ts";
 
 /** Options for {@linkcode DenoKvStore}. */
 export interface DenoKvStoreOptions {
@@ -625,19 +626,7 @@ export class DenoKvStore implements Store {
 }
 
 function dueAt(slot: Slot): number | null {
-  const { rec } = slot;
-  if (rec.paused || rec.nextRunAt === null) return null;
-  return slot.leaseOwner !== null ? Math.max(rec.nextRunAt, slot.leaseUntil) : rec.nextRunAt;
-}
-
-function readyAt(job: JobRecord): number | null {
-  if (job.status === "pending") return job.runAt;
-  if (job.status === "running") return job.leaseUntil;
-  return null;
-}
-
-function isFinished(job: JobRecord): boolean {
-  return job.status === "succeeded" || job.status === "failed" || job.status === "cancelled";
+  return scheduleDueAt(slot.rec, slot.leaseOwner, slot.leaseUntil);
 }
 
 /** A finished job whose retention is already over is removed at once (as MemoryStore does). */

@@ -7,6 +7,7 @@
  */
 
 import type { SqlDialectName, SqlDriver, SqlValue } from "./driver.ts";
+import { serialLock } from "./_serial.ts";
 
 /** The synchronous primitives a single-connection client supplies. */
 export interface SyncSqlClient {
@@ -46,21 +47,9 @@ export interface SyncSqlClient {
  * ```
  */
 export function syncDriver(client: SyncSqlClient): SqlDriver {
-  let busy = false;
   let closed = false;
-  const waiting: (() => void)[] = [];
-  const acquire = (): Promise<void> | void => {
-    if (!busy) {
-      busy = true;
-      return;
-    }
-    return new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else busy = false;
-  };
+  const lock = serialLock();
+  const { acquire, release } = lock;
   const check = (): void => {
     if (closed) throw new Error("Cannot use the database: it is closed");
   };
@@ -72,16 +61,8 @@ export function syncDriver(client: SyncSqlClient): SqlDriver {
     check();
     return { changes: client.run(sql, params) };
   };
-  /** Runs `op` now, or after the open transaction ends. Sync throws become rejections. */
-  const outside = async <T>(op: () => T): Promise<T> => {
-    if (!busy) return op();
-    await acquire();
-    try {
-      return op();
-    } finally {
-      release();
-    }
-  };
+  /** Runs `op` now, or after the open transaction ends. */
+  const outside = <T>(op: () => T): Promise<T> => lock.outside(op);
 
   const driver: SqlDriver = {
     dialect: client.dialect,
