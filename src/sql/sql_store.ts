@@ -289,8 +289,9 @@ export class SqlStore implements Store {
             ...after,
             page,
           ]);
+        const take: string[] = [];
         for (const c of candidates) {
-          if (out.length >= limit) break;
+          if (out.length + take.length >= limit) break;
           const key = c.concurrency_key as string | null;
           const max = c.concurrency_limit as number | null;
           // A running candidate is a crashed runner's job: it already counts against its key.
@@ -315,12 +316,21 @@ export class SqlStore implements Store {
             }
             running.set(key, n + 1);
           }
-          const [row] = await tx.query<Row>(
+          take.push(c.id as string);
+        }
+        if (take.length > 0) {
+          // One statement for the page: claims cost one round trip, not one per job.
+          const rows = await tx.query<Row>(
             `UPDATE ${J} SET status = 'running', attempts = attempts + 1, started_at = ?,
-              lease_owner = ?, lease_until = ? WHERE id = ? RETURNING ${JOB_SELECT}`,
-            [now, owner, now + leaseMs, c.id as string],
+              lease_owner = ?, lease_until = ? WHERE ${this.#d.inList("id")}
+              RETURNING ${JOB_SELECT}`,
+            [now, owner, now + leaseMs, this.#d.list(take)],
           );
-          if (row) out.push(toJob(row));
+          const byId = new Map(rows.map((r) => [r.id as string, r]));
+          for (const id of take) {
+            const row = byId.get(id);
+            if (row) out.push(toJob(row));
+          }
         }
         if (candidates.length < page) break;
         const last = candidates[candidates.length - 1]!;
