@@ -4,33 +4,22 @@
  * @module
  */
 
-import { type Clock, systemClock } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import { type Codec, jsonCodec } from "./codec.ts";
 import {
   JobCancelledError,
-  JobFailedError,
   NotFoundError,
   QueueFullError,
-  ResultExpiredError,
   SchedulerStoppedError,
   UnknownTaskError,
 } from "./errors.ts";
 import type { SchedulerEventMap } from "./events.ts";
 import { assertJson, type JsonValue } from "./json.ts";
-import { MemoryStore } from "./memory_store.ts";
-import {
-  checkBackoff,
-  checkBoolean,
-  checkEnum,
-  checkId,
-  checkInt,
-  durationOr,
-} from "./_options.ts";
+import { checkBackoff, checkEnum, checkId, checkInt, durationOr } from "./_options.ts";
 import {
   LeaseLostError,
   type RunnerHost,
   type RunningJob,
-  type Settlement,
   startJob,
   type TaskEntry,
 } from "./_runner.ts";
@@ -38,12 +27,7 @@ import { type FireHost, fireSchedule } from "./_firing.ts";
 import { toJobInfo, toScheduleInfo } from "./_records.ts";
 import { buildSchedule, type ScheduleDefaults } from "./_schedules.ts";
 import type { JobRecord, ScheduleRecord, Store } from "./store.ts";
-import {
-  type DurationInput,
-  instantFromMs as instant,
-  toEpochMs,
-  validateTimeZone,
-} from "./time.ts";
+import { type DurationInput, instantFromMs as instant, toEpochMs } from "./time.ts";
 import type {
   EnqueueOptions,
   JobHandle,
@@ -57,59 +41,16 @@ import type {
   TaskOptions,
 } from "./types.ts";
 import type { Temporal } from "./temporal.ts";
-import { TimerWaker, type Waker, type WakerFactory } from "./waker.ts";
+import { TimerWaker, type Waker } from "./waker.ts";
 import { SchedulerEvents } from "./_scheduler_events.ts";
+import { ResultWaiters } from "./_results.ts";
+import { resolveOptions, type RunDueOptions, type SchedulerOptions } from "./_scheduler_options.ts";
+
+export type { RunDueOptions, SchedulerOptions } from "./_scheduler_options.ts";
 import { triggerFromJSON } from "./triggers/mod.ts";
-
-/** Options for `new Scheduler()`. */
-export interface SchedulerOptions {
-  /** Where schedules and jobs live. @default new MemoryStore() */
-  store?: Store;
-  /** Time source and timers. @default systemClock({ keepAlive }) */
-  clock?: Clock;
-  /** Keep the process alive while idle (real clock only). @default false */
-  keepAlive?: boolean;
-  /** Zone for cron and calendar triggers created without one. @default "UTC" */
-  timezone?: string;
-  /** Jobs running at once in this process. @default 100 */
-  concurrency?: number;
-  /** Pending jobs allowed in the store before `enqueue` refuses. @default Infinity */
-  maxPending?: number;
-  /** This process's name in leases; must be unique among processes sharing a store. @default random */
-  identity?: string;
-  /** What this process does: fire schedules, run jobs, both, or neither. @default both */
-  roles?: { schedules?: boolean; jobs?: boolean };
-  /** Defaults for schedules and tasks. */
-  defaults?: ScheduleDefaults & Pick<TaskOptions, "retries" | "backoff" | "timeout" | "resultTtl">;
-  /** How often to look for work written by other processes (shared stores only). @default 1000 */
-  pollInterval?: number;
-  /** Lease length for claimed schedules and jobs; renewed at a third of it. @default 30000 */
-  leaseTime?: number;
-  /** How payloads and results are stored (e.g. encrypted). @default JSON */
-  codec?: Codec;
-  /** Builds the waker. @default a TimerWaker on `clock` */
-  waker?: WakerFactory;
-  /** Random source for jitter and backoff (tests pass a seeded one). @default Math.random */
-  random?: () => number;
-  /**
-   * `"auto"`: the scheduler wakes itself with its waker. `"manual"`: work runs only inside
-   * `runDue()`, for platforms whose own alarm wakes the process (Durable Objects). Writes
-   * (schedule, enqueue…) work the same in both. @default "auto"
-   */
-  runMode?: "auto" | "manual";
-}
-
-/** Options for `runDue`. */
-export interface RunDueOptions {
-  /** Jobs this run may start at most; the rest stays due. @default Infinity */
-  maxJobs?: number;
-  /** Once aborted, the run starts nothing new (running jobs still finish). */
-  signal?: AbortSignal;
-}
 
 /** Lifecycle state of a scheduler. */
 export type SchedulerState = "idle" | "started" | "stopping" | "stopped";
-type Waiter = { resolve: (value: JsonValue) => void; reject: (error: Error) => void };
 
 const LOCK_KEY = "lock";
 
@@ -145,7 +86,7 @@ export class Scheduler extends SchedulerEvents {
   #random: () => number;
   #tasks = new Map<string, TaskEntry>();
   #running = new Map<string, RunningJob>();
-  #waiters = new Map<string, Waiter[]>();
+  #results: ResultWaiters;
   #waker: Waker;
   #state: SchedulerState = "idle";
   #paused = false;
@@ -169,46 +110,22 @@ export class Scheduler extends SchedulerEvents {
    */
   constructor(options: SchedulerOptions = {}) {
     super();
-    this.store = options.store ?? new MemoryStore();
-    this.clock = options.clock ??
-      systemClock({ keepAlive: checkBoolean(options.keepAlive ?? false, "keepAlive") });
-    this.timezone = validateTimeZone(options.timezone ?? "UTC", "timezone");
-    this.identity = checkId(options.identity ?? randomId(), "identity");
-    this.#codec = options.codec ?? jsonCodec;
-    this.#concurrency = checkInt(options.concurrency ?? 100, "concurrency", 1, true);
-    this.#maxPending = checkInt(options.maxPending ?? Infinity, "maxPending", 1, true);
-    this.#roles = {
-      schedules: checkBoolean(options.roles?.schedules ?? true, "roles.schedules"),
-      jobs: checkBoolean(options.roles?.jobs ?? true, "roles.jobs"),
-    };
-    const d = options.defaults ?? {};
-    this.#scheduleDefaults = {
-      coalesce: checkEnum(d.coalesce ?? "latest", "defaults.coalesce", [
-        "latest",
-        "earliest",
-        "all",
-      ]),
-      misfireGraceTime: d.misfireGraceTime ?? null,
-      maxInstances: checkInt(d.maxInstances ?? 1, "defaults.maxInstances", 1),
-      overlap: checkEnum(d.overlap ?? "skip", "defaults.overlap", ["skip", "queue"]),
-      jitter: d.jitter ?? 0,
-    };
-    durationOr(
-      this.#scheduleDefaults.misfireGraceTime ?? undefined,
-      "defaults.misfireGraceTime",
-      0,
-    );
-    durationOr(this.#scheduleDefaults.jitter, "defaults.jitter", 0);
-    this.#taskDefaults = {
-      retries: checkInt(d.retries ?? 0, "defaults.retries", 0),
-      backoff: checkBackoff(d.backoff, "defaults.backoff"),
-      timeout: durationOr(d.timeout, "defaults.timeout", 0),
-      resultTtl: durationOr(d.resultTtl, "defaults.resultTtl", 86_400_000),
-    };
-    this.#pollInterval = checkInt(options.pollInterval ?? 1000, "pollInterval", 1);
-    this.#leaseMs = checkInt(options.leaseTime ?? 30_000, "leaseTime", 1);
-    this.#random = options.random ?? Math.random;
-    this.#manual = checkEnum(options.runMode ?? "auto", "runMode", ["auto", "manual"]) === "manual";
+    const o = resolveOptions(options);
+    this.store = o.store;
+    this.clock = o.clock;
+    this.timezone = o.timezone;
+    this.identity = o.identity;
+    this.#codec = o.codec;
+    this.#concurrency = o.concurrency;
+    this.#maxPending = o.maxPending;
+    this.#roles = o.roles;
+    this.#scheduleDefaults = o.scheduleDefaults;
+    this.#taskDefaults = o.taskDefaults;
+    this.#pollInterval = o.pollInterval;
+    this.#leaseMs = o.leaseMs;
+    this.#random = o.random;
+    this.#manual = o.manual;
+    this.#results = new ResultWaiters(this.store, this.#codec, (e, c) => this.reportError(e, c));
     Object.assign(this.#runnerHost, {
       store: this.store,
       clock: this.clock,
@@ -556,7 +473,7 @@ export class Scheduler extends SchedulerEvents {
         task: after.task,
         scheduleId: after.scheduleId,
       }));
-      this.#settle(id, { ok: false, error: new JobCancelledError(id) });
+      this.#results.settle(id, { ok: false, error: new JobCancelledError(id) });
     }
     return after !== null;
   }
@@ -632,12 +549,9 @@ export class Scheduler extends SchedulerEvents {
       await this.#allDone();
     }
     this.#state = "stopped";
-    for (const [id] of this.#waiters) {
-      this.#settle(id, {
-        ok: false,
-        error: new SchedulerStoppedError(`Scheduler stopped while waiting for job ${id}`),
-      });
-    }
+    this.#results.rejectAll((id) =>
+      new SchedulerStoppedError(`Scheduler stopped while waiting for job ${id}`)
+    );
     this.emit("scheduler:stopped", () => ({}));
   }
 
@@ -742,9 +656,9 @@ export class Scheduler extends SchedulerEvents {
     if (this.#halted()) return;
     if (this.#roles.schedules) await this.#fireDue(now);
     if (this.#roles.jobs) await this.#claim(now);
-    if (this.store.shared && this.#waiters.size > 0 && now >= this.#nextPollAt) {
+    if (this.store.shared && this.#results.size > 0 && now >= this.#nextPollAt) {
       this.#nextPollAt = now + this.#pollInterval;
-      await this.#pollWaiters();
+      await this.#results.poll((id) => this.#running.has(id));
     }
   }
 
@@ -863,7 +777,7 @@ export class Scheduler extends SchedulerEvents {
     owner: "",
     random: Math.random,
     emit: (type, detail) => this.emit(type, detail),
-    settle: (id, s) => this.#settle(id, s),
+    settle: (id, s) => this.#results.settle(id, s),
     reportError: (e, c) => this.reportError(e, c),
   };
 
@@ -936,76 +850,18 @@ export class Scheduler extends SchedulerEvents {
   #handle<R>(id: string): JobHandle<R> {
     return {
       id,
-      result: (options) => this.#result(id, options?.signal) as Promise<R>,
+      result: (options) =>
+        this.#results.wait(
+          id,
+          this.clock.now(),
+          this.#state === "stopped",
+          options?.signal,
+        ) as Promise<
+          R
+        >,
       info: () => this.getJob<R>(id),
       cancel: () => this.cancelJob(id),
     };
-  }
-
-  async #result(id: string, signal?: AbortSignal): Promise<JsonValue> {
-    signal?.throwIfAborted();
-    const waiting = new Promise<JsonValue>((resolve, reject) => {
-      const list = this.#waiters.get(id) ?? [];
-      list.push({ resolve, reject });
-      this.#waiters.set(id, list);
-      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
-    });
-    const job = await this.store.getJob(id);
-    // Past its retention a result counts as gone, whether or not clean-up has run yet.
-    if (!job || (job.expiresAt !== null && job.expiresAt <= this.clock.now())) {
-      this.#settle(id, { ok: false, error: new ResultExpiredError(id) });
-    } else if (job.status !== "pending" && job.status !== "running") {
-      this.#settle(id, await this.#settlementOf(job));
-    } else if (this.#state === "stopped") {
-      this.#settle(id, {
-        ok: false,
-        error: new SchedulerStoppedError(`Scheduler is stopped; job ${id} will not run here`),
-      });
-    }
-    return waiting;
-  }
-
-  async #settlementOf(job: JobRecord): Promise<Settlement> {
-    if (job.status === "succeeded") {
-      try {
-        return { ok: true, value: await this.#codec.decode(job.result ?? "null", job.id) };
-      } catch (error) {
-        this.reportError(error, `decoding the result of job ${job.id}`);
-        return { ok: false, error: error as Error };
-      }
-    }
-    if (job.status === "cancelled") return { ok: false, error: new JobCancelledError(job.id) };
-    const e = job.error ?? { name: "Error", message: "Job failed" };
-    return { ok: false, error: new JobFailedError(job.id, e.name, e.message) };
-  }
-
-  #settle(id: string, settlement: Settlement): void {
-    const list = this.#waiters.get(id);
-    if (!list) return;
-    this.#waiters.delete(id);
-    let error: Error | undefined;
-    if (!settlement.ok) {
-      const e = settlement.error;
-      error = e instanceof JobCancelledError || e instanceof JobFailedError ||
-          e instanceof ResultExpiredError || e instanceof SchedulerStoppedError
-        ? e
-        : new JobFailedError(id, e.name, e.message, { cause: e });
-    }
-    for (const w of list) {
-      if (settlement.ok) w.resolve(settlement.value);
-      else w.reject(error!);
-    }
-  }
-
-  async #pollWaiters(): Promise<void> {
-    for (const id of [...this.#waiters.keys()]) {
-      if (this.#running.has(id)) continue;
-      const job = await this.store.getJob(id);
-      if (!job) this.#settle(id, { ok: false, error: new ResultExpiredError(id) });
-      else if (job.status !== "pending" && job.status !== "running") {
-        this.#settle(id, await this.#settlementOf(job));
-      }
-    }
   }
 
   #allDone(): Promise<unknown> {
