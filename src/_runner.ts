@@ -12,7 +12,7 @@ import { JobCancelledError, NonRetryableError, TamperedRecordError } from "./err
 import type { SchedulerEventMap } from "./events.ts";
 import { assertJson, type JsonValue } from "./json.ts";
 import { type Backoff, backoffDelay } from "./_options.ts";
-import type { JobError, JobRecord, Store } from "./store.ts";
+import type { JobError, JobOutcome, JobRecord, Store } from "./store.ts";
 import { instantFromMs } from "./time.ts";
 import type { Temporal } from "./temporal.ts";
 import type { TaskContext, TaskHandler } from "./types.ts";
@@ -43,6 +43,8 @@ export interface RunnerHost {
   readonly random: () => number;
   emit<K extends keyof SchedulerEventMap>(type: K, detail: () => SchedulerEventMap[K]): void;
   settle(jobId: string, settlement: Settlement): void;
+  /** Records how a held job ended (possibly batched with others); `false` if the lease was lost. */
+  finish(jobId: string, outcome: JobOutcome): Promise<boolean>;
   reportError(error: unknown, context: string): void;
 }
 
@@ -162,7 +164,7 @@ async function execute(host: RunnerHost, task: TaskEntry, entry: RunningJob): Pr
     }
     if (!failed) {
       const text = await host.codec.encode(result!, job.id);
-      if (await host.store.finishJob(job.id, host.owner, finished("succeeded", text, null))) {
+      if (await host.finish(job.id, finished("succeeded", text, null))) {
         host.emit("job:succeeded", () => ({
           ...base,
           attempt: job.attempts,
@@ -176,7 +178,7 @@ async function execute(host: RunnerHost, task: TaskEntry, entry: RunningJob): Pr
   }
   const error = toJobError(failure);
   if (failure instanceof JobCancelledError) {
-    if (await host.store.finishJob(job.id, host.owner, finished("cancelled", null, error))) {
+    if (await host.finish(job.id, finished("cancelled", null, error))) {
       host.emit("job:cancelled", () => base);
       host.settle(job.id, { ok: false, error: failure });
     }
@@ -196,7 +198,7 @@ async function execute(host: RunnerHost, task: TaskEntry, entry: RunningJob): Pr
     }
     return;
   }
-  if (await host.store.finishJob(job.id, host.owner, finished("failed", null, error))) {
+  if (await host.finish(job.id, finished("failed", null, error))) {
     host.emit("job:failed", () => ({ ...base, attempt: job.attempts, error }));
     host.settle(job.id, { ok: false, error: failure as Error });
   }

@@ -26,7 +26,7 @@ import {
 import { type FireHost, fireSchedule } from "./_firing.ts";
 import { toJobInfo, toScheduleInfo } from "./_records.ts";
 import { buildSchedule, type ScheduleDefaults } from "./_schedules.ts";
-import type { JobRecord, ScheduleRecord, Store } from "./store.ts";
+import type { JobOutcome, JobRecord, ScheduleRecord, Store } from "./store.ts";
 import { type DurationInput, instantFromMs as instant, toEpochMs } from "./time.ts";
 import type {
   EnqueueOptions,
@@ -778,8 +778,35 @@ export class Scheduler extends SchedulerEvents {
     random: Math.random,
     emit: (type, detail) => this.emit(type, detail),
     settle: (id, s) => this.#results.settle(id, s),
+    finish: (id, outcome) => this.#finish(id, outcome),
     reportError: (e, c) => this.reportError(e, c),
   };
+
+  #finishing: Array<{ id: string; outcome: JobOutcome; done: Deferred<boolean> }> = [];
+
+  /**
+   * Records a job's outcome. Where the store can finish many jobs in one step, outcomes that
+   * arrive in the same turn (jobs started together run in lockstep) are written together.
+   */
+  #finish(id: string, outcome: JobOutcome): Promise<boolean> {
+    if (!this.store.finishJobs) return this.store.finishJob(id, this.identity, outcome);
+    const done = deferred<boolean>();
+    this.#finishing.push({ id, outcome, done });
+    if (this.#finishing.length === 1) queueMicrotask(() => void this.#flushFinishes());
+    return done.promise;
+  }
+
+  async #flushFinishes(): Promise<void> {
+    const batch = this.#finishing;
+    this.#finishing = [];
+    try {
+      const items = batch.map(({ id, outcome }) => ({ id, outcome }));
+      const recorded = new Set(await this.store.finishJobs!(this.identity, items));
+      for (const b of batch) b.done.resolve(recorded.has(b.id));
+    } catch (error) {
+      for (const b of batch) b.done.reject(error);
+    }
+  }
 
   #fireHost: FireHost = {
     store: null as unknown as Store,
@@ -922,4 +949,20 @@ export class Scheduler extends SchedulerEvents {
 
 function randomId(): string {
   return crypto.randomUUID();
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -261,6 +261,17 @@ export interface Store {
   renewJobs(ids: readonly string[], owner: string, leaseUntil: number): Promise<LeaseRenewal>;
   /** Records how a held job ended; `false` (writing nothing) if `owner` lost it. */
   finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean>;
+  /**
+   * Optional capability: `finishJob` for many jobs held by one owner, in one step. Schedulers use
+   * it when several jobs end together, so a burst of short jobs costs a few statements rather
+   * than one per job.
+   * @param owner The lease owner holding all of them.
+   * @param items Each job and how it ended.
+   * @returns The ids recorded (others had been lost to another owner).
+   */
+  finishJobs?(owner: string, items: ReadonlyArray<{ id: string; outcome: JobOutcome }>): Promise<
+    string[]
+  >;
   /** Puts a held job back to `pending` at `runAt` with the attempt's error. */
   retryJob(id: string, owner: string, runAt: number, error: JobError): Promise<boolean>;
   /** Stores a held job's progress text; `false` (writing nothing) if `owner` lost it. */

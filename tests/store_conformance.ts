@@ -379,6 +379,43 @@ export function storeConformance(name: string, factory: () => Promise<Store>): v
         assert.equal(await store.cancelJob("missing", T0, null), null);
       });
 
+      it("finishes many held jobs in one step (optional finishJobs)", async (t) => {
+        if (!store.finishJobs) return t.skip(`${name} has no finishJobs`);
+        for (const id of ["a", "b", "c", "d"]) await store.insertJob(jobRecord(id));
+        await store.insertJob(jobRecord("theirs"));
+        await store.claimJobs(T0, "A", LEASE, 4, { tasks: ["t"] });
+        await store.claimJobs(T0, "B", LEASE, 1, { tasks: ["t"] });
+        const ok = { status: "succeeded" as const, error: null, finishedAt: T0 + 5 };
+        const done = await store.finishJobs("A", [
+          { id: "a", outcome: { ...ok, result: '{"r":"a"}', expiresAt: T0 + 100 } },
+          {
+            id: "b",
+            outcome: {
+              status: "failed",
+              result: null,
+              error: { name: "TypeError", message: "bad" },
+              finishedAt: T0 + 5,
+              expiresAt: null,
+            },
+          },
+          { id: "c", outcome: { ...ok, result: "1", expiresAt: T0 + 5 } }, // zero retention
+          { id: "theirs", outcome: { ...ok, result: "1", expiresAt: null } }, // held by B
+        ]);
+        assert.deepEqual([...done].sort(), ["a", "b", "c"]);
+        const a = await store.getJob("a");
+        assert.equal(a!.status, "succeeded");
+        assert.equal(a!.result, '{"r":"a"}');
+        assert.equal(a!.expiresAt, T0 + 100);
+        assert.equal(a!.leaseOwner, null);
+        const b = await store.getJob("b");
+        assert.equal(b!.status, "failed");
+        assert.deepEqual(b!.error, { name: "TypeError", message: "bad" });
+        assert.equal(await store.getJob("c"), null, "dropped at once");
+        assert.equal((await store.getJob("d"))!.status, "running", "not in the batch");
+        assert.equal((await store.getJob("theirs"))!.status, "running", "another owner's job");
+        assert.deepEqual(await store.finishJobs("A", []), []);
+      });
+
       it("cleans up expired finished jobs and drops zero-retention ones at once", async () => {
         await store.insertJob(jobRecord("keep"));
         await store.insertJob(jobRecord("expire"));

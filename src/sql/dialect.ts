@@ -36,6 +36,20 @@ export interface Dialect {
    * @returns The parameter value for an {@linkcode Dialect.inList} placeholder.
    */
   list(values: readonly string[]): SqlValue;
+  /**
+   * A query reading rows out of a JSON array of objects bound to one placeholder (used as a
+   * `WITH` table), so one statement can update many rows with different values.
+   * @param columns Column names and whether each is text or an integer.
+   * @returns The `SELECT`.
+   */
+  records(columns: ReadonlyArray<[name: string, type: "text" | "int"]>): string;
+  /**
+   * @param column A key column.
+   * @param table A `WITH` table from {@linkcode Dialect.records} with an `id` column.
+   * @returns A condition that `column` is one of the table's ids, in a form the planner answers
+   * with the key's index.
+   */
+  inRecords(column: string, table: string): string;
   /** What `LIMIT` takes to mean "no limit" (before an `OFFSET`). */
   readonly unlimited: string;
   /** A query returning one row when the table named by its single parameter exists. */
@@ -77,6 +91,11 @@ export const sqlite: Dialect = {
   greatest: (a, b) => `max(${a}, ${b})`,
   inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   list: (values) => JSON.stringify(values),
+  records: (columns) =>
+    `SELECT ${
+      columns.map(([name]) => `value ->> '$.${name}' AS ${name}`).join(", ")
+    } FROM json_each(?)`,
+  inRecords: (column, table) => `${column} IN (SELECT id FROM ${table})`,
   unlimited: "-1",
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
   // WAL lets readers run while one process writes; it is a property of the file, so the first
@@ -111,6 +130,12 @@ export const postgres: Dialect = {
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   inList: (column) => `${column} IN (SELECT jsonb_array_elements_text(?::text::jsonb))`,
   list: (values) => JSON.stringify(values),
+  records: (columns) =>
+    `SELECT * FROM jsonb_to_recordset(?::text::jsonb) AS r(${
+      columns.map(([name, type]) => `${name} ${type === "int" ? "BIGINT" : "TEXT"}`).join(", ")
+    })`,
+  // A plain join or IN makes the planner hash the whole jobs table; an array lets it use the key.
+  inRecords: (column, table) => `${column} = ANY(ARRAY(SELECT id FROM ${table}))`,
   unlimited: "ALL",
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",

@@ -381,6 +381,57 @@ export class SqlStore implements Store {
     return changes > 0;
   }
 
+  async finishJobs(
+    owner: string,
+    items: ReadonlyArray<{ id: string; outcome: JobOutcome }>,
+  ): Promise<string[]> {
+    if (items.length === 0) return [];
+    const gone = items.filter((i) => expiresOnArrival(i.outcome)).map((i) => i.id);
+    const kept = items.filter((i) => !expiresOnArrival(i.outcome)).map(({ id, outcome }) => ({
+      id,
+      status: outcome.status,
+      result: outcome.result,
+      error: outcome.error === null ? null : JSON.stringify(outcome.error),
+      finished: outcome.finishedAt,
+      expires: outcome.expiresAt,
+    }));
+    const d = this.#d;
+    return await this.driver.transaction(async (tx) => {
+      const done: string[] = [];
+      if (gone.length > 0) {
+        const rows = await tx.query<{ id: string }>(
+          `DELETE FROM ${J} WHERE ${d.inList("id")} AND status = 'running' AND lease_owner = ?
+            RETURNING id`,
+          [d.list(gone), owner],
+        );
+        for (const r of rows) done.push(r.id);
+      }
+      if (kept.length > 0) {
+        const v = d.records([
+          ["id", "text"],
+          ["status", "text"],
+          ["result", "text"],
+          ["error", "text"],
+          ["finished", "int"],
+          ["expires", "int"],
+        ]);
+        const rows = await tx.query<{ id: string }>(
+          `WITH v AS (${v})
+            UPDATE ${J} SET status = v.status, result = v.result, error_json = v.error,
+              finished_at = v.finished, expires_at = v.expires, lease_owner = NULL,
+              lease_until = NULL
+            FROM v
+            WHERE ${J}.id = v.id AND ${d.inRecords(`${J}.id`, "v")}
+              AND ${J}.status = 'running' AND ${J}.lease_owner = ?
+            RETURNING ${J}.id AS id`,
+          [JSON.stringify(kept), owner],
+        );
+        for (const r of rows) done.push(r.id);
+      }
+      return done;
+    });
+  }
+
   async retryJob(id: string, owner: string, runAt: number, error: JobError): Promise<boolean> {
     const { changes } = await this.driver.exec(
       `UPDATE ${J} SET status = 'pending', run_at = ?, error_json = ?, lease_owner = NULL,
