@@ -799,6 +799,15 @@ export class Scheduler extends SchedulerEvents {
   async #flushFinishes(): Promise<void> {
     const batch = this.#finishing;
     this.#finishing = [];
+    if (batch.length === 1) {
+      // Alone, the plain statement is cheaper (fewer rows read, which Durable Objects bill).
+      const [only] = batch;
+      this.store.finishJob(only!.id, this.identity, only!.outcome).then(
+        only!.done.resolve,
+        only!.done.reject,
+      );
+      return;
+    }
     try {
       const items = batch.map(({ id, outcome }) => ({ id, outcome }));
       const recorded = new Set(await this.store.finishJobs!(this.identity, items));
