@@ -108,8 +108,12 @@ describe("Cloudflare Workers: Durable Object scheduler in workerd", { skip }, ()
     await rt.batch(calls);
     const created = await metrics(name);
     assert.ok(Date.now() < base, "creating the schedules took too long for the test's instants");
-    // One alarm for all 1,000; moved only when the earliest instant changes (here: once).
-    assert.equal(created.setAlarm, 1, "setAlarm is not called again for an unchanged time");
+    // One alarm for all 1,000, moved only when the earliest instant changes. The 1,000 RPC calls
+    // arrive concurrently, so a later instant can be written first: at most once per instant.
+    assert.ok(
+      created.setAlarm >= 1 && created.setAlarm <= instants.length,
+      `setAlarm is not called again for an unchanged time (${created.setAlarm} calls)`,
+    );
     const done = await waitFor("1,000 jobs", async () => {
       const list = await jobs(name, { status: "succeeded" });
       return list.length === 1000 && list;

@@ -128,7 +128,7 @@ describe("SqlStore on SQLite", () => {
     }
   });
 
-  it("reads only due rows through indexes when claiming and computing wake-ups", async () => {
+  it("reads only due rows through indexes when claiming, finishing and computing wake-ups", async () => {
     const db = new DatabaseSync(freshPath());
     const inner = sqliteDriver(db);
     const seen: string[] = [];
@@ -146,19 +146,28 @@ describe("SqlStore on SQLite", () => {
       await store.insertJob(jobRecord("s@1", { scheduleId: "s" }));
       const blocked = { concurrencyKey: "none", concurrencyLimit: 0, runAt: T0 - 1 };
       for (let i = 0; i < 100; i++) await store.insertJob(jobRecord(`z${i}`, blocked));
+      for (const id of ["f1", "f2"]) await store.insertJob(jobRecord(id, { runAt: T0 - 2 }));
       seen.length = 0;
       await store.nextWakeup();
       await store.claimDueSchedules(T0, "A", LEASE, 10);
       await store.releaseSchedule("s", "A", { nextRunAt: T0 + 1, lastRunAt: T0, jobs: [] });
       await store.claimJobs(T0, "A", LEASE, 10, tasks);
+      const ok = { status: "succeeded" as const, result: "1", error: null, finishedAt: T0 };
+      await store.finishJobs("A", [
+        { id: "f1", outcome: { ...ok, expiresAt: T0 + 1000 } },
+        { id: "f2", outcome: { ...ok, expiresAt: T0 } },
+      ]);
       await store.cleanup(T0);
-      assert.ok(seen.length >= 6);
+      assert.ok(seen.length >= 8);
       for (const sql of new Set(seen)) {
         const params = sql.split("?").slice(1).map((_, i) => (i === 1 ? "[]" : 0));
         const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params)
           .map((r) => String((r as { detail: string }).detail));
         const scans = plan.filter((d) => /^SCAN everywhen_|TEMP B-TREE/.test(d));
         assert.deepEqual(scans, [], `full table scan in: ${sql}\n${plan.join("\n")}`);
+        // A JSON list read more than once is read once per row of the other side: O(n²).
+        const lists = plan.filter((d) => /SCAN json_each/.test(d));
+        assert.ok(lists.length <= 1, `JSON list read repeatedly in: ${sql}\n${plan.join("\n")}`);
       }
     } finally {
       await store.close();
