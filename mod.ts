@@ -37,7 +37,13 @@ export {
   type TimerHandle,
   VirtualClock,
 } from "./src/clock.ts";
-export { TimerWaker, type TimerWakerOptions, type Waker, type WakerFactory } from "./src/waker.ts";
+export {
+  TimerWaker,
+  type TimerWakerOptions,
+  type Waker,
+  type WakerFactory,
+  type WakerHost,
+} from "./src/waker.ts";
 export type {
   JobEventDetail,
   MissedReason,

@@ -140,7 +140,7 @@ export class Scheduler extends SchedulerEvents {
     });
     const wake = () => this.#kick();
     this.#waker = options.waker
-      ? options.waker(wake, this.clock)
+      ? options.waker(wake, this.clock, { runDue: () => this.runDue() })
       : new TimerWaker(this.clock, wake);
   }
 

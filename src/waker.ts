@@ -15,8 +15,17 @@ export interface Waker {
   disarm(): void;
 }
 
+/** What a waker may ask of the scheduler it serves. */
+export interface WakerHost {
+  /**
+   * Runs everything due and resolves once that work, jobs included, is done: for a platform tick
+   * (a `Deno.cron` handler) that must keep the isolate alive exactly that long.
+   */
+  runDue(): Promise<unknown>;
+}
+
 /** Builds a Waker that calls `wake` through `clock`. */
-export type WakerFactory = (wake: () => void, clock: Clock) => Waker;
+export type WakerFactory = (wake: () => void, clock: Clock, host: WakerHost) => Waker;
 
 /** Options for `TimerWaker`. */
 export interface TimerWakerOptions {

@@ -136,6 +136,25 @@ describe("denoCronWaker (handler path, any runtime)", () => {
     await scheduler.stop();
   });
 
+  it("keeps a tick's handler running until the jobs it started have finished", async () => {
+    const { calls, fn } = fakeCron();
+    const clock = new VirtualClock(T0);
+    const waker = denoCronWaker({ cron: fn, timers: false, name: "waits for jobs" });
+    const scheduler = new Scheduler({ clock, waker });
+    const order: string[] = [];
+    const task = scheduler.task("slow", async () => {
+      await new Promise((r) => setTimeout(r, 20)); // real asynchronous work
+      order.push("job finished");
+    });
+    scheduler.start();
+    await task.enqueue(null);
+    await calls[0]!.handler();
+    order.push("tick handler returned");
+    // On Deno Deploy the isolate lives while the handler runs: returning first would cut jobs.
+    assert.deepEqual(order, ["job finished", "tick handler returned"]);
+    await scheduler.stop();
+  });
+
   it("also wakes on time between ticks through timers", async () => {
     const { fn } = fakeCron();
     const clock = new VirtualClock(T0);

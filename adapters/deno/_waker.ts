@@ -6,7 +6,7 @@
  */
 
 import type { Clock, TimerHandle } from "../../src/clock.ts";
-import { TimerWaker, type Waker, type WakerFactory } from "../../src/waker.ts";
+import { TimerWaker, type Waker, type WakerFactory, type WakerHost } from "../../src/waker.ts";
 import { type DenoCronFunction, denoNamespace } from "./_types.ts";
 
 /** Options for {@linkcode denoCronWaker}. */
@@ -105,7 +105,7 @@ export function denoCronWaker(options: DenoCronWakerOptions = {}): DenoCronWaker
       { cause: error },
     );
   }
-  const factory = (wake: () => void, clock: Clock): Waker => {
+  const factory = (wake: () => void, clock: Clock, host?: WakerHost): Waker => {
     const timer = timers ? new TimerWaker(clock, wake, { maxSleep }) : null;
     let waiting: (() => void)[] = [];
     const passEnded = (): void => {
@@ -115,7 +115,8 @@ export function denoCronWaker(options: DenoCronWakerOptions = {}): DenoCronWaker
     };
     bound.add({
       wake: () =>
-        new Promise<void>((resolve) => {
+        // With the scheduler's runDue, a tick lasts until the due work, jobs included, is done.
+        host ? withTimeout(host.runDue(), clock, tickTimeout) : new Promise<void>((resolve) => {
           let handle: TimerHandle | undefined = undefined;
           const done = (): void => {
             if (handle !== undefined) clock.clearTimer(handle);
@@ -172,4 +173,16 @@ export function denoCronFunction(context: string): DenoCronFunction {
     );
   }
   return deno.cron.bind(deno);
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+function withTimeout(work: Promise<unknown>, clock: Clock, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const handle = clock.setTimer(resolve, ms);
+    const done = (): void => {
+      clock.clearTimer(handle);
+      resolve();
+    };
+    work.then(done, done);
+  });
 }
