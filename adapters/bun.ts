@@ -24,6 +24,7 @@
 import process from "node:process";
 import type { Scheduler } from "../src/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
+import { shutdownOnSignals } from "../src/_shutdown.ts";
 
 /** The part of Bun's `Server` used here. */
 export interface BunServerLike {
@@ -138,33 +139,18 @@ export function serveScheduler(
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
   });
   scheduler.start();
-  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
-  const force = () => process.exit(1);
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    stopping ??= (async () => {
-      for (const s of signals) process.off(s, onSignal);
-      process.on("SIGINT", force).on("SIGTERM", force);
-      try {
-        const closed = server.stop(false);
-        await scheduler.stop({ grace: options.grace ?? 10_000 });
-        // Long-lived responses (the dashboard's event stream) end when the scheduler stops.
-        await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
-        server.stop(true);
-        await options.onStop?.();
-      } finally {
-        process.off("SIGINT", force).off("SIGTERM", force);
-      }
-    })();
-  const onSignal = () => {
-    stop().then(
-      () => options.exit !== false && process.exit(0),
-      (error) => {
-        console.error("everywhen: shutdown failed:", error);
-        if (options.exit !== false) process.exit(1);
-      },
-    );
-  };
-  for (const s of signals) process.on(s, onSignal);
+  const { stop } = shutdownOnSignals(
+    process,
+    options.signals ?? ["SIGTERM", "SIGINT"],
+    async () => {
+      const closed = server.stop(false);
+      await scheduler.stop({ grace: options.grace ?? 10_000 });
+      // Long-lived responses (the dashboard's event stream) end when the scheduler stops.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+      server.stop(true);
+      await options.onStop?.();
+    },
+    options.exit !== false,
+  );
   return { server, stop };
 }

@@ -23,6 +23,7 @@
 import process from "node:process";
 import type { Scheduler } from "../src/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
+import { shutdownOnSignals } from "../src/_shutdown.ts";
 
 /** The part of a Node HTTP server used here (`http.Server` satisfies it). */
 export interface NodeServerLike {
@@ -101,32 +102,11 @@ export function gracefulShutdown(
   scheduler: Scheduler,
   options: ShutdownOptions = {},
 ): { stop: () => Promise<void> } {
-  const signals = options.signals ?? ["SIGTERM", "SIGINT"];
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    stopping ??= (async () => {
-      for (const s of signals) process.off(s, onSignal);
-      process.on("SIGINT", force).on("SIGTERM", force);
-      try {
-        await options.beforeStop?.();
-        await scheduler.stop({ grace: options.grace ?? 10_000 });
-        await options.onStop?.();
-      } finally {
-        process.off("SIGINT", force).off("SIGTERM", force);
-      }
-    })();
-  const force = () => process.exit(1);
-  const onSignal = () => {
-    stop().then(
-      () => options.exit !== false && process.exit(0),
-      (error) => {
-        console.error("everywhen: shutdown failed:", error);
-        if (options.exit !== false) process.exit(1);
-      },
-    );
-  };
-  for (const s of signals) process.on(s, onSignal);
-  return { stop };
+  return shutdownOnSignals(process, options.signals ?? ["SIGTERM", "SIGINT"], async () => {
+    await options.beforeStop?.();
+    await scheduler.stop({ grace: options.grace ?? 10_000 });
+    await options.onStop?.();
+  }, options.exit !== false);
 }
 
 /** Options for {@linkcode serveScheduler}. */
