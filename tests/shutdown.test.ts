@@ -41,7 +41,7 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
     assert.equal(proc.count("SIGTERM"), 0, "listeners removed");
   });
 
-  it("forces exit 1 on a second signal during the shutdown", async () => {
+  it("forces exit 1 on a second signal during the shutdown", () => {
     const proc = fakeProcess();
     shutdownOnSignals(proc, ["SIGTERM", "SIGINT"], () => new Promise(() => {}), true);
     proc.emit("SIGINT");
@@ -63,13 +63,18 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
     }
     const quiet = fakeProcess();
     let runs = 0;
-    const { stop } = shutdownOnSignals(quiet, ["SIGTERM"], async () => void runs++, true);
+    const { stop } = shutdownOnSignals(
+      quiet,
+      ["SIGTERM"],
+      () => Promise.resolve(void runs++),
+      true,
+    );
     await stop();
     await stop();
     assert.equal(runs, 1);
     assert.deepEqual(quiet.exits, []);
     const noExit = fakeProcess();
-    shutdownOnSignals(noExit, ["SIGTERM"], async () => {}, false);
+    shutdownOnSignals(noExit, ["SIGTERM"], () => Promise.resolve(), false);
     noExit.emit("SIGTERM");
     await new Promise((r) => setTimeout(r, 0));
     assert.deepEqual(noExit.exits, []);
