@@ -44,11 +44,12 @@ export {
   type WakerFactory,
   type WakerHost,
 } from "./src/waker.ts";
-export type {
-  JobEventDetail,
-  MissedReason,
-  SchedulerEvent,
-  SchedulerEventMap,
+export {
+  type JobEventDetail,
+  type MissedReason,
+  SCHEDULER_EVENT_TYPES,
+  type SchedulerEvent,
+  type SchedulerEventMap,
 } from "./src/events.ts";
 export { SchedulerEvents, type SchedulerListener } from "./src/_scheduler_events.ts";
 export type { ScheduleDefaults } from "./src/_schedules.ts";

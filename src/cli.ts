@@ -6,6 +6,7 @@
  */
 
 import type { Codec } from "./codec.ts";
+import { NotFoundError } from "./errors.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { JobStatus, Store } from "./store.ts";
 import type { JobInfo, ScheduleInfo } from "./types.ts";
@@ -147,7 +148,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     }
     case "show": {
       const info = await s.getSchedule(need("schedule id"));
-      if (!info) throw notFound("Schedule", p.args[0]!);
+      if (!info) throw new NotFoundError("Schedule", p.args[0]!);
       return { data: scheduleJson(info), text: JSON.stringify(scheduleJson(info), null, 2) };
     }
     case "pause":
@@ -165,7 +166,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     }
     case "remove": {
       const id = need("schedule id");
-      if (!(await s.removeSchedule(id))) throw notFound("Schedule", id);
+      if (!(await s.removeSchedule(id))) throw new NotFoundError("Schedule", id);
       return { data: { removed: id }, text: `Removed ${id}` };
     }
     case "jobs": {
@@ -187,7 +188,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     }
     case "job": {
       const job = await s.getJob(need("job id"));
-      if (!job) throw notFound("Job", p.args[0]!);
+      if (!job) throw new NotFoundError("Job", p.args[0]!);
       return { data: jobJson(job), text: JSON.stringify(jobJson(job), null, 2) };
     }
     case "next": {
@@ -197,7 +198,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
         throw new UsageError("Invalid count: expected 1 to 1000");
       }
       const info = await s.getSchedule(id);
-      if (!info) throw notFound("Schedule", id);
+      if (!info) throw new NotFoundError("Schedule", id);
       const runs = (await s.nextRuns(id, n)).map(String);
       const zone = zoneOf(info);
       const local = zone ? runs.map((r) => `${r}  (${localTime(r, zone)})`) : runs;
@@ -222,12 +223,6 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     default:
       throw new UsageError(`Unknown command: ${p.command}`);
   }
-}
-
-function notFound(kind: string, id: string): Error {
-  const e = new Error(`${kind} not found: ${JSON.stringify(id)}`);
-  e.name = "NotFoundError";
-  return e;
 }
 
 function zoneOf(info: ScheduleInfo): string | undefined {

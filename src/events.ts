@@ -77,3 +77,25 @@ export interface SchedulerEventMap {
 
 /** A scheduler event. */
 export type SchedulerEvent<K extends keyof SchedulerEventMap> = CustomEvent<SchedulerEventMap[K]>;
+
+/** Every scheduler event type, for code that subscribes to all of them (dashboards, tests). */
+export const SCHEDULER_EVENT_TYPES: readonly (keyof SchedulerEventMap)[] = [
+  "schedule:added",
+  "schedule:updated",
+  "schedule:removed",
+  "schedule:paused",
+  "schedule:resumed",
+  "job:created",
+  "job:started",
+  "job:progress",
+  "job:succeeded",
+  "job:failed",
+  "job:retrying",
+  "job:cancelled",
+  "job:missed",
+  "scheduler:started",
+  "scheduler:stopped",
+  "scheduler:paused",
+  "scheduler:resumed",
+  "scheduler:error",
+];

@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from "./clock.ts";
-import { type Codec, jsonCodec } from "./codec.ts";
+import type { Codec } from "./codec.ts";
 import {
   JobCancelledError,
   NotFoundError,
@@ -126,18 +126,27 @@ export class Scheduler extends SchedulerEvents {
     this.#random = o.random;
     this.#manual = o.manual;
     this.#results = new ResultWaiters(this.store, this.#codec, (e, c) => this.reportError(e, c));
-    Object.assign(this.#runnerHost, {
+    const emit: RunnerHost["emit"] = (type, detail) => this.emit(type, detail);
+    const reportError = (e: unknown, c: string) => this.reportError(e, c);
+    this.#runnerHost = {
       store: this.store,
       clock: this.clock,
       codec: this.#codec,
       owner: this.identity,
       random: this.#random,
-    });
-    Object.assign(this.#fireHost, {
+      emit,
+      settle: (id, s) => this.#results.settle(id, s),
+      finish: (id, outcome) => this.#finish(id, outcome),
+      reportError,
+    };
+    this.#fireHost = {
       store: this.store,
       owner: this.identity,
       random: this.#random,
-    });
+      emit,
+      newJob: (spec) => this.#newJob(spec),
+      reportError,
+    };
     const wake = () => this.#kick();
     this.#waker = options.waker
       ? options.waker(wake, this.clock, { runDue: () => this.runDue() })
@@ -770,19 +779,10 @@ export class Scheduler extends SchedulerEvents {
     this.emit("scheduler:error", () => ({ error, context }));
   }
 
-  #runnerHost: RunnerHost = {
-    store: null as unknown as Store,
-    clock: null as unknown as Clock,
-    codec: jsonCodec,
-    owner: "",
-    random: Math.random,
-    emit: (type, detail) => this.emit(type, detail),
-    settle: (id, s) => this.#results.settle(id, s),
-    finish: (id, outcome) => this.#finish(id, outcome),
-    reportError: (e, c) => this.reportError(e, c),
-  };
+  /** What the job runner and the firing code need from this scheduler; built once. */
+  #runnerHost: RunnerHost;
 
-  #finishing: Array<{ id: string; outcome: JobOutcome; done: Deferred<boolean> }> = [];
+  #finishing: Array<{ id: string; outcome: JobOutcome; done: PromiseWithResolvers<boolean> }> = [];
 
   /**
    * Records a job's outcome. Where the store can finish many jobs in one step, outcomes that
@@ -790,7 +790,7 @@ export class Scheduler extends SchedulerEvents {
    */
   #finish(id: string, outcome: JobOutcome): Promise<boolean> {
     if (!this.store.finishJobs) return this.store.finishJob(id, this.identity, outcome);
-    const done = deferred<boolean>();
+    const done = Promise.withResolvers<boolean>();
     this.#finishing.push({ id, outcome, done });
     if (this.#finishing.length === 1) queueMicrotask(() => void this.#flushFinishes());
     return done.promise;
@@ -799,15 +799,6 @@ export class Scheduler extends SchedulerEvents {
   async #flushFinishes(): Promise<void> {
     const batch = this.#finishing;
     this.#finishing = [];
-    if (batch.length === 1) {
-      // Alone, the plain statement is cheaper (fewer rows read, which Durable Objects bill).
-      const [only] = batch;
-      this.store.finishJob(only!.id, this.identity, only!.outcome).then(
-        only!.done.resolve,
-        only!.done.reject,
-      );
-      return;
-    }
     try {
       const items = batch.map(({ id, outcome }) => ({ id, outcome }));
       const recorded = new Set(await this.store.finishJobs!(this.identity, items));
@@ -817,14 +808,7 @@ export class Scheduler extends SchedulerEvents {
     }
   }
 
-  #fireHost: FireHost = {
-    store: null as unknown as Store,
-    owner: "",
-    random: Math.random,
-    emit: (type, detail) => this.emit(type, detail),
-    newJob: (spec) => this.#newJob(spec),
-    reportError: (e, c) => this.reportError(e, c),
-  };
+  #fireHost: FireHost;
 
   #scheduleContext() {
     return {
@@ -958,20 +942,4 @@ export class Scheduler extends SchedulerEvents {
 
 function randomId(): string {
   return crypto.randomUUID();
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../adapters/sqlite.ts";
+import { jobRecord } from "./store_conformance.ts";
 import { processTestSkip, readRuns, sleep, startWorker } from "./helpers/processes.ts";
 
 const skip = processTestSkip();
@@ -63,31 +64,16 @@ describe("several processes on one SQLite file", { skip }, () => {
       {
         const store = await openStore(db);
         for (let i = 0; i < 5; i++) {
-          await store.insertJob({
-            id: `job-${i}`,
-            task: "record",
-            scheduleId: null,
-            scheduledAt: Date.now(),
-            runAt: Date.now(),
-            status: "pending",
-            payload: "null",
-            result: null,
-            error: null,
-            attempts: 0,
-            maxAttempts: null,
-            timeout: null,
-            resultTtl: null,
-            concurrencyKey: null,
-            concurrencyLimit: null,
-            progress: null,
-            cancelRequested: false,
-            leaseOwner: null,
-            leaseUntil: null,
-            createdAt: Date.now(),
-            startedAt: null,
-            finishedAt: null,
-            expiresAt: null,
-          });
+          const now = Date.now();
+          await store.insertJob(
+            jobRecord(`job-${i}`, {
+              task: "record",
+              payload: "null",
+              scheduledAt: now,
+              runAt: now,
+              createdAt: now,
+            }),
+          );
         }
         await store.close();
       }

@@ -5,15 +5,9 @@
  */
 
 import type { Clock } from "../../src/clock.ts";
+import { NEXT_WAKEUP_SQL } from "../../src/sql/sql_store.ts";
 import type { StorageMetrics } from "./_driver.ts";
 import type { DurableObjectStorageLike } from "./_types.ts";
-
-// The same instants `SqlStore.nextWakeup()` reads, synchronously: schedules' due_at (next run, or
-// lease expiry while firing) and jobs' ready_at (run time, or lease expiry while running, so a
-// job whose runner died is re-run once its lease ends). Both walk a partial index: one row each.
-const EARLIEST = `SELECT
-  (SELECT due_at FROM everywhen_schedules WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1) AS s,
-  (SELECT ready_at FROM everywhen_jobs WHERE ready_at IS NOT NULL ORDER BY ready_at LIMIT 1) AS j`;
 
 /** Keeps the Durable Object alarm in step with the store. */
 export class DurableAlarm {
@@ -54,7 +48,7 @@ export class DurableAlarm {
 
   /** @returns The earliest instant (scheduler clock) anything needs attention, or `null`. */
   earliest(): number | null {
-    const cursor = this.#storage.sql.exec(EARLIEST);
+    const cursor = this.#storage.sql.exec(NEXT_WAKEUP_SQL);
     const row = cursor.toArray()[0] as { s: number | null; j: number | null } | undefined;
     this.#metrics.statements++;
     this.#metrics.rowsRead += cursor.rowsRead;

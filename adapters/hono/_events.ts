@@ -7,27 +7,14 @@
 
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { SchedulerEventMap } from "../../src/events.ts";
+import { SCHEDULER_EVENT_TYPES } from "../../src/events.ts";
 import type { Scheduler } from "../../src/scheduler.ts";
 
-const TYPES: (keyof SchedulerEventMap)[] = [
-  "schedule:added",
-  "schedule:updated",
-  "schedule:removed",
-  "schedule:paused",
-  "schedule:resumed",
-  "job:created",
-  "job:started",
-  "job:progress",
-  "job:succeeded",
-  "job:failed",
-  "job:retrying",
-  "job:cancelled",
-  "job:missed",
-  "scheduler:paused",
-  "scheduler:resumed",
-  "scheduler:stopped",
-];
+// Everything a dashboard shows; not "scheduler:started" (it cannot be seen from a stream) nor
+// "scheduler:error" (its detail holds arbitrary error objects).
+const TYPES = SCHEDULER_EVENT_TYPES.filter((t) =>
+  t !== "scheduler:started" && t !== "scheduler:error"
+);
 
 /** How often an idle stream sends a comment, so proxies and Bun's idle timeout keep it open. */
 const HEARTBEAT_MS = 8_000;

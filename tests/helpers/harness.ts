@@ -2,7 +2,7 @@
 import { MemoryStore } from "../../src/memory_store.ts";
 import { VirtualClock } from "../../src/clock.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler.ts";
-import type { SchedulerEventMap } from "../../src/events.ts";
+import { SCHEDULER_EVENT_TYPES, type SchedulerEventMap } from "../../src/events.ts";
 
 export const T0: number = Date.parse("2030-01-01T00:00:00Z");
 
@@ -14,27 +14,6 @@ export interface Harness {
   of<K extends keyof SchedulerEventMap>(type: K): SchedulerEventMap[K][];
 }
 
-const ALL: (keyof SchedulerEventMap)[] = [
-  "schedule:added",
-  "schedule:updated",
-  "schedule:removed",
-  "schedule:paused",
-  "schedule:resumed",
-  "job:created",
-  "job:started",
-  "job:progress",
-  "job:succeeded",
-  "job:failed",
-  "job:retrying",
-  "job:cancelled",
-  "job:missed",
-  "scheduler:started",
-  "scheduler:stopped",
-  "scheduler:paused",
-  "scheduler:resumed",
-  "scheduler:error",
-];
-
 /** A scheduler on a virtual clock at T0 that records every event. */
 export function harness(
   options: SchedulerOptions = {},
@@ -44,7 +23,7 @@ export function harness(
   const store = shared?.store ?? new MemoryStore();
   const scheduler = new Scheduler({ clock, store, random: () => 0.5, ...options });
   const events: Harness["events"] = [];
-  for (const type of ALL) {
+  for (const type of SCHEDULER_EVENT_TYPES) {
     scheduler.on(type, (detail) => events.push({ type, detail, at: clock.now() }));
   }
   return {
