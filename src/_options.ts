@@ -7,7 +7,12 @@
 import { type DurationInput, toDurationMs } from "./time.ts";
 import type { BackoffOptions } from "./types.ts";
 
-/** @returns `id` if it is a usable id string; throws otherwise. */
+/**
+ * Checks an id (job id, schedule id, task name). Ids must be well-formed Unicode without NUL:
+ * stores that keep text as UTF-8 (SQLite, PostgreSQL) would turn lone surrogates into U+FFFD, so
+ * two different ids would name one record, and PostgreSQL refuses NUL outright.
+ * @returns `id` if it is a usable id string; throws otherwise.
+ */
 export function checkId(id: unknown, name = "id"): string {
   if (typeof id !== "string") {
     throw new TypeError(`Invalid ${name}: expected a string, got ${describe(id)}`);
@@ -15,6 +20,10 @@ export function checkId(id: unknown, name = "id"): string {
   if (id.length === 0 || id.length > 256) {
     throw new RangeError(`Invalid ${name}: must be 1 to 256 characters long`);
   }
+  if (!id.isWellFormed()) {
+    throw new TypeError(`Invalid ${name}: must be well-formed Unicode (it has a lone surrogate)`);
+  }
+  if (id.includes("\0")) throw new TypeError(`Invalid ${name}: must not contain NUL (U+0000)`);
   return id;
 }
 

@@ -8,7 +8,12 @@
 
 import type { Clock } from "./clock.ts";
 import type { Codec } from "./codec.ts";
-import { JobCancelledError, NonRetryableError, TamperedRecordError } from "./errors.ts";
+import {
+  JobCancelledError,
+  LeaseLostError,
+  NonRetryableError,
+  TamperedRecordError,
+} from "./errors.ts";
 import type { SchedulerEventMap } from "./events.ts";
 import { assertJson, type JsonValue } from "./json.ts";
 import { type Backoff, backoffDelay } from "./_options.ts";
@@ -46,11 +51,6 @@ export interface RunnerHost {
   /** Records how a held job ended (possibly batched with others); `false` if the lease was lost. */
   finish(jobId: string, outcome: JobOutcome): Promise<boolean>;
   reportError(error: unknown, context: string): void;
-}
-
-/** The abort reason used when another process took the job over; nothing is recorded. */
-export class LeaseLostError extends Error {
-  override name = "LeaseLostError";
 }
 
 /**

@@ -148,7 +148,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     }
     case "show": {
       const info = await s.getSchedule(need("schedule id"));
-      if (!info) throw new NotFoundError("Schedule", p.args[0]!);
+      if (!info) throw new NotFoundError("schedule", p.args[0]!);
       return { data: scheduleJson(info), text: JSON.stringify(scheduleJson(info), null, 2) };
     }
     case "pause":
@@ -166,7 +166,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     }
     case "remove": {
       const id = need("schedule id");
-      if (!(await s.removeSchedule(id))) throw new NotFoundError("Schedule", id);
+      if (!(await s.removeSchedule(id))) throw new NotFoundError("schedule", id);
       return { data: { removed: id }, text: `Removed ${id}` };
     }
     case "jobs": {
@@ -188,7 +188,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     }
     case "job": {
       const job = await s.getJob(need("job id"));
-      if (!job) throw new NotFoundError("Job", p.args[0]!);
+      if (!job) throw new NotFoundError("job", p.args[0]!);
       return { data: jobJson(job), text: JSON.stringify(jobJson(job), null, 2) };
     }
     case "next": {
@@ -198,7 +198,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
         throw new UsageError("Invalid count: expected 1 to 1000");
       }
       const info = await s.getSchedule(id);
-      if (!info) throw new NotFoundError("Schedule", id);
+      if (!info) throw new NotFoundError("schedule", id);
       const runs = (await s.nextRuns(id, n)).map(String);
       const zone = zoneOf(info);
       const local = zone ? runs.map((r) => `${r}  (${localTime(r, zone)})`) : runs;

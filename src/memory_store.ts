@@ -62,12 +62,7 @@ export class MemoryStore implements Store {
     const existing = this.#schedules.has(record.id);
     if (existing && ifExists === "error") {
       return Promise.reject(
-        new ConflictError(
-          record.id,
-          `Schedule already exists: ${
-            JSON.stringify(record.id)
-          } (pass ifExists: "replace" or "keep")`,
-        ),
+        new ConflictError("schedule", record.id),
       );
     }
     if (existing && ifExists === "keep") return Promise.resolve("kept");

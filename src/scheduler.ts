@@ -8,6 +8,7 @@ import type { Clock } from "./clock.ts";
 import type { Codec } from "./codec.ts";
 import {
   JobCancelledError,
+  LeaseLostError,
   NotFoundError,
   QueueFullError,
   SchedulerStoppedError,
@@ -16,13 +17,7 @@ import {
 import type { SchedulerEventMap } from "./events.ts";
 import { assertJson, type JsonValue } from "./json.ts";
 import { checkBackoff, checkEnum, checkId, checkInt, durationOr } from "./_options.ts";
-import {
-  LeaseLostError,
-  type RunnerHost,
-  type RunningJob,
-  startJob,
-  type TaskEntry,
-} from "./_runner.ts";
+import { type RunnerHost, type RunningJob, startJob, type TaskEntry } from "./_runner.ts";
 import { type FireHost, fireSchedule } from "./_firing.ts";
 import { toJobInfo, toScheduleInfo } from "./_records.ts";
 import { buildSchedule, type ScheduleDefaults } from "./_schedules.ts";
@@ -42,6 +37,7 @@ import type {
 } from "./types.ts";
 import type { Temporal } from "./temporal.ts";
 import { TimerWaker, type Waker } from "./waker.ts";
+import { DEFAULT_GRACE_MS } from "./_defaults.ts";
 import { SchedulerEvents } from "./_scheduler_events.ts";
 import { ResultWaiters } from "./_results.ts";
 import { resolveOptions, type RunDueOptions, type SchedulerOptions } from "./_scheduler_options.ts";
@@ -540,7 +536,7 @@ export class Scheduler extends SchedulerEvents {
    * @param options `grace` in ms or a duration. @default 30000
    */
   async stop(options: { grace?: DurationInput } = {}): Promise<void> {
-    const grace = durationOr(options.grace, "grace", 30_000);
+    const grace = durationOr(options.grace, "grace", DEFAULT_GRACE_MS);
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";
     this.#unwatch?.();
@@ -745,7 +741,7 @@ export class Scheduler extends SchedulerEvents {
       now + this.#leaseMs,
     );
     for (const id of lost) {
-      this.#running.get(id)?.abort(new LeaseLostError(`Lost the lease on ${id}`));
+      this.#running.get(id)?.abort(new LeaseLostError(id));
     }
     for (const id of cancelRequested) {
       this.#running.get(id)?.abort(new JobCancelledError(id));
@@ -894,7 +890,7 @@ export class Scheduler extends SchedulerEvents {
   ): Promise<ScheduleInfo> {
     const updated = { ...record, updatedAt: this.clock.now() };
     const stored = await this.store.updateSchedule(updated);
-    if (!stored) throw new NotFoundError("Schedule", record.id);
+    if (!stored) throw new NotFoundError("schedule", record.id);
     this.emit(event, () => ({ scheduleId: record.id }));
     this.#kick();
     return this.#scheduleInfo(stored);
@@ -902,7 +898,7 @@ export class Scheduler extends SchedulerEvents {
 
   async #mustGetSchedule(id: string): Promise<ScheduleRecord> {
     const record = await this.store.getSchedule(checkId(id));
-    if (!record) throw new NotFoundError("Schedule", id);
+    if (!record) throw new NotFoundError("schedule", id);
     return record;
   }
 

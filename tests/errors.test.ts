@@ -2,8 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   ConflictError,
+  EverywhenError,
   JobCancelledError,
   JobFailedError,
+  LeaseLostError,
   NonRetryableError,
   NotFoundError,
   QueueFullError,
@@ -16,9 +18,9 @@ import {
 describe("error classes exported from mod.ts", () => {
   it("name each error after its class and keep instanceof Error", () => {
     const errors: Error[] = [
-      new ConflictError("daily", 'Schedule already exists: "daily"'),
+      new ConflictError("schedule", "daily"),
       new UnknownTaskError("send-report"),
-      new NotFoundError("Job", "j1"),
+      new NotFoundError("job", "j1"),
       new NonRetryableError("Recipient address is invalid"),
       new JobFailedError("j1", "TypeError", "boom"),
       new JobCancelledError("j1"),
@@ -26,11 +28,17 @@ describe("error classes exported from mod.ts", () => {
       new QueueFullError("Pending queue is full: 100 jobs"),
       new SchedulerStoppedError("Scheduler is stopped"),
       new TamperedRecordError("Record failed its integrity check: j1"),
+      new LeaseLostError("j1"),
     ];
+    const codes = new Set<string>();
     for (const error of errors) {
       assert.ok(error instanceof Error);
+      assert.ok(error instanceof EverywhenError);
       assert.equal(error.name, error.constructor.name);
+      assert.match(error.code, /^[A-Z_]+$/);
+      codes.add(error.code);
     }
+    assert.equal(codes.size, errors.length, "one stable code per class");
   });
 
   it("say which task is unknown and how to fix it", () => {
@@ -43,8 +51,11 @@ describe("error classes exported from mod.ts", () => {
   });
 
   it("name the missing schedule or job", () => {
-    const error = new NotFoundError("Schedule", "nightly");
-    assert.equal(error.id, "nightly");
+    const error = new NotFoundError("schedule", "nightly");
+    assert.equal(error.scheduleId, "nightly");
+    assert.equal(error.jobId, null);
+    assert.equal(error.code, "NOT_FOUND");
+    assert.equal(new NotFoundError("job", "j1").jobId, "j1");
     assert.equal(error.message, 'Schedule not found: "nightly"');
     assert.equal(String(error), 'NotFoundError: Schedule not found: "nightly"');
   });
@@ -66,8 +77,12 @@ describe("error classes exported from mod.ts", () => {
   });
 
   it("keep the conflicting id", () => {
-    const error = new ConflictError("daily", 'Schedule already exists: "daily"');
-    assert.equal(error.id, "daily");
-    assert.equal(error.message, 'Schedule already exists: "daily"');
+    const error = new ConflictError("schedule", "daily");
+    assert.equal(error.scheduleId, "daily");
+    assert.equal(error.kind, "schedule");
+    assert.equal(
+      error.message,
+      'Schedule already exists: "daily" (pass ifExists: "replace" or "keep")',
+    );
   });
 });

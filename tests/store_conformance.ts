@@ -105,7 +105,7 @@ export function storeConformance(name: string, factory: () => Promise<Store>): v
         await assert.rejects(
           store.putSchedule(scheduleRecord("s", { payload: '"v2"' }), "error"),
           (e: unknown) =>
-            e instanceof ConflictError && /already exists/.test(e.message) && e.id === "s",
+            e instanceof ConflictError && /already exists/.test(e.message) && e.scheduleId === "s",
         );
         assert.equal((await store.getSchedule("s"))!.payload, '"v1"');
         assert.equal(

@@ -10,6 +10,7 @@ import {
   ConflictError,
   JobCancelledError,
   JobFailedError,
+  LeaseLostError,
   NonRetryableError,
   NotFoundError,
   QueueFullError,
@@ -36,8 +37,10 @@ export interface WireError {
   name: string;
   /** The error's message. */
   message: string;
-  /** `ConflictError.id`, `NotFoundError.id`. */
-  id?: string;
+  /** `ConflictError.kind`, `NotFoundError.kind`: `"schedule"` or `"job"`. */
+  kind?: string;
+  /** The schedule id of schedule errors. */
+  scheduleId?: string;
   /** `UnknownTaskError.task`. */
   task?: string;
   /** The job id of job errors. */
@@ -72,7 +75,7 @@ export function toWire(value: unknown): unknown {
 export function errorToWire(error: unknown): WireError {
   if (!(error instanceof Error)) return { name: "Error", message: String(error) };
   const out: WireError = { name: error.name, message: error.message };
-  for (const key of ["id", "task", "jobId", "errorName"] as const) {
+  for (const key of ["kind", "scheduleId", "task", "jobId", "errorName"] as const) {
     const v = (error as unknown as Record<string, unknown>)[key];
     if (typeof v === "string") out[key] = v;
   }
@@ -81,7 +84,8 @@ export function errorToWire(error: unknown): WireError {
 
 /** @returns The error as the class it was thrown as, with the same message. */
 export function errorFromWire(e: WireError): Error {
-  const id = e.id ?? e.jobId ?? "";
+  const kind = e.kind === "job" ? "job" : "schedule";
+  const id = e.scheduleId ?? e.jobId ?? "";
   let error: Error;
   switch (e.name) {
     case "TypeError":
@@ -91,12 +95,12 @@ export function errorFromWire(e: WireError): Error {
     case "SyntaxError":
       return new SyntaxError(e.message);
     case "ConflictError":
-      return new ConflictError(id, e.message);
+      return new ConflictError(kind, id);
     case "UnknownTaskError":
       error = new UnknownTaskError(e.task ?? "");
       break;
     case "NotFoundError":
-      error = new NotFoundError("Schedule", id);
+      error = new NotFoundError(kind, id);
       break;
     case "QueueFullError":
       return new QueueFullError(e.message);
@@ -114,6 +118,9 @@ export function errorFromWire(e: WireError): Error {
       return new NonRetryableError(e.message);
     case "TamperedRecordError":
       return new TamperedRecordError(e.message);
+    case "LeaseLostError":
+      error = new LeaseLostError(id);
+      break;
     default:
       error = new Error(e.message);
       if (e.name !== "Error") error.name = e.name;

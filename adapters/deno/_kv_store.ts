@@ -133,12 +133,7 @@ export class DenoKvStore implements Store {
     for (let i = 0; i < MAX_TRIES; i++) {
       const entry = await this.#get<Slot>(key);
       if (entry.value && ifExists === "error") {
-        throw new ConflictError(
-          record.id,
-          `Schedule already exists: ${
-            JSON.stringify(record.id)
-          } (pass ifExists: "replace" or "keep")`,
-        );
+        throw new ConflictError("schedule", record.id);
       }
       if (entry.value && ifExists === "keep") return "kept";
       const op = this.kv.atomic().check(entry);

@@ -41,7 +41,7 @@ export function apiRoutes(router: Hono, scheduler: Scheduler): void {
   const now = () => scheduler.clock.now();
   const view = async (id: string, runs: number) => {
     const s = await scheduler.getSchedule(id);
-    if (!s) throw notFound("Schedule", id);
+    if (!s) throw notFound("schedule", id);
     return scheduleView(s, scheduler.timezone, runs, now());
   };
 
@@ -93,7 +93,7 @@ export function apiRoutes(router: Hono, scheduler: Scheduler): void {
   router.patch("/api/schedules/:id", async (c) => {
     const id = c.req.param("id");
     const body = await readBody(c, PATCH_FIELDS);
-    if (!await scheduler.getSchedule(id)) throw notFound("Schedule", id);
+    if (!await scheduler.getSchedule(id)) throw notFound("schedule", id);
     const patch: SchedulePatch = {};
     for (const key of PATCH_FIELDS) {
       if (!(key in body)) continue;
@@ -107,7 +107,7 @@ export function apiRoutes(router: Hono, scheduler: Scheduler): void {
 
   router.delete("/api/schedules/:id", async (c) => {
     const id = c.req.param("id");
-    if (!await scheduler.removeSchedule(id)) throw notFound("Schedule", id);
+    if (!await scheduler.removeSchedule(id)) throw notFound("schedule", id);
     return c.json({ removed: id });
   });
 
@@ -190,7 +190,7 @@ export function apiRoutes(router: Hono, scheduler: Scheduler): void {
 
   router.get("/api/jobs/:id", async (c) => {
     const job = await scheduler.getJob(c.req.param("id"));
-    if (!job) throw notFound("Job", c.req.param("id"));
+    if (!job) throw notFound("job", c.req.param("id"));
     return c.json({ job: jobView(job), now: new Date(now()).toISOString() });
   });
 
@@ -210,7 +210,7 @@ export function apiRoutes(router: Hono, scheduler: Scheduler): void {
     const id = c.req.param("id");
     const cancelled = await scheduler.cancelJob(id);
     const job = await scheduler.getJob(id);
-    if (!job) throw notFound("Job", id);
+    if (!job) throw notFound("job", id);
     return c.json({ cancelled, job: jobView(job) });
   });
 }

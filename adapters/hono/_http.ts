@@ -55,7 +55,7 @@ export function errorResponse(c: Context, error: unknown): Response {
 }
 
 /** @returns A 404 for a schedule or job id that does not exist. */
-export function notFound(kind: "Schedule" | "Job", id: string): NotFoundError {
+export function notFound(kind: "schedule" | "job", id: string): NotFoundError {
   return new NotFoundError(kind, id);
 }
 

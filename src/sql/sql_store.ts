@@ -140,12 +140,7 @@ export class SqlStore implements Store {
       const existing = (await tx.query(`SELECT 1 AS found FROM ${S} WHERE id = ?`, [record.id]))
         .length > 0;
       if (existing && ifExists === "error") {
-        throw new ConflictError(
-          record.id,
-          `Schedule already exists: ${
-            JSON.stringify(record.id)
-          } (pass ifExists: "replace" or "keep")`,
-        );
+        throw new ConflictError("schedule", record.id);
       }
       if (existing && ifExists === "keep") return "kept";
       await tx.exec(UPSERT_SCHEDULE, scheduleParams(record));
