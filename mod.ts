@@ -26,7 +26,7 @@ export * from "./src/time.ts";
 export * from "./src/triggers/mod.ts";
 export { Temporal, type TemporalNamespace } from "./src/temporal.ts";
 export { type JsonValue } from "./src/json.ts";
-export { type Codec, jsonCodec } from "./src/codec.ts";
+export { authenticatedData, type Codec, jsonCodec, type RecordBinding } from "./src/codec.ts";
 export { encryptedCodec, type EncryptionOptions, generateEncryptionKey } from "./src/encryption.ts";
 export * from "./src/store.ts";
 export { MemoryStore } from "./src/memory_store.ts";
