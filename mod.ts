@@ -25,7 +25,7 @@ export * from "./src/errors.ts";
 export * from "./src/time.ts";
 export * from "./src/triggers/mod.ts";
 export { Temporal, type TemporalNamespace } from "./src/temporal.ts";
-export { type JsonValue } from "./src/json.ts";
+export { type JsonValue, MAX_JSON_DEPTH, MAX_JSON_LENGTH } from "./src/json.ts";
 export { authenticatedData, type Codec, jsonCodec, type RecordBinding } from "./src/codec.ts";
 export { encryptedCodec, type EncryptionOptions, generateEncryptionKey } from "./src/encryption.ts";
 export * from "./src/store.ts";
