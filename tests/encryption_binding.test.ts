@@ -206,7 +206,7 @@ for (const [name, backend] of [["MemoryStore", memoryBackend], ["SQLite file", s
       await w.backend.close();
     });
 
-    it("refuses ciphertexts swapped between two jobs, payloads and results", async () => {
+    it("refuses payload ciphertexts swapped between two jobs", async () => {
       const w = await world((backend as () => Backend)());
       w.writer.task("pay", () => {});
       w.writer.task("refund", () => {});
