@@ -25,14 +25,32 @@
 
 import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { checkKeys } from "../src/_keys.ts";
+import { checkBoolean, durationOr } from "../src/_options.ts";
 import type { Scheduler } from "../src/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
 import { apiRoutes } from "./hono/_api.ts";
-import { loginHandler, logoutHandler, sameOrigin, tokenAuth, TokenChecker } from "./hono/_auth.ts";
-import { basePath } from "./hono/_auth.ts";
+import {
+  loginHandler,
+  logoutHandler,
+  mountPoint,
+  routerBase,
+  sameOrigin,
+  tokenAuth,
+  tokenAuthFor,
+} from "./hono/_auth.ts";
 import { dashboardPage } from "./hono/_dashboard.ts";
 import { eventStream } from "./hono/_events.ts";
 import { errorResponse, statusOf } from "./hono/_http.ts";
+import { schedulerMeta } from "./hono/_sessions.ts";
+import { bodyLimit, DEFAULT_BODY_LIMIT } from "./hono/body_limit.ts";
+
+export { bodyLimit, DEFAULT_BODY_LIMIT } from "./hono/body_limit.ts";
+export {
+  type LifecycleOptions,
+  type SchedulerLifecycle,
+  schedulerLifecycle,
+} from "./lifecycle.ts";
 
 /** The variables {@linkcode schedulerMiddleware} sets: `c.var.scheduler`. */
 export interface SchedulerVariables {
@@ -111,7 +129,45 @@ export interface AdminRouterOptions {
    * @default true
    */
   dashboard?: boolean;
+  /**
+   * The largest request body accepted, in bytes; larger bodies are refused with 413 before
+   * authentication or parsing, while they stream in.
+   * @default 1048576 (1 MiB)
+   */
+  bodyLimit?: number;
+  /**
+   * How long a dashboard session lasts after signing in. Sessions live in the store, so a
+   * sign-out ends them in every process.
+   * @default "PT12H"
+   */
+  sessionTtl?: DurationInput;
+  /**
+   * Trust the proxy in front: `X-Forwarded-Proto: https` marks the session cookie `Secure` and
+   * `X-Forwarded-For` names the client for sign-in throttling. Only set it behind a proxy that
+   * overwrites these headers.
+   * @default false
+   */
+  trustProxy?: boolean;
+  /**
+   * The public path the router is served under, for mounts that strip their prefix (Hono's
+   * `app.mount`); by default it is read from the route the router is mounted at.
+   * @default undefined
+   */
+  basePath?: string;
 }
+
+const ROUTER_KEYS = [
+  "token",
+  "auth",
+  "unsafe",
+  "title",
+  "dashboard",
+  "bodyLimit",
+  "sessionTtl",
+  "trustProxy",
+  "basePath",
+] as const;
+const SESSION_MS = 12 * 3_600_000;
 
 /**
  * The admin router: a JSON API under `/api` and the dashboard at `/`. Mount it with
@@ -132,7 +188,11 @@ export interface AdminRouterOptions {
  * ```
  */
 export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): Hono {
-  const { token, auth, unsafe = false } = options ?? {};
+  const { token, auth, unsafe = false, trustProxy = false, basePath } = checkKeys(
+    options,
+    ROUTER_KEYS,
+    "admin router options",
+  );
   const given = [token !== undefined, auth !== undefined, unsafe === true].filter(Boolean).length;
   if (given === 0) {
     throw new TypeError(
@@ -145,6 +205,18 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
   if (auth !== undefined && typeof auth !== "function") {
     throw new TypeError("Invalid auth: expected a Hono middleware function");
   }
+  checkBoolean(trustProxy, "trustProxy");
+  if (basePath !== undefined && (typeof basePath !== "string" || !/^(\/[^/\\]+)*$/.test(basePath))) {
+    throw new TypeError(
+      `Invalid basePath: expected "" or a path such as "/admin", without a trailing slash`,
+    );
+  }
+  const limit = bodyLimit(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  const ttl = durationOr(options.sessionTtl, "sessionTtl", SESSION_MS, false);
+  // Built before the router, so a bad token is refused at construction.
+  const tokens = token === undefined
+    ? undefined
+    : tokenAuthFor(token, schedulerMeta(scheduler), ttl, trustProxy);
   const router = new Hono();
   router.onError((error, c) => {
     // Thrown by middleware such as `basicAuth` to refuse a request: its own response.
@@ -152,12 +224,13 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
     if (statusOf(error) === 500) scheduler.reportError(error, `admin API ${c.req.path}`);
     return errorResponse(c, error);
   });
+  router.use("*", mountPoint(basePath));
+  router.use("*", limit);
   router.use("*", sameOrigin);
-  if (token !== undefined) {
-    const checker = new TokenChecker(token);
-    router.post("/login", loginHandler(checker));
-    router.use("*", tokenAuth(checker));
-    router.post("/logout", logoutHandler);
+  if (tokens !== undefined) {
+    router.post("/login", loginHandler(tokens));
+    router.use("*", tokenAuth(tokens));
+    router.post("/logout", logoutHandler(tokens));
   } else if (auth !== undefined) {
     router.use("*", auth);
   }
@@ -166,7 +239,7 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
       c.header("Cache-Control", "no-store");
       c.header("X-Frame-Options", "DENY");
       return c.html(
-        dashboardPage(basePath(c, "/"), {
+        dashboardPage(routerBase(c), {
           title: options.title ?? "everywhen",
           signOut: token !== undefined,
         }),
@@ -178,77 +251,13 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
   apiRoutes(router, scheduler);
   // Last, so it only sees what no route above answered (a mounted app's notFound is not used).
   router.all("*", (c) => {
-    const path = c.req.path;
-    if (c.req.method === "GET" && path.length > 1 && path.endsWith("/")) {
-      const url = new URL(c.req.url);
-      return c.redirect(path.replace(/\/+$/, "") + url.search, 308);
+    // `/admin/` to `/admin`: the target is the router's own base, never the request's path.
+    const base = routerBase(c);
+    if (c.req.method === "GET" && base !== "" && c.req.path === `${base}/`) {
+      return c.redirect(base + new URL(c.req.url).search, 308);
     }
-    const message = `No admin route: ${c.req.method} ${path}`;
+    const message = `No admin route: ${c.req.method} ${c.req.path}`;
     return c.json({ error: { name: "NotFound", message } }, 404);
   });
   return router;
-}
-
-/** Options for {@linkcode schedulerLifecycle}. */
-export interface LifecycleOptions {
-  /**
-   * Stops the server from taking new requests (e.g. `() => server.shutdown()` on Deno).
-   * @default undefined
-   */
-  close?: () => unknown;
-  /**
-   * How long running jobs may take to finish on stop before their signals abort.
-   * @default 10000
-   */
-  grace?: DurationInput;
-  /**
-   * Runs after the scheduler has stopped, e.g. to close the store.
-   * @default undefined
-   */
-  onStop?: () => unknown;
-}
-
-/** A scheduler tied to a server's life. */
-export interface SchedulerLifecycle {
-  /** Starts the scheduler (idempotent). */
-  start(): void;
-  /**
-   * Closes the server, lets running jobs finish within the grace period (then aborts them),
-   * stops the scheduler and runs `onStop`. Calling it again returns the same promise.
-   */
-  stop(): Promise<void>;
-}
-
-/**
- * Ties a scheduler to a server: `start()` when the server listens, `stop()` on shutdown.
- * @param scheduler The scheduler.
- * @param options How to close the server, the grace period, and what to run after.
- * @returns The lifecycle handle.
- * @example
- * ```ts
- * import { Hono } from "hono";
- * import { Scheduler } from "@everywhen/everywhen";
- * import { schedulerLifecycle } from "@everywhen/everywhen/hono";
- * const scheduler = new Scheduler();
- * const server = Deno.serve({ port: 8000 }, new Hono().fetch);
- * const life = schedulerLifecycle(scheduler, { close: () => server.shutdown(), grace: 5000 });
- * life.start();
- * Deno.addSignalListener("SIGTERM", () => life.stop().then(() => Deno.exit(0)));
- * ```
- */
-export function schedulerLifecycle(
-  scheduler: Scheduler,
-  options: LifecycleOptions = {},
-): SchedulerLifecycle {
-  let stopping: Promise<void> | null = null;
-  return {
-    start: () => void scheduler.start(),
-    stop: () =>
-      stopping ??= (async () => {
-        const closed = Promise.resolve(options.close?.());
-        await scheduler.stop({ grace: options.grace ?? 10_000 });
-        await closed;
-        await options.onStop?.();
-      })(),
-  };
 }

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { shutdownOnSignals } from "../src/_shutdown.ts";
+import { stopOnSignals } from "../adapters/lifecycle.ts";
 import { deferred } from "./helpers/harness.ts";
 
 function fakeProcess() {
@@ -23,15 +23,15 @@ function fakeProcess() {
   };
 }
 
-describe("graceful shutdown on signals (Node and Bun adapters)", () => {
+describe("graceful shutdown on signals (the lifecycle module of every server adapter)", () => {
   it("runs the shutdown once on SIGTERM, then exits 0", async () => {
     const proc = fakeProcess();
     const done = deferred();
     let runs = 0;
-    shutdownOnSignals(proc, ["SIGTERM", "SIGINT"], async () => {
+    stopOnSignals(proc, async () => {
       runs++;
       await done.promise;
-    }, true);
+    });
     proc.emit("SIGTERM");
     assert.equal(runs, 1);
     assert.deepEqual(proc.exits, [], "not before the work is done");
@@ -43,7 +43,7 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
 
   it("forces exit 1 on a second signal during the shutdown", () => {
     const proc = fakeProcess();
-    shutdownOnSignals(proc, ["SIGTERM", "SIGINT"], () => new Promise(() => {}), true);
+    stopOnSignals(proc, () => new Promise(() => {}), { signals: ["SIGTERM", "SIGINT"] });
     proc.emit("SIGINT");
     proc.emit("SIGINT");
     assert.deepEqual(proc.exits, [1]);
@@ -54,7 +54,7 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
     const originalError = console.error;
     console.error = () => {};
     try {
-      shutdownOnSignals(proc, ["SIGTERM"], () => Promise.reject(new Error("boom")), true);
+      stopOnSignals(proc, () => Promise.reject(new Error("boom")), { signals: ["SIGTERM"] });
       proc.emit("SIGTERM");
       await new Promise((r) => setTimeout(r, 0));
       assert.deepEqual(proc.exits, [1]);
@@ -63,18 +63,15 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
     }
     const quiet = fakeProcess();
     let runs = 0;
-    const { stop } = shutdownOnSignals(
-      quiet,
-      ["SIGTERM"],
-      () => Promise.resolve(void runs++),
-      true,
-    );
+    const stop = stopOnSignals(quiet, () => Promise.resolve(void runs++), {
+      signals: ["SIGTERM"],
+    });
     await stop();
     await stop();
     assert.equal(runs, 1);
     assert.deepEqual(quiet.exits, []);
     const noExit = fakeProcess();
-    shutdownOnSignals(noExit, ["SIGTERM"], () => Promise.resolve(), false);
+    stopOnSignals(noExit, () => Promise.resolve(), { signals: ["SIGTERM"], exit: false });
     noExit.emit("SIGTERM");
     await new Promise((r) => setTimeout(r, 0));
     assert.deepEqual(noExit.exits, []);
