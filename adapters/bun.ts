@@ -25,7 +25,12 @@ import process from "node:process";
 import { checkKeys } from "../src/_keys.ts";
 import type { Scheduler } from "../src/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
-import { schedulerLifecycle, SHUTDOWN_KEYS, type SignalOptions, stopOnSignals } from "./lifecycle.ts";
+import {
+  schedulerLifecycle,
+  SHUTDOWN_KEYS,
+  type SignalOptions,
+  stopOnSignals,
+} from "./lifecycle.ts";
 
 export type { ShutdownSignal } from "./lifecycle.ts";
 
@@ -105,8 +110,16 @@ export function serveScheduler(
   scheduler: Scheduler,
   options: BunServeOptions,
 ): BunSchedulerServer {
-  const { fetch, port = 3000, hostname, idleTimeout = 30, serveOptions, grace, onStop, ...signals } =
-    checkKeys(options, SERVE_KEYS, "serveScheduler options");
+  const {
+    fetch,
+    port = 3000,
+    hostname,
+    idleTimeout = 30,
+    serveOptions,
+    grace,
+    onStop,
+    ...signals
+  } = checkKeys(options, SERVE_KEYS, "serveScheduler options");
   const bun = (globalThis as { Bun?: { serve: BunServe } }).Bun;
   if (typeof bun?.serve !== "function") {
     throw new TypeError("Cannot serve: Bun.serve is undefined (run under Bun, or use /node)");

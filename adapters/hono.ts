@@ -46,11 +46,7 @@ import { schedulerMeta } from "./hono/_sessions.ts";
 import { bodyLimit, DEFAULT_BODY_LIMIT } from "./hono/body_limit.ts";
 
 export { bodyLimit, DEFAULT_BODY_LIMIT } from "./hono/body_limit.ts";
-export {
-  type LifecycleOptions,
-  type SchedulerLifecycle,
-  schedulerLifecycle,
-} from "./lifecycle.ts";
+export { type LifecycleOptions, type SchedulerLifecycle, schedulerLifecycle } from "./lifecycle.ts";
 
 /** The variables {@linkcode schedulerMiddleware} sets: `c.var.scheduler`. */
 export interface SchedulerVariables {
@@ -206,7 +202,9 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
     throw new TypeError("Invalid auth: expected a Hono middleware function");
   }
   checkBoolean(trustProxy, "trustProxy");
-  if (basePath !== undefined && (typeof basePath !== "string" || !/^(\/[^/\\]+)*$/.test(basePath))) {
+  if (
+    basePath !== undefined && (typeof basePath !== "string" || !/^(\/[^/\\]+)*$/.test(basePath))
+  ) {
     throw new TypeError(
       `Invalid basePath: expected "" or a path such as "/admin", without a trailing slash`,
     );
