@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { stopOnSignals } from "../adapters/lifecycle.ts";
-import { deferred } from "./helpers/harness.ts";
+import { schedulerLifecycle, stopOnSignals } from "../adapters/lifecycle.ts";
+import { DEFAULT_GRACE_MS } from "../src/_defaults.ts";
+import { deferred, harness } from "./helpers/harness.ts";
 
 function fakeProcess() {
   const listeners = new Map<string, Set<() => void>>();
@@ -75,5 +76,38 @@ describe("graceful shutdown on signals (the lifecycle module of every server ada
     noExit.emit("SIGTERM");
     await new Promise((r) => setTimeout(r, 0));
     assert.deepEqual(noExit.exits, []);
+  });
+});
+
+describe("schedulerLifecycle (the shutdown sequence of every adapter)", () => {
+  it("gives running jobs the core's default grace period, 30 s", async () => {
+    const h = harness();
+    let aborted = false;
+    h.scheduler.task("slow", (_: null, ctx) =>
+      new Promise((resolve) => {
+        ctx.signal.addEventListener("abort", () => {
+          aborted = true;
+          resolve("aborted");
+        });
+      }));
+    const life = schedulerLifecycle(h.scheduler);
+    life.start();
+    await h.scheduler.enqueue("slow", null);
+    await h.clock.advance(0);
+    const stopping = life.stop();
+    await h.clock.advance(DEFAULT_GRACE_MS - 1);
+    assert.equal(aborted, false, "not aborted before the default grace");
+    assert.equal(h.scheduler.state, "stopping");
+    await h.clock.advance(1);
+    await stopping;
+    assert.equal(aborted, true);
+    assert.equal(DEFAULT_GRACE_MS, 30_000);
+  });
+
+  it("refuses unknown options", async () => {
+    assert.throws(
+      () => schedulerLifecycle(harness().scheduler, { grase: 1 } as never),
+      /Unknown option in lifecycle options: "grase" \(did you mean "grace"\?\)/,
+    );
   });
 });
