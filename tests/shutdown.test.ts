@@ -104,7 +104,7 @@ describe("schedulerLifecycle (the shutdown sequence of every adapter)", () => {
     assert.equal(DEFAULT_GRACE_MS, 30_000);
   });
 
-  it("refuses unknown options", async () => {
+  it("refuses unknown options", () => {
     assert.throws(
       () => schedulerLifecycle(harness().scheduler, { grase: 1 } as never),
       /Unknown option in lifecycle options: "grase" \(did you mean "grace"\?\)/,
