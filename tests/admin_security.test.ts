@@ -156,6 +156,27 @@ describe("admin router: sessions", () => {
     await other.scheduler.stop();
   });
 
+  it("ends an open event stream once its session is revoked", { timeout: 30_000 }, async () => {
+    const { h, app } = mounted("/admin");
+    const cookie = await signIn(app);
+    const res = await app.request("/admin/api/events", { headers: { cookie } });
+    assert.equal(res.status, 200);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("event: hello")) seen += (await reader.read()).value ?? "";
+    await app.request("/admin/logout", { method: "POST", headers: { cookie } });
+    // The stream re-checks its session at most once a second, before it writes.
+    await new Promise((r) => setTimeout(r, 1100));
+    await h.scheduler.enqueue("report", "after sign-out");
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    assert.doesNotMatch(seen, /job:created/, "nothing is sent after the sign-out");
+    await h.scheduler.stop();
+  });
+
   it("expires sessions after sessionTtl", async () => {
     const { h, app } = mounted("/admin", { token: TOKEN, sessionTtl: 1000 });
     const res = await app.request("/admin/login", { method: "POST", body: form(TOKEN) });

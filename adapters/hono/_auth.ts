@@ -97,6 +97,8 @@ export function unauthorized(c: Context, login: boolean, message: string): Respo
   }, 401);
 }
 
+const sessionOf = new WeakMap<Context, { auth: TokenAuth; cookie: string }>();
+
 /** Middleware accepting the bearer token or a session cookie. */
 export function tokenAuth(auth: TokenAuth): MiddlewareHandler {
   return async (c, next) => {
@@ -106,9 +108,23 @@ export function tokenAuth(auth: TokenAuth): MiddlewareHandler {
       return unauthorized(c, false, "Invalid token");
     }
     const cookie = getCookie(c, COOKIE);
-    if (cookie !== undefined && await auth.sessions.valid(cookie, Date.now())) return next();
+    if (cookie !== undefined && await auth.sessions.valid(cookie, Date.now())) {
+      sessionOf.set(c, { auth, cookie });
+      return next();
+    }
     return unauthorized(c, true, "");
   };
+}
+
+/**
+ * @returns For a request signed in with a session, a check of whether that session is still
+ * valid (long-lived responses such as the event stream end when it is revoked or expires);
+ * `null` for any other request.
+ */
+export function sessionCheck(c: Context): (() => Promise<boolean>) | null {
+  const session = sessionOf.get(c);
+  if (session === undefined) return null;
+  return () => session.auth.sessions.valid(session.cookie, Date.now());
 }
 
 /** `POST /login`: checks a form or JSON `token` and starts a session. */

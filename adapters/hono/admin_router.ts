@@ -17,6 +17,7 @@ import {
   mountPoint,
   routerBase,
   sameOrigin,
+  sessionCheck,
   tokenAuth,
   tokenAuthFor,
 } from "./_auth.ts";
@@ -176,7 +177,7 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
     };
     router.get("/", page);
   }
-  router.get("/api/events", (c) => eventStream(c, scheduler));
+  router.get("/api/events", (c) => eventStream(c, scheduler, sessionCheck(c)));
   apiRoutes(router, scheduler);
   // Last, so it only sees what no route above answered (a mounted app's notFound is not used).
   router.all("*", (c) => {
