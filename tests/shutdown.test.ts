@@ -1,5 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { serveScheduler as serveOnBun } from "../adapters/bun.ts";
+import { schedulerMiddleware } from "../adapters/hono.ts";
 import { schedulerLifecycle, stopOnSignals } from "../adapters/lifecycle.ts";
 import { DEFAULT_GRACE_MS } from "../src/_defaults.ts";
 import { deferred, harness } from "./helpers/harness.ts";
@@ -108,6 +110,15 @@ describe("schedulerLifecycle (the shutdown sequence of every adapter)", () => {
     assert.throws(
       () => schedulerLifecycle(harness().scheduler, { grase: 1 } as never),
       /Unknown option in lifecycle options: "grase" \(did you mean "grace"\?\)/,
+    );
+    // Checked before anything else, so this holds on every runtime, not only Bun.
+    assert.throws(
+      () => serveOnBun(harness().scheduler, { fetch: () => new Response(), prot: 1 } as never),
+      /Unknown option in serveScheduler options: "prot" \(did you mean "port"\?\)/,
+    );
+    assert.throws(
+      () => schedulerMiddleware(harness().scheduler, { strat: true } as never),
+      /"strat" \(did you mean "start"\?\)/,
     );
   });
 });
