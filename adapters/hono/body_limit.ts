@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { checkInt } from "../../src/_options.ts";
 
 /** The admin router's default body limit: 1 MiB (schedules and job payloads are far smaller). */
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_BODY_LIMIT: number = 1024 * 1024;
 
 function tooLarge(c: Context, maxBytes: number): Response {
   c.header("Connection", "close");
