@@ -3,9 +3,8 @@
  * @module
  */
 
-import type { Cron } from "croner";
 import { validateTimeZone } from "../time.ts";
-import { nextRunMs, sharedPattern } from "./_pattern_cache.ts";
+import { nextFireMs, type SharedPattern, sharedPattern } from "./_pattern_cache.ts";
 import { BaseTrigger, BIND, type BindContext, checkOptions, isoOf, readBounds } from "./_base.ts";
 import { withDefined } from "./_base.ts";
 import type { BoundsOptions, CronTriggerJSON, Trigger } from "./types.ts";
@@ -25,7 +24,7 @@ const KEYS = ["timezone", "startAt", "endAt"] as const;
 class CronTrigger extends BaseTrigger {
   readonly #expression: string;
   readonly #timezone: string | undefined;
-  readonly #pattern: Cron;
+  readonly #pattern: SharedPattern;
   readonly #startMs: number | undefined;
   readonly #endMs: number | undefined;
 
@@ -51,7 +50,7 @@ class CronTrigger extends BaseTrigger {
     const start = this.#startMs;
     // Croner answers strictly after a reference, in whole seconds; startAt is inclusive.
     const from = start !== undefined && afterMs < start ? start - 1 : afterMs;
-    const ms = nextRunMs(this.#pattern, from);
+    const ms = nextFireMs(this.#pattern, from);
     if (ms === null) return null;
     return this.#endMs !== undefined && ms > this.#endMs ? null : ms;
   }
