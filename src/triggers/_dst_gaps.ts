@@ -42,9 +42,7 @@ function nextTransition(zone: string, fromMs: number): Cached["next"] {
   const atMs = next.epochMilliseconds;
   const before = offsetMs(atMs - 1, zone);
   const after = next.offsetNanoseconds / 1e6;
-  const gap = after > before
-    ? { atMs, wallStartMs: atMs + before, wallEndMs: atMs + after }
-    : null;
+  const gap = after > before ? { atMs, wallStartMs: atMs + before, wallEndMs: atMs + after } : null;
   return { atMs, gap };
 }
 

@@ -25,8 +25,10 @@ export interface SharedPattern {
   readonly zone: string;
   /** Whether DST gaps move a skipped fire to the end of the gap (fixed-time job in a zone). */
   readonly movesGapFires: boolean;
-  /** The same expression in UTC, which reads wall-clock times (set when `movesGapFires`). */
-  readonly wall: SharedPattern | null;
+  /** The expression, for `wall`. */
+  readonly expression: string;
+  /** The same expression in UTC, which reads wall-clock times; made when a gap is first met. */
+  wall: SharedPattern | null;
   /** The last question and answer (see `nextFireMs`). */
   lastFrom: number;
   lastNext: number | null;
@@ -111,8 +113,15 @@ function parse(expression: string, timezone: string): SharedPattern {
     );
   }
   const movesGapFires = timezone !== "UTC" && isFixedTime(fields);
-  const wall = movesGapFires ? sharedPattern(expression, "UTC") : null;
-  return { cron, zone: timezone, movesGapFires, wall, lastFrom: NaN, lastNext: null };
+  return {
+    cron,
+    zone: timezone,
+    movesGapFires,
+    expression,
+    wall: null,
+    lastFrom: NaN,
+    lastNext: null,
+  };
 }
 
 /**
@@ -136,7 +145,7 @@ export function patternCacheStats(): { created: number; cached: number } {
 export function nextFireMs(pattern: SharedPattern, from: number): number | null {
   if (pattern.lastFrom === from) return pattern.lastNext;
   let next = pattern.cron.nextRun(new Date(from))?.getTime() ?? null;
-  if (pattern.wall !== null && next !== null) next = gapFire(pattern, from, next) ?? next;
+  if (pattern.movesGapFires && next !== null) next = gapFire(pattern, from, next) ?? next;
   pattern.lastFrom = from;
   pattern.lastNext = next;
   return next;
@@ -146,7 +155,8 @@ export function nextFireMs(pattern: SharedPattern, from: number): number | null 
 // when the end of the gap falls on the skipped time's date, so every gap is checked here.
 function gapFire(pattern: SharedPattern, from: number, next: number): number | null {
   for (const gap of gapsBetween(pattern.zone, from, next)) {
-    const wall = nextFireMs(pattern.wall as SharedPattern, gap.wallStartMs - 1);
+    pattern.wall ??= sharedPattern(pattern.expression, "UTC");
+    const wall = nextFireMs(pattern.wall, gap.wallStartMs - 1);
     if (wall !== null && wall < gap.wallEndMs) return gap.atMs;
   }
   return null;
