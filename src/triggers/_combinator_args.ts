@@ -24,7 +24,7 @@ export interface CombinatorArgs {
  */
 export function readCombinatorArgs(args: readonly unknown[], fn: string): CombinatorArgs {
   if (Array.isArray(args[0])) {
-    if (args.length > 2 || isTrigger(args[1])) {
+    if (args.length > 2 || isTrigger(args[1]) || Array.isArray(args[1])) {
       throw new TypeError(
         `Invalid ${fn} arguments: after an array of triggers only an options object may follow`,
       );
