@@ -45,7 +45,7 @@ export abstract class BaseTrigger implements Trigger {
   }
 
   /**
-   * @param count How many fires, at most {@linkcode MAX_NEXT_RUNS}.
+   * @param count How many fires, at most `MAX_NEXT_RUNS` (10,000).
    * @param after The reference instant (default: now).
    * @returns Up to `count` fires.
    */

@@ -10,7 +10,6 @@ import { readCombinatorArgs } from "./_combinator_args.ts";
 import { TREE, treeOf, type TreeSize } from "./_tree.ts";
 import { MAX_ALL_OF_ITERATIONS } from "./limits.ts";
 import { bindTrigger } from "./bind.ts";
-import type { MAX_TRIGGER_DEPTH, MAX_TRIGGER_NODES } from "./limits.ts";
 import type { AllOfTriggerJSON, Trigger } from "./types.ts";
 
 /** Options for {@linkcode allOf}. */
@@ -22,7 +21,7 @@ export interface AllOfOptions {
   tolerance?: DurationInput;
   /**
    * How many candidate instants one `next()` may examine before giving up with a `RangeError`;
-   * at most {@linkcode MAX_ALL_OF_ITERATIONS} (100,000). Each step asks the lagging children for
+   * at most `MAX_ALL_OF_ITERATIONS` (100,000). Each step asks the lagging children for
    * their next fire, so the worst case costs this many `next()` calls per child.
    * @default {10000}
    */
@@ -105,7 +104,7 @@ class AllOfTrigger extends BaseTrigger {
  * @returns The trigger.
  * @throws {TypeError} When no trigger or a non-trigger is given, or an option is unknown.
  * @throws {RangeError} For a negative tolerance, a `maxIterations` outside 1 to
- * {@linkcode MAX_ALL_OF_ITERATIONS}, or a tree past the nesting and size limits; `next()` throws
+ * `MAX_ALL_OF_ITERATIONS`, or a tree past the nesting and size limits; `next()` throws
  * it when no common fire is found within `maxIterations` steps.
  * @example
  * ```ts

@@ -8,7 +8,6 @@ import { BaseTrigger, BIND, type BindContext } from "./_base.ts";
 import { readCombinatorArgs } from "./_combinator_args.ts";
 import { TREE, treeOf, type TreeSize } from "./_tree.ts";
 import { bindTrigger } from "./bind.ts";
-import type { MAX_TRIGGER_DEPTH, MAX_TRIGGER_NODES } from "./limits.ts";
 import type { AnyOfTriggerJSON, Trigger } from "./types.ts";
 
 /** Options for {@linkcode anyOf}: none yet; the object is accepted for symmetry with `allOf`. */
@@ -55,8 +54,8 @@ class AnyOfTrigger extends BaseTrigger {
  *
  * @returns The trigger.
  * @throws {TypeError} When no trigger or a non-trigger is given, or an option is unknown.
- * @throws {RangeError} Past {@linkcode MAX_TRIGGER_DEPTH} levels of nesting or
- * {@linkcode MAX_TRIGGER_NODES} triggers in one tree.
+ * @throws {RangeError} Past `MAX_TRIGGER_DEPTH` (16) levels of nesting or
+ * `MAX_TRIGGER_NODES` (256) triggers in one tree.
  * @example
  * ```ts
  * const t = anyOf(cron("0 9 * * MON"), cron("0 17 * * FRI"));
