@@ -70,19 +70,22 @@ class CronTrigger extends BaseTrigger {
 }
 
 /**
- * A trigger that fires on a cron expression: 5 fields, or 6 with seconds first; `L`, `W`, `#`,
- * month and day names, and nicknames such as `@daily`. 0 and 7 are Sunday. When both
- * day-of-month and day-of-week are restricted, either may match (Vixie cron); prefix
- * day-of-week with `+` to require both. Across DST, a fixed time in a skipped hour fires once at
- * the first valid instant after it, a fixed time in a repeated hour fires once (the first), and
- * wildcard or stepped fields follow elapsed time. Parsed patterns are shared between triggers.
+ * A trigger that fires on a cron expression: 5 fields, or 6 with seconds first (no year field);
+ * `L`, `W`, `#`, month and day names, and nicknames such as `@daily`. 0 and 7 are Sunday.
+ * Day-of-month and day-of-week combine as in cronie: when either field's text starts with `*`
+ * (`*`, `*\/2`, `?`) both must match, otherwise either may; prefix day-of-week with `+` to
+ * require both in any case. Across DST, a fixed time skipped by a gap fires once at the first
+ * valid instant after it (also when the gap ends at midnight), a fixed time in a repeated hour
+ * fires once (the first), and wildcard or stepped fields follow elapsed time. Parsed patterns are
+ * shared between triggers.
  *
  * @param expression The cron expression.
  * @param options Zone and bounds.
  * @returns The trigger.
  * @throws {TypeError} When `expression` is not a string or an option is unknown.
- * @throws {SyntaxError} When the expression does not parse.
- * @throws {RangeError} For an unknown time zone or `startAt` after `endAt`.
+ * @throws {SyntaxError} When the expression does not parse or has a year field.
+ * @throws {RangeError} For a pattern that can never fire (`0 0 31 2 *`), an unknown time zone or
+ * `startAt` after `endAt`.
  * @example
  * ```ts
  * const weekdays = cron("30 9 * * MON-FRI", { timezone: "America/New_York" });
