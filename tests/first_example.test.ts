@@ -114,6 +114,27 @@ describe(`the first steps keep the process alive exactly as long as there is wor
     assert.match(run.out(), /started/);
   });
 
+  it("an awaited job.result() holds the process until the result, then it exits by itself", {
+    todo: "needs the engine to arm maintenance-only wake-ups (clean-up) with " +
+      "waker.arm(at, { keepAlive: false })",
+  }, async () => {
+    const file = script(
+      "result.ts",
+      `import { Scheduler } from ${JSON.stringify(modUrl)};\n` +
+        `const scheduler = new Scheduler().start();\n` +
+        `const job = await scheduler.task("t", () => "the result").enqueue(null, { delay: "PT1S" });\n` +
+        `console.log(await job.result());\n`,
+    );
+    const run = start(file);
+    const code = await Promise.race([
+      run.exit,
+      new Promise<"hung">((r) => setTimeout(() => r("hung"), 30_000)),
+    ]);
+    if (code === "hung") run.child.kill("SIGKILL");
+    assert.match(run.out(), /the result/, "the pending result held the process");
+    assert.equal(code, 0, run.out());
+  });
+
   it("an idle scheduler (nothing scheduled, nothing awaited) lets the process exit", {
     todo: "needs the engine to arm maintenance-only wake-ups (clean-up, idle polls) with " +
       "waker.arm(at, { keepAlive: false })",
