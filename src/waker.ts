@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock, TimerHandle } from "./clock.ts";
+import { type Clock, MAX_TIMER_DELAY, type TimerHandle } from "./clock.ts";
 
 /** Options for `Waker.arm`. */
 export interface ArmOptions {
@@ -43,9 +43,9 @@ export type WakerFactory = (wake: () => void, clock: Clock, host: WakerHost) => 
 export interface TimerWakerOptions {
   /**
    * Longest single sleep in ms before the waker reads the clock again. `systemClock` already
-   * re-checks its timers against the wall clock, so this is only for clocks whose timers do
-   * not.
-   * @default Infinity
+   * re-checks its timers against the wall clock; the cap protects clocks built on a bare
+   * `setTimeout`, which would fire a longer delay at once.
+   * @default 2147483647 (2^31 - 1)
    */
   maxSleep?: number;
 }
@@ -80,9 +80,11 @@ export class TimerWaker implements Waker {
   constructor(clock: Clock, wake: () => void, options: TimerWakerOptions = {}) {
     this.#clock = clock;
     this.#wake = wake;
-    const maxSleep = options.maxSleep ?? Infinity;
-    if (!(maxSleep >= 1)) {
-      throw new RangeError(`Invalid maxSleep: expected at least 1 ms, got ${String(maxSleep)}`);
+    const maxSleep = options.maxSleep ?? MAX_TIMER_DELAY;
+    if (!(maxSleep >= 1 && maxSleep <= MAX_TIMER_DELAY)) {
+      throw new RangeError(
+        `Invalid maxSleep: expected 1 to ${MAX_TIMER_DELAY} ms, got ${String(maxSleep)}`,
+      );
     }
     this.#maxSleep = maxSleep;
   }
