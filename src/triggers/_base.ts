@@ -5,6 +5,7 @@
  */
 
 import { checkKeys } from "../_keys.ts";
+import type { Temporal } from "../temporal.ts";
 import { instantFromMs, type InstantInput, toEpochMs } from "../time.ts";
 import { MAX_NEXT_RUNS } from "./limits.ts";
 import type { BoundsOptions, Trigger, TriggerJSON, TriggerType } from "./types.ts";

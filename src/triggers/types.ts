@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { Temporal } from "../temporal.ts";
 import type { InstantInput } from "../time.ts";
 
 /** The kinds of trigger. */
