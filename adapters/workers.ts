@@ -16,11 +16,7 @@
  * @module
  */
 
-import {
-  checkWorkerPoolOptions,
-  type ExecutorFactory,
-  noWorkers,
-} from "../src/engine/executor.ts";
+import { checkWorkerPoolOptions, type ExecutorFactory, noWorkers } from "../src/engine/executor.ts";
 import { type SpawnWorker, WorkerPool } from "../src/engine/worker_pool.ts";
 
 interface RuntimeGlobals {

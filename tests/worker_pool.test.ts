@@ -11,7 +11,8 @@ import type { JsonValue } from "../src/json.ts";
 import { NonRetryableError } from "../src/errors.ts";
 import { workerExecutor } from "../adapters/workers.ts";
 
-const fixture = (file: string): string => new URL(`./fixtures/workers/${file}`, import.meta.url).href;
+const fixture = (file: string): string =>
+  new URL(`./fixtures/workers/${file}`, import.meta.url).href;
 
 /** Runs `body` with a pool of `export` from `file`, and always closes the pool. */
 async function withPool(
@@ -170,7 +171,9 @@ describe("worker pool", () => {
     ] as const;
     for (const [file, name, cause] of cases) {
       await withPool(file, name, {}, async (pool) => {
-        const prefix = `Cannot load handler module ${fixture(file)} (export "${name}") for task "t": `;
+        const prefix = `Cannot load handler module ${
+          fixture(file)
+        } (export "${name}") for task "t": `;
         const check = await pool.check().catch((e) => e);
         assert.ok(check instanceof Error && check.message.startsWith(prefix), `${check}`);
         assert.match(check.message, cause);
@@ -185,7 +188,9 @@ describe("worker pool", () => {
     await withPool("handlers.ts", "hold", { workers: 2 }, async (pool) => {
       const started: JsonValue[] = [];
       const controllers = [0, 1, 2].map(() => new AbortController());
-      const runs = controllers.map((c, i) => pool.run(job(null, `j${i}`), hooks(c.signal, started)));
+      const runs = controllers.map((c, i) =>
+        pool.run(job(null, `j${i}`), hooks(c.signal, started))
+      );
       while (started.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
       controllers[0]!.abort();
       controllers[1]!.abort();

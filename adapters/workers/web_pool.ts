@@ -23,6 +23,7 @@ export function webSpawner(bootstrap: URL): SpawnWorker {
     worker.addEventListener("error", (e: ErrorEvent) => {
       // Unhandled, a worker's error would propagate to the main thread and end the process.
       e.preventDefault();
+      // The worker reports the error itself first (with its name); this is the fallback.
       events.exit(`threw an uncaught error: ${e.message}`);
     });
     worker.addEventListener("close", (e) => {

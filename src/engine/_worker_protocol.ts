@@ -29,11 +29,14 @@ export type FromWorker =
   | { type: "progress"; run: number; value: JsonValue }
   | { type: "done"; run: number; result: JsonValue }
   | { type: "failed"; run: number; error: WireError }
-  | { type: "exit"; code: number };
+  | { type: "exit"; code: number }
+  | { type: "uncaught"; error: WireError };
 
 /** @returns `error` as plain data (a non-error thrown value becomes its text). */
 export function toWire(error: unknown): WireError {
-  if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
+  if (
+    error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
+  ) {
     const e = error as Error;
     const wire: WireError = { name: String(e.name ?? "Error"), message: String(e.message) };
     if (typeof e.stack === "string") wire.stack = e.stack;

@@ -9,7 +9,7 @@
 import { assertJson } from "../json.ts";
 import { Temporal } from "../temporal.ts";
 import type { TaskContext } from "../types.ts";
-import { type FromWorker, fromWire, toWire, type ToWorker } from "./_worker_protocol.ts";
+import { fromWire, type FromWorker, toWire, type ToWorker } from "./_worker_protocol.ts";
 
 /** A worker's end of the channel to its pool. */
 export interface WorkerEnd {

@@ -15,7 +15,7 @@ import type {
   ResolvedHandlerModule,
   WorkerPoolOptions,
 } from "./executor.ts";
-import { type FromWorker, fromWire, toWire, type ToWorker } from "./_worker_protocol.ts";
+import { fromWire, type FromWorker, toWire, type ToWorker } from "./_worker_protocol.ts";
 
 /** One worker thread as the pool drives it. */
 export interface WorkerThread {
@@ -53,7 +53,7 @@ interface Slot {
   thread: WorkerThread;
   state: "starting" | "idle" | "busy" | "gone";
   ready: PromiseWithResolvers<void>;
-  attempt?: Attempt;
+  attempt?: Attempt | undefined;
 }
 
 /** Runs a task's attempts in up to `workers` workers; see the module doc. */
@@ -178,6 +178,8 @@ export class WorkerPool implements Executor {
       this.#loadFailed(slot, fromWire(message.error));
     } else if (message.type === "exit") {
       this.#exited(slot, `exited with code ${message.code}`);
+    } else if (message.type === "uncaught") {
+      this.#exited(slot, `threw an uncaught ${message.error.name}: ${message.error.message}`);
     } else if (slot.attempt?.id === message.run) {
       const attempt = slot.attempt;
       if (message.type === "progress") {
@@ -196,9 +198,9 @@ export class WorkerPool implements Executor {
   #loadFailed(slot: Slot, cause: Error): void {
     const { url, export: name } = this.#handler;
     const error = new Error(
-      `Cannot load handler module ${url} (export ${JSON.stringify(name)}) for task ${this.#name}: ${
-        cause.message
-      }`,
+      `Cannot load handler module ${url} (export ${
+        JSON.stringify(name)
+      }) for task ${this.#name}: ${cause.message}`,
       { cause },
     );
     this.#drop(slot);
@@ -243,7 +245,11 @@ export class WorkerPool implements Executor {
       this.#settle(attempt, attempt.hooks.signal.reason, true);
       return this.#pump();
     }
-    slot.thread.post({ type: "abort", run: attempt.id, reason: toWire(attempt.hooks.signal.reason) });
+    slot.thread.post({
+      type: "abort",
+      run: attempt.id,
+      reason: toWire(attempt.hooks.signal.reason),
+    });
     // A handler that ignores its signal (or is stuck in a loop) only stops with its thread.
     attempt.graceTimer = setTimeout(() => {
       if (slot.attempt !== attempt) return;
