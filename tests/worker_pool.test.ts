@@ -4,12 +4,15 @@ import {
   checkHandlerModule,
   checkWorkerPoolOptions,
   type Executor,
+  executorHandler,
   type ExecutorJob,
   noWorkers,
 } from "../src/engine/executor.ts";
 import type { JsonValue } from "../src/json.ts";
 import { NonRetryableError } from "../src/errors.ts";
 import { workerExecutor } from "../adapters/workers.ts";
+import { Temporal } from "../src/temporal.ts";
+import type { TaskContext } from "../src/types.ts";
 
 const fixture = (file: string): string =>
   new URL(`./fixtures/workers/${file}`, import.meta.url).href;
@@ -80,6 +83,39 @@ describe("handler module descriptor", () => {
 });
 
 describe("worker pool", () => {
+  it("runs as an ordinary handler through executorHandler(), context forwarded", async () => {
+    await withPool("handlers.ts", "steps", {}, async (pool) => {
+      const progress: JsonValue[] = [];
+      const ctx: TaskContext = {
+        signal: new AbortController().signal,
+        jobId: "j9",
+        scheduleId: "s9",
+        scheduledAt: Temporal.Instant.fromEpochMilliseconds(1000),
+        attempt: 3,
+        progress: (value) => Promise.resolve(void progress.push(value)),
+      };
+      assert.equal(await executorHandler("t", pool)(null, ctx), "done");
+      assert.deepEqual(progress, [{ step: 1 }, { step: 2 }, { step: 3 }]);
+    });
+    await withPool("handlers.ts", "echo", {}, async (pool) => {
+      const ctx = {
+        signal: new AbortController().signal,
+        jobId: "j9",
+        scheduleId: "s9",
+        scheduledAt: Temporal.Instant.fromEpochMilliseconds(1000),
+        attempt: 3,
+        progress: () => Promise.resolve(),
+      };
+      assert.deepEqual(await executorHandler("t", pool)({ a: 1 }, ctx), {
+        payload: { a: 1 },
+        jobId: "j9",
+        attempt: 3,
+        scheduleId: "s9",
+        scheduledAt: "1970-01-01T00:00:01Z",
+      });
+    });
+  });
+
   it("runs the handler in a worker: payload and context in, JSON result out", async () => {
     await withPool("handlers.ts", "echo", {}, async (pool) => {
       const result = await pool.run(

@@ -7,6 +7,7 @@
  */
 
 import type { JsonValue } from "../json.ts";
+import type { TaskHandler } from "../types.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkInt, describe } from "../_options.ts";
 
@@ -93,6 +94,26 @@ export type ExecutorFactory = (
   handler: ResolvedHandlerModule,
   options: WorkerPoolOptions,
 ) => Executor;
+
+/**
+ * Wraps an executor as an ordinary handler, so the runner runs a worker task exactly like an
+ * in-process one: retries, timeouts, concurrency limits and events apply unchanged, and the
+ * context's signal and progress are forwarded to the worker.
+ * @param task The task's name.
+ * @param executor The task's executor.
+ * @returns A handler that runs each attempt through `executor`.
+ */
+export function executorHandler(task: string, executor: Executor): TaskHandler {
+  return (payload, ctx) =>
+    executor.run({
+      jobId: ctx.jobId,
+      task,
+      scheduleId: ctx.scheduleId,
+      attempt: ctx.attempt,
+      scheduledAt: ctx.scheduledAt.epochMilliseconds,
+      payload,
+    }, { signal: ctx.signal, progress: (value) => ctx.progress(value) });
+}
 
 const HANDLER_MODULE_KEYS = ["module", "export"] as const;
 
