@@ -24,7 +24,8 @@ async function withPool(
   options: { workers?: number; abortGrace?: number },
   body: (pool: Executor) => Promise<void>,
 ): Promise<void> {
-  const pool = workerExecutor("t", { url: fixture(file), export: name }, {
+  const url = file.startsWith("data:") ? file : fixture(file);
+  const pool = workerExecutor("t", { url, export: name }, {
     workers: options.workers ?? 1,
     abortGrace: options.abortGrace ?? 5000,
   });
@@ -203,13 +204,17 @@ describe("worker pool", () => {
       ["throws_at_load.ts", "default", /Broken at load/],
       ["exits_at_load.ts", "default", /the worker exited with code 7 while loading it/],
       ["handlers.ts", "nope", /no function export "nope"/],
-      ["missing.ts", "default", /./],
+      ["missing.ts", "default", /missing\.ts|not found|Cannot find/i],
+      [
+        "data:text/javascript,export default function (",
+        "default",
+        /SyntaxError|Unexpected|expected/i,
+      ],
     ] as const;
     for (const [file, name, cause] of cases) {
       await withPool(file, name, {}, async (pool) => {
-        const prefix = `Cannot load handler module ${
-          fixture(file)
-        } (export "${name}") for task "t": `;
+        const url = file.startsWith("data:") ? file : fixture(file);
+        const prefix = `Cannot load handler module ${url} (export "${name}") for task "t": `;
         const check = await pool.check().catch((e) => e);
         assert.ok(check instanceof Error && check.message.startsWith(prefix), `${check}`);
         assert.match(check.message, cause);
