@@ -37,7 +37,7 @@ async function worstGap(work: () => Promise<unknown>): Promise<number> {
 }
 
 const payload = { ms: SPIN_MS };
-const inProcess = await worstGap(async () => spin(payload));
+const inProcess = await worstGap(() => Promise.resolve(spin(payload)));
 
 const pool = workerExecutor("spin", {
   url: new URL("./_stall_handler.ts", import.meta.url).href,

@@ -112,6 +112,7 @@ export class WorkerPool implements Executor {
 
   /** Starts a worker (unless one is up) and resolves once it has loaded the handler module. */
   async check(): Promise<void> {
+    if (this.#closed) throw new Error(`The worker pool of task ${this.#name} is closed`);
     for (const slot of this.#slots) if (slot.state !== "starting") return;
     const starting = [...this.#slots].find((slot) => slot.state === "starting");
     await (starting ?? this.#start()).ready.promise;
