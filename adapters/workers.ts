@@ -16,7 +16,8 @@
  * @module
  */
 
-import { checkWorkerPoolOptions, type ExecutorFactory, noWorkers } from "../src/engine/executor.ts";
+import type { ExecutorFactory } from "../src/engine/executor.ts";
+import { checkWorkerPoolOptions, noWorkers } from "../src/engine/handler_module.ts";
 import { type SpawnWorker, WorkerPool } from "../src/engine/worker_pool.ts";
 
 interface RuntimeGlobals {

@@ -6,9 +6,8 @@
  * @module
  */
 
-import { assertJson } from "../json.ts";
+import { assertJson, type JsonValue } from "../json.ts";
 import { Temporal } from "../temporal.ts";
-import type { TaskContext } from "../types.ts";
 import { fromWire, type FromWorker, toWire, type ToWorker } from "./_worker_protocol.ts";
 
 /** A worker's end of the channel to its pool. */
@@ -19,7 +18,21 @@ export interface WorkerEnd {
   listen(listener: (message: ToWorker) => void): void;
 }
 
-type Handler = (payload: unknown, ctx: TaskContext) => unknown;
+/**
+ * The handler's context in a worker: the same shape as `TaskContext` (src/types.ts), written out
+ * here so that the worker's module graph, type-checked per worker under `deno test`, stays small;
+ * tests/worker_pool.test.ts checks the two stay assignable.
+ */
+export interface WorkerContext {
+  readonly signal: AbortSignal;
+  readonly jobId: string;
+  readonly scheduleId: string | null;
+  readonly scheduledAt: Temporal.Instant;
+  readonly attempt: number;
+  progress(value: JsonValue): Promise<void>;
+}
+
+type Handler = (payload: unknown, ctx: WorkerContext) => unknown;
 
 /** Serves a pool over `end` until the worker is terminated. */
 export function serveWorker(end: WorkerEnd): void {
@@ -47,7 +60,7 @@ export function serveWorker(end: WorkerEnd): void {
   async function run(id: number, job: Extract<ToWorker, { type: "run" }>["job"]): Promise<void> {
     const controller = new AbortController();
     running.set(id, controller);
-    const ctx: TaskContext = {
+    const ctx: WorkerContext = {
       signal: controller.signal,
       jobId: job.jobId,
       scheduleId: job.scheduleId,
