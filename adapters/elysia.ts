@@ -76,10 +76,10 @@ export interface EverywhenPluginOptions extends SignalOptions {
 const PLUGIN_KEYS = [...SHUTDOWN_KEYS, "admin", "prefix", "start"];
 
 /** The context the plugin adds: `({ scheduler }) => …` in every handler. */
-export interface EverywhenContext {
+export type EverywhenContext = {
   /** The scheduler given to the plugin. */
   scheduler: Scheduler;
-}
+};
 
 /** The plugin's type: an Elysia instance whose handlers see {@linkcode EverywhenContext}. */
 export type EverywhenPlugin = Elysia<

@@ -34,7 +34,9 @@ describe("everywhen/elysia", { skip: onBun }, () => {
         const job = await s.enqueue<number>("double", Number(params.n));
         return { id: job.id, result: await job.result() };
       })
-      .get("/state", ({ scheduler }) => scheduler.state);
+      .get("/state", ({ scheduler }) => scheduler.state)
+      // @ts-expect-error The context's scheduler is typed: a misspelt method does not compile.
+      .get("/typo", ({ scheduler }) => scheduler.enqeue);
     assert.equal(scheduler.state, "idle", "nothing starts before the app listens");
     app.listen({ port: 0, hostname: "127.0.0.1" });
     try {
@@ -69,9 +71,12 @@ describe("everywhen/elysia", { skip: onBun }, () => {
       assert.equal((await fetch(`${base}/api/status`)).status, 401);
       const status = await fetch(`${base}/api/status`, { headers: auth });
       assert.equal(status.status, 200);
-      assert.deepEqual((await status.json() as { scheduler: { tasks: string[] } }).scheduler.tasks, [
-        "noop",
-      ]);
+      assert.deepEqual(
+        (await status.json() as { scheduler: { tasks: string[] } }).scheduler.tasks,
+        [
+          "noop",
+        ],
+      );
       const created = await fetch(`${base}/api/jobs`, {
         method: "POST",
         headers: { ...auth, "content-type": "application/json" },
@@ -173,3 +178,82 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 15_000)
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+function findChromium(): string | null {
+  const given = process.env.EVERYWHEN_CHROMIUM;
+  if (given) return given;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, "chromium");
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+const isNode26 = process.env.EVERYWHEN_RUNTIME === "node26" ||
+  (process.env.EVERYWHEN_RUNTIME === undefined && !isBun && !("Deno" in globalThis));
+const chromiumPath = isNode26 ? findChromium() : null;
+const browserSkip = !isNode26
+  ? "the Elysia dashboard is driven in Chromium from the Node 26 suite (playwright-core needs Node)"
+  : !process.env.EVERYWHEN_BUN
+  ? "no Bun binary (run through scripts/test.mjs, which sets EVERYWHEN_BUN)"
+  : chromiumPath === null && process.env.CI !== "true"
+  ? "no Chromium found (set EVERYWHEN_CHROMIUM or install chromium); fails under CI=true"
+  : false;
+
+it("the dashboard works in Chromium under Elysia's prefix-stripping mount", {
+  skip: browserSkip,
+  timeout: 90_000,
+}, async () => {
+  assert.ok(chromiumPath !== null, "CI=true but no Chromium: set EVERYWHEN_CHROMIUM");
+  const { chromium } = await import("playwright-core");
+  const app = startApp(process.env.EVERYWHEN_BUN!);
+  const dir = mkdtempSync(join(tmpdir(), "everywhen-elysia-browser-"));
+  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: chromiumPath!,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+    viewport: { width: 1280, height: 900 },
+  });
+  try {
+    const origin = await app.url;
+    const base = `${origin}/admin`;
+    // Every request the page makes must stay under the mount: one to the root is a bug.
+    const outside: string[] = [];
+    const failed: string[] = [];
+    const page = context.pages()[0] ?? await context.newPage();
+    page.on("request", (r) => {
+      const url = new URL(r.url());
+      if (url.origin === origin && !url.pathname.startsWith("/admin")) outside.push(r.url());
+    });
+    page.on("response", (r) => {
+      if (r.status() >= 400 && !r.url().endsWith("/admin")) failed.push(`${r.status()} ${r.url()}`);
+    });
+    const first = await page.goto(base);
+    assert.equal(first?.status(), 401, "the page asks to sign in first");
+    await page.fill("#token", TOKEN);
+    await Promise.all([page.waitForURL(base), page.click("button[type=submit]")]);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 15_000 });
+    const row = page.locator('tr[data-schedule="hourly-cleanup"]');
+    assert.equal(await row.getAttribute("data-state"), "active");
+    await row.locator('button[data-action="pause"]').click();
+    await page.waitForSelector('tr[data-schedule="hourly-cleanup"][data-state="paused"]', {
+      timeout: 15_000,
+    });
+    assert.deepEqual(outside, [], "no request leaves the /admin mount");
+    assert.deepEqual(failed, [], "no request of the signed-in page fails");
+  } finally {
+    await context.close();
+    app.process.kill("SIGTERM");
+    await app.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -147,7 +147,9 @@ export class SchedulerMetrics {
     const tasks = s.tasks;
     const [byStatus, byTask, lock] = await Promise.all([
       Promise.all(STATUSES.map((status) => s.countJobs({ status }))),
-      Promise.all(tasks.map((task) => Promise.all(STATUSES.map((status) => s.countJobs({ status, task }))))),
+      Promise.all(
+        tasks.map((task) => Promise.all(STATUSES.map((status) => s.countJobs({ status, task })))),
+      ),
       s.getLock(),
     ]);
     const jobs = new Family("everywhen_jobs", "gauge", "Jobs in the store, by status (all tasks)");
@@ -157,7 +159,9 @@ export class SchedulerMetrics {
       "gauge",
       "Jobs in the store, by task and status (tasks registered in this process)",
     );
-    tasks.forEach((task, t) => STATUSES.forEach((status, i) => taskJobs.add({ task, status }, byTask[t]![i]!)));
+    tasks.forEach((task, t) =>
+      STATUSES.forEach((status, i) => taskJobs.add({ task, status }, byTask[t]![i]!))
+    );
     const locked = new Family(
       "everywhen_store_locked",
       "gauge",
@@ -210,7 +214,9 @@ export function metricsHandler(scheduler: Scheduler): (c: Context) => Promise<Re
 }
 
 function header(name: string, type: string, help: string): string {
-  return `# HELP ${name} ${help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}\n# TYPE ${name} ${type}\n`;
+  return `# HELP ${name} ${
+    help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
+  }\n# TYPE ${name} ${type}\n`;
 }
 
 function labelText(labels: Labels, extra?: [string, string]): string {
