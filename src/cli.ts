@@ -36,6 +36,10 @@ export interface CliIo {
 /** What an encrypted record shows when the CLI has no key. */
 export const ENCRYPTED_NOTE = "encrypted: set EVERYWHEN_ENCRYPTION_KEY";
 
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (flag: string): string =>
+  flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
 const COMMANDS = OPERATIONS.filter((op) => op.cli !== null);
 
 function usageLine(op: Operation): string {
@@ -189,10 +193,6 @@ function resolve(p: Parsed): { op: Operation; input: Record<string, unknown> } {
     throw new UsageError((error as Error).message);
   }
 }
-
-const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (flag: string): string =>
-  flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The text and JSON an operation's result prints as. */
 async function present(

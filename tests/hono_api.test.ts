@@ -307,7 +307,12 @@ describe("admin router: schedules", () => {
         400,
         /timeZone/,
       ],
-      [await patch(JSON.stringify({ pasued: true })), 400, /unknown field "pasued"/],
+      [
+        await patch(JSON.stringify({ pasued: true })),
+        400,
+        /Unknown option in updateSchedule input: "pasued" \(did you mean "paused"\?\)/,
+      ],
+      [await patch(JSON.stringify({ id: "other" })), 400, /"id" is given by the path/],
       [await patch(JSON.stringify({ maxInstances: 0 })), 400, /maxInstances/],
       [await patch(JSON.stringify({ coalesce: "sometimes" })), 400, /coalesce/],
       [await patch("{not json"), 400, /not parsable JSON/],
@@ -416,7 +421,7 @@ describe("admin router: jobs", () => {
 
     await h.scheduler.pauseSchedule("tick");
     await h.scheduler.runNow("tick");
-    const bySchedule = await get("?schedule=tick");
+    const bySchedule = await get("?scheduleId=tick");
     assert.equal(bySchedule.total, 1);
     assert.equal(bySchedule.jobs[0].scheduleId, "tick");
     await h.scheduler.stop();
@@ -451,7 +456,8 @@ describe("admin router: jobs", () => {
       [enqueue({ task: "report", runAt: "tomorrow" }), /runAt/],
       [enqueue({ task: "report", delay: 1, runAt: T0 }), /either delay or runAt/],
       [enqueue({ task: "report", retries: 1.5 }), /retries/],
-      [enqueue({ task: "report", priority: 1 }), /unknown field "priority"/],
+      [enqueue({ task: "report", priority: 1 }), /Unknown option in enqueue input: "priority"/],
+      [enqueue({ task: "report", dealy: 5000 }), /"dealy" \(did you mean "delay"\?\)/],
       [app.request("/admin/api/jobs?status=done", { headers: AUTH }), /Invalid status: "done"/],
       [app.request("/admin/api/jobs?limit=0", { headers: AUTH }), /Invalid limit/],
       [app.request("/admin/api/jobs?limit=abc", { headers: AUTH }), /Invalid limit/],
