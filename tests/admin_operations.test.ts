@@ -168,7 +168,7 @@ describe("admin input check", () => {
       () => check(enqueue, { task: "echo", dealy: 5000 }),
       {
         name: "TypeError",
-        message: /Unknown option in enqueue input: "dealy" \(did you mean "delay"\?\)/,
+        message: /Unknown option in enqueue options: "dealy" \(did you mean "delay"\?\)/,
       },
     );
     const update = OPERATION_BY_NAME.get("updateSchedule")!;
@@ -176,7 +176,7 @@ describe("admin input check", () => {
     // A positional field inside the options object is not an option.
     assert.throws(
       () => check(update, inputFromArgs(update, ["a", { id: "b" }])),
-      /Unknown option in updateSchedule input: "options.id"/,
+      /Unknown option in updateSchedule options: "options.id"/,
     );
     assert.throws(() => check(enqueue, 5), /expected an object/);
   });

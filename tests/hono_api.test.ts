@@ -310,7 +310,7 @@ describe("admin router: schedules", () => {
       [
         await patch(JSON.stringify({ pasued: true })),
         400,
-        /Unknown option in updateSchedule input: "pasued" \(did you mean "paused"\?\)/,
+        /Unknown option in updateSchedule options: "pasued" \(did you mean "paused"\?\)/,
       ],
       [await patch(JSON.stringify({ id: "other" })), 400, /"id" is given by the path/],
       [await patch(JSON.stringify({ maxInstances: 0 })), 400, /maxInstances/],
@@ -456,7 +456,7 @@ describe("admin router: jobs", () => {
       [enqueue({ task: "report", runAt: "tomorrow" }), /runAt/],
       [enqueue({ task: "report", delay: 1, runAt: T0 }), /either delay or runAt/],
       [enqueue({ task: "report", retries: 1.5 }), /retries/],
-      [enqueue({ task: "report", priority: 1 }), /Unknown option in enqueue input: "priority"/],
+      [enqueue({ task: "report", priority: 1 }), /Unknown option in enqueue options: "priority"/],
       [enqueue({ task: "report", dealy: 5000 }), /"dealy" \(did you mean "delay"\?\)/],
       [app.request("/admin/api/jobs?status=done", { headers: AUTH }), /Invalid status: "done"/],
       [app.request("/admin/api/jobs?limit=1001", { headers: AUTH }), /Invalid limit/],

@@ -57,7 +57,7 @@ export type Fields = Readonly<Record<string, Field>>;
  * absent optional fields left out.
  * @param fields The operation's fields.
  * @param raw The input as the surface built it.
- * @param what What the input is, for messages, e.g. `"enqueue input"`.
+ * @param what What the input is, for messages, e.g. `"enqueue options"`.
  * @returns The checked input.
  */
 export function checkInput(fields: Fields, raw: unknown, what: string): Record<string, unknown> {

@@ -356,9 +356,12 @@ export function inputFromArgs(op: Operation, args: readonly unknown[]): Record<s
   return input;
 }
 
-/** @returns What `checkInput` calls the operation's input in messages, e.g. `enqueue input`. */
+/**
+ * @returns What `checkInput` calls the operation's input in messages, e.g. `enqueue options`
+ * (the name the Scheduler's own option check uses, so messages read the same on every surface).
+ */
 export function inputName(op: Operation): string {
-  return `${op.name} input`;
+  return `${op.name} options`;
 }
 
 /**
