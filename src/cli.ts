@@ -172,7 +172,7 @@ function resolve(p: Parsed): { op: Operation; input: Record<string, unknown> } {
         : `Too many arguments for ${p.command}`,
     );
   }
-  const raw: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = { ...op.cli!.defaults };
   op.cli!.args.forEach((name, i) => {
     const word = p.words[i];
     if (word !== undefined) raw[name] = fromText(name, op.fields[name]!, word);

@@ -53,8 +53,15 @@ export interface Operation {
   readonly http:
     | { readonly method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE"; path: string }
     | null;
-  /** Its CLI command and the fields read from positional words (the others are `--flags`). */
-  readonly cli: { readonly command: string; readonly args: readonly string[] } | null;
+  /**
+   * Its CLI command, the fields read from positional words (the others are `--flags`), and
+   * values the command line gives fields it leaves out.
+   */
+  readonly cli: {
+    readonly command: string;
+    readonly args: readonly string[];
+    readonly defaults?: Readonly<Record<string, unknown>>;
+  } | null;
   /** Runs it on an in-process scheduler with checked input. */
   run(scheduler: Scheduler, input: Record<string, unknown>): Promise<unknown>;
 }
@@ -309,7 +316,7 @@ export const OPERATIONS: readonly Operation[] = [
     args: ["locked", "reason"],
     output: "value",
     http: { method: "PUT", path: "/lock" },
-    cli: { command: "lock", args: ["locked"] },
+    cli: { command: "lock", args: ["locked"], defaults: { reason: "locked by the everywhen CLI" } },
     run: (s, input) => s.setLock(input.locked as boolean, input.reason as string | undefined),
   },
   {

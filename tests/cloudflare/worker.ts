@@ -66,6 +66,14 @@ export class TestScheduler extends durableScheduler(
     return attempts;
   }
 
+  /** Test-only RPC: when the object's one alarm is set for (epoch ms), or `null`. */
+  async alarmAt(): Promise<number | null> {
+    await this.ready;
+    const ctx = (this as unknown as { ctx: { storage: { getAlarm(): Promise<number | null> } } })
+      .ctx;
+    return await ctx.storage.getAlarm();
+  }
+
   /** Test-only RPC: shifts a `clock:` object's clock to read its named instant now. */
   async anchor(): Promise<void> {
     await this.ready;
@@ -88,7 +96,8 @@ async function call(env: Env, { name, method, args = [], trigger }: Call): Promi
     const opts = args[trigger] as { trigger: unknown };
     args[trigger] = { ...opts, trigger: triggerFromJSON(opts.trigger) };
   }
-  const value = await client[method]!(...args);
+  // A method that resolves to nothing (removeSchedule) answers null: JSON has no undefined.
+  const value = (await client[method]!(...args)) ?? null;
   if (value && typeof (value as { result?: unknown }).result === "function") {
     return { id: (value as { id: string }).id }; // a JobHandle
   }
@@ -186,6 +195,13 @@ export default {
       }
       if (url.pathname === "/errors") return Response.json(await errors(env));
       if (url.pathname === "/operations") return Response.json(await operations(env));
+      if (url.pathname === "/alarm") {
+        const name = url.searchParams.get("name")!;
+        const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(name) as never) as {
+          alarmAt(): Promise<number | null>;
+        };
+        return Response.json(await stub.alarmAt());
+      }
       if (url.pathname === "/anchor") {
         const name = url.searchParams.get("name")!;
         const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(name) as never) as {
