@@ -9,7 +9,6 @@
 
 import { NotFoundError } from "../errors.ts";
 import type { Scheduler } from "../scheduler.ts";
-import type { Trigger } from "../triggers/mod.ts";
 import type { EnqueueOptions, ListJobsOptions, SchedulePatch } from "../types.ts";
 import type { ListSchedulesOptions, ResumeOptions, SchedulerApi } from "./api.ts";
 import { checkInput, type Field, type Fields } from "./input.ts";
