@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkInput, fromText } from "./admin/input.ts";
+import { checkInput, type FieldType, fromText } from "./admin/input.ts";
 import { inputName, type Operation, OPERATIONS, runOperation } from "./admin/operations.ts";
 import { instantText, plain, scheduleState } from "./admin/plain.ts";
 import type { Codec } from "./codec.ts";
@@ -42,11 +42,21 @@ const camel = (flag: string): string =>
 
 const COMMANDS = OPERATIONS.filter((op) => op.cli !== null);
 
+const PLACEHOLDER: Partial<Record<FieldType, string>> = {
+  integer: "n",
+  boolean: "true|false",
+  statuses: "s,s",
+};
+
 function usageLine(op: Operation): string {
   const cli = op.cli!;
-  const words = cli.args.map((a) => op.fields[a]!.required ? `<${a}>` : `[${a}]`);
+  const words = cli.args.map((a) => {
+    const field = op.fields[a]!;
+    const name = field.type === "boolean" ? "on|off" : `<${a}>`;
+    return field.required ? name : `[${name.replace(/[<>]/g, "")}]`;
+  });
   const flags = Object.keys(op.fields).filter((f) => !cli.args.includes(f))
-    .map((f) => `[--${kebab(f)} ${op.fields[f]!.type === "statuses" ? "s,s" : "v"}]`);
+    .map((f) => `[--${kebab(f)} ${PLACEHOLDER[op.fields[f]!.type] ?? "v"}]`);
   return [cli.command, ...words, ...flags].join(" ");
 }
 
