@@ -175,8 +175,8 @@ describe("admin input check", () => {
     assert.throws(() => check(update, { id: "a", pasued: true }), /did you mean "paused"/);
     // A positional field inside the options object is not an option.
     assert.throws(
-      () => check(update, inputFromArgs(update, ["a", { id: "b" }])),
-      /Unknown option in updateSchedule options: "options.id"/,
+      () => inputFromArgs(update, ["a", { id: "b" }]),
+      /Invalid updateSchedule options: "id" is an argument of updateSchedule, not an option/,
     );
     assert.throws(() => check(enqueue, 5), /expected an object/);
   });

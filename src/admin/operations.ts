@@ -39,7 +39,7 @@ export interface Operation {
   readonly summary: string;
   /** Whether it changes anything. */
   readonly access: "read" | "write";
-  /** Names of its input fields, in the order the method takes them as arguments. */
+  /** Its input fields, by name: what every surface checks with `checkInput`. */
   readonly fields: Fields;
   /**
    * The method's arguments: field names in order; `"..."` is an options object holding the
@@ -355,8 +355,14 @@ export function inputFromArgs(op: Operation, args: readonly unknown[]): Record<s
       throw new TypeError(`Invalid ${op.name} options: expected an object`);
     }
     for (const [key, v] of Object.entries(arg)) {
-      // A positional field inside the options object is no option: let checkInput refuse it.
-      input[op.args.includes(key) ? `options.${key}` : key] = v;
+      if (op.args.includes(key)) {
+        throw new TypeError(
+          `Invalid ${inputName(op)}: ${
+            JSON.stringify(key)
+          } is an argument of ${op.name}, not an option`,
+        );
+      }
+      input[key] = v;
     }
   });
   return input;
