@@ -5,13 +5,13 @@
  * recorded as cancelled), and the process exits with status 0.
  *
  * Bun's types are declared structurally here; `@types/bun` is not needed. For storage, the
- * SQLite store (`@everywhen/everywhen/sqlite`, over `node:sqlite`) runs on Bun unchanged.
+ * SQLite store (`everywhen/sqlite`, over `node:sqlite`) runs on Bun unchanged.
  *
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { Scheduler } from "@everywhen/everywhen";
- * import { serveScheduler } from "@everywhen/everywhen/bun";
+ * import { Scheduler } from "everywhen";
+ * import { serveScheduler } from "everywhen/bun";
  *
  * const scheduler = new Scheduler();
  * const app = new Hono();
@@ -22,9 +22,17 @@
  */
 
 import process from "node:process";
+import { checkKeys } from "../src/_keys.ts";
 import type { Scheduler } from "../src/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
-import { shutdownOnSignals } from "../src/_shutdown.ts";
+import {
+  schedulerLifecycle,
+  SHUTDOWN_KEYS,
+  type SignalOptions,
+  stopOnSignals,
+} from "./lifecycle.ts";
+
+export type { ShutdownSignal } from "./lifecycle.ts";
 
 /** The part of Bun's `Server` used here. */
 export interface BunServerLike {
@@ -36,23 +44,8 @@ export interface BunServerLike {
   stop(closeActiveConnections?: boolean): unknown;
 }
 
-/** The part of `Bun.serve`'s options used here. */
-export interface BunServeConfig {
-  /** The request handler. */
-  fetch: (request: Request, server: BunServerLike) => Response | Promise<Response>;
-  /** The port; 0 picks a free one. */
-  port?: number;
-  /** The address to bind. */
-  hostname?: string;
-  /** Seconds a connection may be idle. */
-  idleTimeout?: number;
-}
-
-/** A signal that can start a shutdown. */
-export type ShutdownSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT" | "SIGUSR2";
-
 /** Options for {@linkcode serveScheduler}. */
-export interface BunServeOptions {
+export interface BunServeOptions extends SignalOptions {
   /** The request handler, e.g. `app.fetch` of a Hono app. */
   fetch: (request: Request, server: BunServerLike) => Response | Promise<Response>;
   /**
@@ -77,19 +70,9 @@ export interface BunServeOptions {
   serveOptions?: Record<string, unknown>;
   /**
    * How long running jobs may take to finish before their signals abort.
-   * @default 10000
+   * @default 30000 (the same as `Scheduler.stop()`)
    */
   grace?: DurationInput;
-  /**
-   * Signals that start the shutdown; a second one forces exit with status 1.
-   * @default ["SIGTERM", "SIGINT"]
-   */
-  signals?: readonly ShutdownSignal[];
-  /**
-   * Exit the process (status 0) once stopped after a signal.
-   * @default true
-   */
-  exit?: boolean;
   /**
    * Runs after the scheduler stopped, e.g. to close the store.
    * @default undefined
@@ -105,17 +88,20 @@ export interface BunSchedulerServer {
   stop(): Promise<void>;
 }
 
+type BunServe = (config: Record<string, unknown>) => BunServerLike;
+const SERVE_KEYS = [...SHUTDOWN_KEYS, "fetch", "port", "hostname", "idleTimeout", "serveOptions"];
+
 /**
  * Serves `fetch` with `Bun.serve` and runs `scheduler` for the server's life, stopping both on
  * SIGTERM/SIGINT.
  * @param scheduler The scheduler; started here.
  * @param options The handler, port and shutdown options.
  * @returns The server and `stop`.
- * @throws {TypeError} When not running on Bun.
+ * @throws {TypeError} When not running on Bun, without `fetch`, or on an unknown option.
  * @example
  * ```ts
- * import { Scheduler } from "@everywhen/everywhen";
- * import { serveScheduler } from "@everywhen/everywhen/bun";
+ * import { Scheduler } from "everywhen";
+ * import { serveScheduler } from "everywhen/bun";
  * const { server } = serveScheduler(new Scheduler(), { fetch: () => new Response("ok"), port: 0 });
  * console.log(server.port);
  * ```
@@ -124,33 +110,42 @@ export function serveScheduler(
   scheduler: Scheduler,
   options: BunServeOptions,
 ): BunSchedulerServer {
-  const bun = (globalThis as { Bun?: { serve(config: BunServeConfig): BunServerLike } }).Bun;
+  const {
+    fetch,
+    port = 3000,
+    hostname,
+    idleTimeout = 30,
+    serveOptions,
+    grace,
+    onStop,
+    ...signals
+  } = checkKeys(options, SERVE_KEYS, "serveScheduler options");
+  const bun = (globalThis as { Bun?: { serve: BunServe } }).Bun;
   if (typeof bun?.serve !== "function") {
     throw new TypeError("Cannot serve: Bun.serve is undefined (run under Bun, or use /node)");
   }
-  if (typeof options?.fetch !== "function") {
+  if (typeof fetch !== "function") {
     throw new TypeError("Invalid serveScheduler options: expected a fetch function");
   }
   const server = bun.serve({
-    ...options.serveOptions,
-    fetch: options.fetch,
-    port: options.port ?? 3000,
-    idleTimeout: options.idleTimeout ?? 30,
-    ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    ...serveOptions,
+    fetch,
+    port,
+    idleTimeout,
+    ...(hostname === undefined ? {} : { hostname }),
   });
-  scheduler.start();
-  const { stop } = shutdownOnSignals(
-    process,
-    options.signals ?? ["SIGTERM", "SIGINT"],
-    async () => {
-      const closed = server.stop(false);
-      await scheduler.stop({ grace: options.grace ?? 10_000 });
-      // Long-lived responses (the dashboard's event stream) end when the scheduler stops.
+  let closed: unknown;
+  const life = schedulerLifecycle(scheduler, {
+    close: () => void (closed = server.stop(false)),
+    ...(grace === undefined ? {} : { grace }),
+    onStop: async () => {
+      // Long-lived responses (the dashboard's event stream) end when the scheduler stops;
+      // whatever is still open a second later is closed.
       await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
       server.stop(true);
-      await options.onStop?.();
+      await onStop?.();
     },
-    options.exit !== false,
-  );
-  return { server, stop };
+  });
+  life.start();
+  return { server, stop: stopOnSignals(process, life.stop, signals) };
 }

@@ -4,14 +4,12 @@
  * the server stops accepting, running jobs get a grace period to finish (then their signals
  * abort and they are recorded as cancelled), and the process exits with status 0.
  *
- * The scheduler's own timers already come from the core (a timer chain on unref'd timers).
- *
  * @example
  * ```ts
  * import { serve } from "@hono/node-server";
  * import { Hono } from "hono";
- * import { Scheduler } from "@everywhen/everywhen";
- * import { serveScheduler } from "@everywhen/everywhen/node";
+ * import { Scheduler } from "everywhen";
+ * import { serveScheduler } from "everywhen/node";
  *
  * const scheduler = new Scheduler();
  * const app = new Hono();
@@ -21,92 +19,58 @@
  */
 
 import process from "node:process";
+import { checkKeys } from "../src/_keys.ts";
 import type { Scheduler } from "../src/scheduler.ts";
-import type { DurationInput } from "../src/time.ts";
-import { shutdownOnSignals } from "../src/_shutdown.ts";
+import {
+  type LifecycleOptions,
+  schedulerLifecycle,
+  SHUTDOWN_KEYS,
+  type SignalOptions,
+  stopOnSignals,
+} from "./lifecycle.ts";
+import { listenError, type NodeServe, type NodeServerLike } from "./node_server.ts";
 
-/** The part of a Node HTTP server used here (`http.Server` satisfies it). */
-export interface NodeServerLike {
-  /** Stops accepting connections. */
-  close(callback?: (error?: Error) => void): unknown;
-  /** Closes keep-alive connections that carry no request. */
-  closeIdleConnections?(): void;
-  /** Closes every connection (after the grace period). */
-  closeAllConnections?(): void;
-}
-
-/** Where the server listens. */
-export interface ListenInfo {
-  /** The bound port (the real one when `port` was 0). */
-  port: number;
-  /** The bound address. */
-  address: string;
-}
-
-/** A `serve` function shaped like `@hono/node-server`'s. */
-export type NodeServe = (
-  options: {
-    fetch: (request: Request) => Response | Promise<Response>;
-    port?: number;
-    hostname?: string;
-  },
-  listening?: (info: ListenInfo) => void,
-) => NodeServerLike;
-
-/** A signal that can start a shutdown. */
-export type ShutdownSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT" | "SIGUSR2";
+export type { ShutdownSignal } from "./lifecycle.ts";
+export type { ListenInfo, NodeServe, NodeServerLike } from "./node_server.ts";
 
 /** Options for {@linkcode gracefulShutdown}. */
-export interface ShutdownOptions {
-  /**
-   * How long running jobs may take to finish before their signals abort.
-   * @default 10000
-   */
-  grace?: DurationInput;
-  /**
-   * Signals that start the shutdown; a second one forces exit with status 1.
-   * @default ["SIGTERM", "SIGINT"]
-   */
-  signals?: readonly ShutdownSignal[];
-  /**
-   * Exit the process (status 0) once stopped after a signal.
-   * @default true
-   */
-  exit?: boolean;
+export interface ShutdownOptions extends SignalOptions, Omit<LifecycleOptions, "close"> {
   /**
    * Runs first, e.g. to stop a server from taking new requests.
    * @default undefined
    */
   beforeStop?: () => unknown;
-  /**
-   * Runs after the scheduler stopped, e.g. to close the store.
-   * @default undefined
-   */
-  onStop?: () => unknown;
 }
 
 /**
  * Stops `scheduler` gracefully when the process receives a signal.
  * @param scheduler The scheduler.
- * @param options Grace period, signals and hooks.
+ * @param options Grace period (default 30 s), signals and hooks.
  * @returns `stop`, to run the same shutdown without a signal (it never exits the process).
+ * @throws {TypeError} On an unknown option.
  * @example
  * ```ts
- * import { Scheduler } from "@everywhen/everywhen";
- * import { gracefulShutdown } from "@everywhen/everywhen/node";
- * const scheduler = new Scheduler({ keepAlive: true }).start();
+ * import { Scheduler } from "everywhen";
+ * import { gracefulShutdown } from "everywhen/node";
+ * const scheduler = new Scheduler().start();
  * gracefulShutdown(scheduler, { grace: "PT30S" });
  * ```
  */
 export function gracefulShutdown(
   scheduler: Scheduler,
-  options: ShutdownOptions = {},
+  options?: ShutdownOptions,
 ): { stop: () => Promise<void> } {
-  return shutdownOnSignals(process, options.signals ?? ["SIGTERM", "SIGINT"], async () => {
-    await options.beforeStop?.();
-    await scheduler.stop({ grace: options.grace ?? 10_000 });
-    await options.onStop?.();
-  }, options.exit !== false);
+  const { beforeStop, grace, onStop, ...signals } = checkKeys(
+    options,
+    [...SHUTDOWN_KEYS, "beforeStop"],
+    "gracefulShutdown options",
+  );
+  const life = schedulerLifecycle(scheduler, {
+    ...(beforeStop === undefined ? {} : { close: beforeStop }),
+    ...(grace === undefined ? {} : { grace }),
+    ...(onStop === undefined ? {} : { onStop }),
+  });
+  return { stop: stopOnSignals(process, life.stop, signals) };
 }
 
 /** Options for {@linkcode serveScheduler}. */
@@ -129,62 +93,68 @@ export interface NodeServeOptions extends Omit<ShutdownOptions, "beforeStop"> {
    * Called once the server listens.
    * @default undefined
    */
-  onListen?: (info: ListenInfo) => void;
+  onListen?: (info: { port: number; address: string }) => void;
 }
 
 /** A running server with its scheduler. */
 export interface NodeSchedulerServer {
   /** The Node server. */
   readonly server: NodeServerLike;
-  /** Resolves once the server listens. */
-  readonly listening: Promise<ListenInfo>;
+  /**
+   * Resolves once the server listens; rejects when it cannot (e.g. the port is taken, with a
+   * message naming the port and how to choose another), after stopping the scheduler.
+   */
+  readonly listening: Promise<{ port: number; address: string }>;
   /** Closes the server and stops the scheduler gracefully (without exiting). */
   stop(): Promise<void>;
 }
+
+const SERVE_KEYS = [...SHUTDOWN_KEYS, "fetch", "serve", "port", "hostname", "onListen"];
 
 /**
  * Serves `fetch` and runs `scheduler` for the server's life, stopping both on SIGTERM/SIGINT.
  * @param scheduler The scheduler; started here.
  * @param options The handler, `serve`, port and shutdown options.
  * @returns The server, a promise of its address, and `stop`.
+ * @throws {TypeError} Without `fetch` or `serve`, or on an unknown option.
  * @example
  * ```ts
  * import { serve } from "@hono/node-server";
- * import { Scheduler } from "@everywhen/everywhen";
- * import { serveScheduler } from "@everywhen/everywhen/node";
- * const { listening } = serveScheduler(new Scheduler(), {
+ * import { Scheduler } from "everywhen";
+ * import { serveScheduler } from "everywhen/node";
+ * const { listening, stop } = serveScheduler(new Scheduler(), {
  *   fetch: () => new Response("ok"),
  *   serve,
  *   port: 0,
  * });
  * console.log((await listening).port);
+ * await stop();
  * ```
  */
 export function serveScheduler(
   scheduler: Scheduler,
   options: NodeServeOptions,
 ): NodeSchedulerServer {
-  if (typeof options?.serve !== "function" || typeof options.fetch !== "function") {
+  const { fetch, serve, port = 3000, hostname, onListen, onStop, ...shutdown } = checkKeys(
+    options,
+    SERVE_KEYS,
+    "serveScheduler options",
+  );
+  if (typeof serve !== "function" || typeof fetch !== "function") {
     throw new TypeError(
       'Invalid serveScheduler options: expected fetch and serve (import { serve } from "@hono/node-server")',
     );
   }
-  let resolve!: (info: ListenInfo) => void;
-  const listening = new Promise<ListenInfo>((r) => (resolve = r));
-  const server = options.serve(
-    {
-      fetch: options.fetch,
-      port: options.port ?? 3000,
-      ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-    },
-    (info) => {
-      resolve({ port: info.port, address: info.address });
-      options.onListen?.({ port: info.port, address: info.address });
-    },
-  );
+  const { promise: listening, resolve, reject } = Promise.withResolvers<
+    { port: number; address: string }
+  >();
+  const server = serve({ fetch, port, ...(hostname === undefined ? {} : { hostname }) }, (info) => {
+    resolve({ port: info.port, address: info.address });
+    onListen?.({ port: info.port, address: info.address });
+  });
   scheduler.start();
   const { stop } = gracefulShutdown(scheduler, {
-    ...options,
+    ...shutdown,
     beforeStop: () => {
       server.close();
       server.closeIdleConnections?.();
@@ -192,8 +162,13 @@ export function serveScheduler(
     onStop: async () => {
       // Long-lived responses (the dashboard's event stream) end when the scheduler stops.
       server.closeAllConnections?.();
-      await options.onStop?.();
+      await onStop?.();
     },
+  });
+  // A port in use is an 'error' event: without a listener it is a raw stack trace and exit.
+  server.on?.("error", (error: unknown) => {
+    reject(listenError(error, port));
+    void stop();
   });
   return { server, listening, stop };
 }

@@ -6,21 +6,20 @@
  * @module
  */
 
-import type { Codec } from "./codec.ts";
+import {
+  type Codec,
+  payloadBinding,
+  progressBinding,
+  type RecordBinding,
+  resultBinding,
+  scheduleBinding,
+} from "./codec.ts";
 import type { JsonValue } from "./json.ts";
 import type { JobRecord, ScheduleRecord } from "./store.ts";
 import { instantFromMs } from "./time.ts";
 import type { Temporal } from "./temporal.ts";
 import { triggerFromJSON } from "./triggers/mod.ts";
 import type { JobInfo, ScheduleInfo } from "./types.ts";
-
-/**
- * The codec context (authenticated id) of a job's payload. Jobs created by a schedule carry
- * the schedule's payload text unchanged, so it stays bound to the schedule.
- */
-export function payloadContext(job: Pick<JobRecord, "id" | "scheduleId">): string {
-  return job.scheduleId === null ? job.id : `schedule:${job.scheduleId}`;
-}
 
 /** @returns The schedule as `ScheduleInfo`. */
 export async function toScheduleInfo(r: ScheduleRecord, codec: Codec): Promise<ScheduleInfo> {
@@ -29,7 +28,7 @@ export async function toScheduleInfo(r: ScheduleRecord, codec: Codec): Promise<S
     id: r.id,
     task: r.task,
     trigger: triggerFromJSON(r.trigger),
-    payload: await safeDecode(codec, r.payload, `schedule:${r.id}`, flag),
+    payload: await safeDecode(codec, r.payload, scheduleBinding(r), flag),
     paused: r.paused,
     coalesce: r.coalesce,
     misfireGraceTime: r.misfireGraceTime,
@@ -53,10 +52,12 @@ export async function toJobInfo(j: JobRecord, codec: Codec): Promise<JobInfo> {
     task: j.task,
     scheduleId: j.scheduleId,
     status: j.status,
-    payload: await safeDecode(codec, j.payload, payloadContext(j), flag),
-    result: j.result === null ? null : await safeDecode(codec, j.result, j.id, flag),
+    payload: await safeDecode(codec, j.payload, payloadBinding(j), flag),
+    result: j.result === null ? null : await safeDecode(codec, j.result, resultBinding(j), flag),
     error: j.error,
-    progress: j.progress === null ? null : await safeDecode(codec, j.progress, j.id, flag),
+    progress: j.progress === null
+      ? null
+      : await safeDecode(codec, j.progress, progressBinding(j), flag),
     attempts: j.attempts,
     maxAttempts: j.maxAttempts,
     scheduledAt: instantFromMs(j.scheduledAt),
@@ -72,7 +73,7 @@ export async function toJobInfo(j: JobRecord, codec: Codec): Promise<JobInfo> {
 async function safeDecode(
   codec: Codec,
   text: string,
-  context: string,
+  context: RecordBinding,
   flag: { tampered: boolean },
 ): Promise<JsonValue> {
   try {

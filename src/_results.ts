@@ -4,12 +4,13 @@
  * @module
  */
 
-import type { Codec } from "./codec.ts";
+import { type Codec, describeBinding, resultBinding } from "./codec.ts";
 import {
   JobCancelledError,
   JobFailedError,
   ResultExpiredError,
   SchedulerStoppedError,
+  TamperedRecordError,
 } from "./errors.ts";
 import type { JsonValue } from "./json.ts";
 import type { Settlement } from "./_runner.ts";
@@ -117,10 +118,18 @@ export class ResultWaiters {
   async #settlementOf(job: JobRecord): Promise<Settlement> {
     if (job.status === "succeeded") {
       try {
-        return { ok: true, value: await this.#codec.decode(job.result ?? "null", job.id) };
-      } catch (error) {
+        return {
+          ok: true,
+          value: await this.#codec.decode(job.result ?? "null", resultBinding(job)),
+        };
+      } catch (cause) {
+        // Reported as the runner reports an undecodable payload: one TamperedRecordError.
+        const error = cause instanceof TamperedRecordError ? cause : new TamperedRecordError(
+          `Cannot read the ${describeBinding(resultBinding(job))}: it could not be decoded`,
+          { cause },
+        );
         this.#reportError(error, `decoding the result of job ${job.id}`);
-        return { ok: false, error: error as Error };
+        return { ok: false, error };
       }
     }
     if (job.status === "cancelled") return { ok: false, error: new JobCancelledError(job.id) };

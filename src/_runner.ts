@@ -7,7 +7,7 @@
  */
 
 import type { Clock } from "./clock.ts";
-import type { Codec } from "./codec.ts";
+import { type Codec, payloadBinding, progressBinding, resultBinding } from "./codec.ts";
 import {
   JobCancelledError,
   LeaseLostError,
@@ -21,7 +21,6 @@ import type { JobError, JobOutcome, JobRecord, Store } from "./store.ts";
 import { instantFromMs } from "./time.ts";
 import type { Temporal } from "./temporal.ts";
 import type { TaskContext, TaskHandler } from "./types.ts";
-import { payloadContext } from "./_records.ts";
 
 /** A registered task with validated options. */
 export interface TaskEntry {
@@ -163,7 +162,7 @@ async function execute(host: RunnerHost, task: TaskEntry, entry: RunningJob): Pr
       failure = new NonRetryableError((error as Error).message, { cause: error });
     }
     if (!failed) {
-      const text = await host.codec.encode(result!, job.id);
+      const text = await host.codec.encode(result!, resultBinding(job));
       if (await host.finish(job.id, finished("succeeded", text, null))) {
         host.emit("job:succeeded", () => ({
           ...base,
@@ -218,7 +217,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 async function decodePayload(host: RunnerHost, job: JobRecord): Promise<JsonValue> {
   try {
-    return await host.codec.decode(job.payload, payloadContext(job));
+    return await host.codec.decode(job.payload, payloadBinding(job));
   } catch (cause) {
     const error = new TamperedRecordError(
       `Refusing to run job ${JSON.stringify(job.id)}: its payload could not be decoded`,
@@ -272,7 +271,7 @@ class Context implements TaskContext {
     const checked = assertJson(value, "progress");
     const host = this.#host;
     const job = this.#entry.job;
-    const text = await host.codec.encode(checked, job.id);
+    const text = await host.codec.encode(checked, progressBinding(job));
     if (await host.store.setProgress(job.id, host.owner, text)) {
       host.emit("job:progress", () => ({
         jobId: job.id,

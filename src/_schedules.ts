@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Codec } from "./codec.ts";
+import { type Codec, scheduleBinding } from "./codec.ts";
 import { assertJson } from "./json.ts";
 import { checkBoolean, checkEnum, checkId, checkInt, durationOr } from "./_options.ts";
 import type { Coalesce, Overlap, ScheduleRecord } from "./store.ts";
@@ -87,7 +87,7 @@ export async function buildSchedule(
   return {
     ...record,
     trigger: json,
-    payload: await ctx.codec.encode(payload, `schedule:${id}`),
+    payload: await ctx.codec.encode(payload, scheduleBinding(record)),
     nextRunAt: same ? existing.nextRunAt : trigger.nextMs(ctx.now - 1),
   };
 }

@@ -1,12 +1,25 @@
 /**
  * Encryption at rest: an AES-GCM `Codec` (WebCrypto) for payloads, results and progress.
- * Every record is bound to its id as additional authenticated data, so a ciphertext copied
- * onto another record, altered, or written under an unknown key is refused, never run.
+ * Every record is bound, as additional authenticated data, to what decides what runs with it:
+ * its kind, job or schedule id, task and schedule id (see `authenticatedData` in codec.ts).
+ * A ciphertext copied onto another record, a record whose task or schedule was changed, an
+ * altered ciphertext, or one written under an unknown key is refused, never run.
+ *
+ * Format: `ew2:<key id>:<iv>:<ciphertext>`. Records written before bindings existed (`ew1:`)
+ * were bound to the record id only; they stay readable unless `legacyRecords` is `false`.
  * @module
  */
 
-import type { Codec } from "./codec.ts";
+import {
+  authenticatedData,
+  type Codec,
+  describeBinding,
+  legacyContext,
+  type RecordBinding,
+} from "./codec.ts";
 import { TamperedRecordError } from "./errors.ts";
+import { checkKeys } from "./_keys.ts";
+import { checkBoolean } from "./_options.ts";
 import type { JsonValue } from "./json.ts";
 
 /** Options for `encryptedCodec`. */
@@ -20,9 +33,16 @@ export interface EncryptionOptions {
    * Leave off otherwise: an attacker with write access could plant plaintext. @default false
    */
   allowPlaintext?: boolean;
+  /**
+   * Read `ew1:` records, written by everywhen 0.1, that bound a record to its id only
+   * (not to its task or schedule). Set `false` once every such record has finished and
+   * expired, so that none can be moved to another task. @default true
+   */
+  legacyRecords?: boolean;
 }
 
-const PREFIX = "ew1:";
+const PREFIX = "ew2:";
+const LEGACY_PREFIX = "ew1:";
 
 interface Key {
   id: string;
@@ -45,39 +65,50 @@ export async function encryptedCodec(options: EncryptionOptions): Promise<Codec>
   if (typeof options !== "object" || options === null) {
     throw new TypeError("Invalid encryption options: expected an object with a key");
   }
+  checkKeys(options, ["key", "oldKeys", "allowPlaintext", "legacyRecords"], "encryption options");
   const current = await importKey(options.key, "key");
   const all = new Map<string, CryptoKey>([[current.id, current.key]]);
   for (const [i, k] of (options.oldKeys ?? []).entries()) {
     const imported = await importKey(k, `oldKeys[${i}]`);
     if (!all.has(imported.id)) all.set(imported.id, imported.key);
   }
-  const allowPlaintext = options.allowPlaintext ?? false;
+  const allowPlaintext = checkBoolean(options.allowPlaintext ?? false, "allowPlaintext");
+  const legacyRecords = checkBoolean(options.legacyRecords ?? true, "legacyRecords");
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   return {
     name: "aes-gcm",
-    async encode(value: JsonValue, context: string): Promise<string> {
+    async encode(value: JsonValue, context: RecordBinding): Promise<string> {
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const data = encoder.encode(JSON.stringify(value));
+      const additionalData = encoder.encode(authenticatedData(context));
       const sealed = await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
+        { name: "AES-GCM", iv, additionalData },
         current.key,
         data,
       );
       return `${PREFIX}${current.id}:${toBase64(iv)}:${toBase64(new Uint8Array(sealed))}`;
     },
-    async decode(text: string, context: string): Promise<JsonValue> {
-      if (!text.startsWith(PREFIX)) {
-        if (allowPlaintext) return JSON.parse(text) as JsonValue;
+    async decode(text: string, context: RecordBinding): Promise<JsonValue> {
+      const what = describeBinding(context);
+      const legacy = legacyRecords && text.startsWith(LEGACY_PREFIX);
+      if (!legacy && !text.startsWith(PREFIX)) {
+        if (allowPlaintext && !text.startsWith(LEGACY_PREFIX)) return JSON.parse(text) as JsonValue;
         throw new TamperedRecordError(
-          `Refusing an unencrypted record for ${context} (set allowPlaintext while migrating)`,
+          text.startsWith(LEGACY_PREFIX)
+            ? `Refusing the ${what}: it was encrypted by everywhen 0.1 and legacyRecords is false`
+            : `Refusing the unencrypted ${what} (set allowPlaintext while migrating)`,
         );
       }
+      // Computed for legacy records too: it also refuses a job that claims a schedule which
+      // did not make it.
+      const bound = authenticatedData(context);
+      const aad = legacy ? legacyContext(context) : bound;
       const [kid, iv, sealed] = text.slice(PREFIX.length).split(":");
       const key = kid === undefined ? undefined : all.get(kid);
       if (!key || iv === undefined || sealed === undefined) {
         throw new TamperedRecordError(
-          `Cannot decrypt the record for ${context}: ${
+          `Cannot decrypt the ${what}: ${
             key
               ? "malformed ciphertext"
               : `unknown key id ${JSON.stringify(kid)} (add it to oldKeys)`
@@ -86,14 +117,14 @@ export async function encryptedCodec(options: EncryptionOptions): Promise<Codec>
       }
       try {
         const plain = await crypto.subtle.decrypt(
-          { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) },
+          { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(aad) },
           key,
           fromBase64(sealed),
         );
         return JSON.parse(decoder.decode(plain)) as JsonValue;
       } catch (cause) {
         throw new TamperedRecordError(
-          `Cannot decrypt the record for ${context}: it was altered or belongs to another record`,
+          `Cannot decrypt the ${what}: it was altered, or belongs to another record, task or schedule`,
           { cause },
         );
       }

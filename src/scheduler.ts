@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from "./clock.ts";
-import type { Codec } from "./codec.ts";
+import { type Codec, payloadBinding, scheduleBinding } from "./codec.ts";
 import {
   JobCancelledError,
   LeaseLostError,
@@ -266,7 +266,7 @@ export class Scheduler extends SchedulerEvents {
     const trigger = patch.trigger ?? triggerFromJSON(existing.trigger);
     const payload = "payload" in patch
       ? patch.payload
-      : await this.#codec.decode(existing.payload, `schedule:${id}`);
+      : await this.#codec.decode(existing.payload, scheduleBinding(existing));
     const record = await buildSchedule(
       {
         id,
@@ -403,7 +403,10 @@ export class Scheduler extends SchedulerEvents {
       task: name!,
       scheduleId: null,
       at,
-      payload: await this.#codec.encode(value, id),
+      payload: await this.#codec.encode(
+        value,
+        payloadBinding({ id, task: name!, scheduleId: null }),
+      ),
       resultTtl,
     });
     job.maxAttempts = retries === null ? null : retries + 1;

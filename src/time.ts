@@ -47,7 +47,27 @@ export interface ToDurationOptions {
   allowZero?: boolean;
 }
 
-const MAX_EPOCH_MS = 8.64e15;
+/**
+ * The earliest instant accepted from outside: 1970-01-01T00:00:00Z (epoch milliseconds 0).
+ * Earlier instants have no use in a scheduler and would be negative in every store.
+ */
+export const MIN_INSTANT_MS = 0;
+/**
+ * The latest instant accepted from outside: 9999-12-31T23:59:59.999Z. Far below what stores
+ * keep exactly (SQLite and PostgreSQL 64-bit integers, Deno KV and Durable Object numbers:
+ * 2^53) and what `Temporal.Instant` and `Date` represent (±8.64e15), and every runtime prints
+ * it with a four-digit year.
+ */
+export const MAX_INSTANT_MS = 253_402_300_799_999;
+/**
+ * The longest duration accepted: 100 years of 365.25 days (3,155,760,000,000 ms). Any instant
+ * this century plus any duration stays within {@linkcode MAX_INSTANT_MS}, and timers wait that
+ * long by chaining `setTimeout`s of at most 2^31 - 1 ms.
+ */
+export const MAX_DURATION_MS = 3_155_760_000_000;
+// What Temporal.Instant and Date represent; stored values are read within this range.
+const TEMPORAL_LIMIT_MS = 8.64e15;
+const RANGE_TEXT = "from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z";
 const UNIT_MS: Record<string, number> = {
   weeks: 604_800_000,
   days: 86_400_000,
@@ -87,7 +107,8 @@ function describe(value: unknown): string {
  * @param name The option name used in error messages.
  * @returns Milliseconds since 1970-01-01T00:00:00Z.
  * @throws {TypeError} For a value of the wrong type.
- * @throws {RangeError} For a non-integer, non-finite or out-of-range number or an invalid `Date`.
+ * @throws {RangeError} For a non-integer or non-finite number, an invalid `Date`, or an instant
+ * outside {@linkcode MIN_INSTANT_MS}..{@linkcode MAX_INSTANT_MS} (1970 to 9999).
  * @throws {SyntaxError} For a string that is not an ISO 8601 instant with an offset.
  * @example
  * ```ts
@@ -96,10 +117,11 @@ function describe(value: unknown): string {
  */
 export function toEpochMs(input: InstantInput, name = "instant"): number {
   if (typeof input === "number") {
-    if (!Number.isInteger(input) || Math.abs(input) > MAX_EPOCH_MS) {
-      throw new RangeError(
-        `Invalid ${name}: ${input} (expected whole epoch milliseconds within ±8.64e15)`,
-      );
+    if (!Number.isInteger(input)) {
+      throw new RangeError(`Invalid ${name}: ${input} (expected whole epoch milliseconds)`);
+    }
+    if (input < MIN_INSTANT_MS || input > MAX_INSTANT_MS) {
+      throw new RangeError(`Invalid ${name}: ${input} is out of range (expected ${RANGE_TEXT})`);
     }
     return input;
   }
@@ -119,7 +141,7 @@ export function toEpochMs(input: InstantInput, name = "instant"): number {
   if (input instanceof Date) {
     const ms = input.getTime();
     if (Number.isNaN(ms)) throw new RangeError(`Invalid ${name}: the Date is invalid`);
-    return ms;
+    return toEpochMs(ms, name);
   }
   if (typeof input === "object" && input !== null) {
     const tag = tagOf(input);
@@ -135,18 +157,52 @@ export function toEpochMs(input: InstantInput, name = "instant"): number {
 }
 
 /**
- * Converts epoch milliseconds to a `Temporal.Instant`.
+ * Converts epoch milliseconds to a `Temporal.Instant`. It reads stored and computed times, so
+ * it accepts the whole `Temporal.Instant` range (±8.64e15 ms), not only the range accepted
+ * from outside.
  *
  * @param ms Milliseconds since the epoch.
  * @returns The instant.
- * @throws {RangeError} For a non-integer or out-of-range number.
+ * @throws {RangeError} For a non-integer number or one outside ±8.64e15.
  * @example
  * ```ts
  * instantFromMs(0).toString(); // "1970-01-01T00:00:00Z"
  * ```
  */
 export function instantFromMs(ms: number): Temporal.Instant {
-  return Temporal.Instant.fromEpochMilliseconds(toEpochMs(ms, "epoch milliseconds"));
+  if (!Number.isInteger(ms) || Math.abs(ms) > TEMPORAL_LIMIT_MS) {
+    throw new RangeError(
+      `Invalid epoch milliseconds: ${ms} (expected a whole number within ±8.64e15)`,
+    );
+  }
+  return Temporal.Instant.fromEpochMilliseconds(ms);
+}
+
+/**
+ * Adds a duration to an instant, for every sum such as `now + delay` or `now + resultTtl`
+ * that is written to a store.
+ *
+ * @param base Epoch milliseconds.
+ * @param ms Milliseconds to add (may be negative).
+ * @param name The option the duration came from, for the error message.
+ * @returns `base + ms`.
+ * @throws {RangeError} When the sum is after {@linkcode MAX_INSTANT_MS} or before
+ * {@linkcode MIN_INSTANT_MS}.
+ * @example
+ * ```ts
+ * addMs(Date.now(), 60_000, "delay");
+ * ```
+ */
+export function addMs(base: number, ms: number, name: string): number {
+  const sum = base + ms;
+  if (!Number.isSafeInteger(sum) || sum < MIN_INSTANT_MS || sum > MAX_INSTANT_MS) {
+    throw new RangeError(
+      `Invalid ${name}: ${ms} ms from ${
+        Number.isFinite(base) ? new Date(base).toISOString() : base
+      } is out of range (the result must be ${RANGE_TEXT})`,
+    );
+  }
+  return sum;
 }
 
 /**
@@ -170,7 +226,11 @@ function checkedMs(total: number, name: string, allowZero: boolean): number {
   if (Math.abs(total - ms) > 1e-6) {
     throw new RangeError(`Invalid ${name}: ${total} ms (expected whole milliseconds)`);
   }
-  if (ms > Number.MAX_SAFE_INTEGER) throw new RangeError(`Invalid ${name}: too large`);
+  if (ms > MAX_DURATION_MS) {
+    throw new RangeError(
+      `Invalid ${name}: ${ms} ms is too long (the limit is 100 years, ${MAX_DURATION_MS} ms)`,
+    );
+  }
   if (ms === 0 && !allowZero) {
     throw new RangeError(`Invalid ${name}: must be greater than zero`);
   }
@@ -209,7 +269,8 @@ function fieldsMs(fields: Record<string, unknown>, name: string, keys: readonly 
  * @returns Whole milliseconds, never negative.
  * @throws {TypeError} For a value of the wrong type or an unknown field.
  * @throws {RangeError} For negative, non-finite, fractional-millisecond, zero (unless allowed)
- * durations, and for years or months (use `calendar()`).
+ * durations, durations over {@linkcode MAX_DURATION_MS} (100 years), and for years or months
+ * (use `calendar()`).
  * @throws {SyntaxError} For a string that is not an ISO 8601 duration.
  * @example
  * ```ts

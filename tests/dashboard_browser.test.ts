@@ -152,6 +152,41 @@ it("dashboard: shows schedules and jobs, live progress, and pauses a schedule", 
     );
     await page.waitForSelector('tr[data-schedule="nightly-report"][data-state="paused"]');
     await page.screenshot({ path: join(OUT, "dashboard-paused.png") });
+
+    // Sign out ends the session on the server: the captured cookie no longer works.
+    const captured = (await context.cookies()).find((c) => c.name === "everywhen_admin")!;
+    const status = () =>
+      fetch(`${base}/api/status`, { headers: { cookie: `${captured.name}=${captured.value}` } });
+    assert.equal((await status()).status, 200);
+    await Promise.all([page.waitForURL(base), page.click("header form button")]);
+    assert.equal((await status()).status, 401, "the cookie is revoked");
+
+    // A sign-in reached from a deep link posts to the router's own /login and lands on it.
+    const deep = await page.goto(`${base}/api/jobs`);
+    assert.equal(deep?.status(), 401);
+    assert.equal(await page.$eval("form", (f) => (f as HTMLFormElement).action), `${base}/login`);
+    await page.fill("#token", TOKEN);
+    await Promise.all([page.waitForURL(base), page.click("button[type=submit]")]);
+    await page.waitForSelector("body[data-loaded=true]");
+
+    // Mounted at the root, `//evil.example/` renders a form that posts to this server.
+    const rootApp = new Hono();
+    rootApp.route("/", adminRouter(scheduler, { token: TOKEN }));
+    let rootPort = 0;
+    const rootServer = serve({ fetch: rootApp.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+      rootPort = info.port;
+    });
+    try {
+      await waitFor(() => Promise.resolve(rootPort !== 0), "the root server to listen");
+      const origin = `http://127.0.0.1:${rootPort}`;
+      await page.goto(`${origin}//evil.example/`);
+      assert.equal(
+        await page.$eval("form", (f) => (f as HTMLFormElement).action),
+        `${origin}/login`,
+      );
+    } finally {
+      rootServer.close();
+    }
   } finally {
     await context.close();
     release();

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { readConfig } from "../examples/demo/app.ts";
+import { createServer } from "node:net";
+import { PUBLIC_BODY_LIMIT, readConfig } from "../examples/demo/app.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const TOKEN = "demo-test-token-0123456789";
@@ -34,6 +35,15 @@ interface Demo {
   url: string;
   output: () => string;
   exited: Promise<number | null>;
+}
+
+function launch(db: string, port: number): ChildProcess {
+  const { cmd, args } = command();
+  return spawn(cmd, args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), EVERYWHEN_DB: db, EVERYWHEN_ADMIN_TOKEN: TOKEN },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 async function start(db: string): Promise<Demo> {
@@ -136,6 +146,14 @@ describe("demo", () => {
         body: JSON.stringify({ name: "" }),
       });
       assert.equal(bad.status, 400);
+      // Public routes refuse large bodies before parsing them.
+      const huge = await fetch(`${demo.url}/reports`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "x".repeat(PUBLIC_BODY_LIMIT) }),
+      });
+      assert.equal(huge.status, 413);
+      assert.doesNotMatch(demo.output(), /ExperimentalWarning/);
 
       assert.equal((await fetch(`${demo.url}/admin/api/schedules`)).status, 401);
       const listed = await fetch(`${demo.url}/admin/api/schedules`, { headers: authed });
@@ -163,6 +181,30 @@ describe("demo", () => {
       assert.equal((await kept.json() as { status: string }).status, "succeeded");
       assert.equal(await stop(demo), 0);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says which port is taken and how to choose another, without a stack trace", {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "everywhen-demo-"));
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const child = launch(join(dir, "demo.db"), port);
+      let out = "";
+      child.stdout!.setEncoding("utf8").on("data", (s: string) => (out += s));
+      child.stderr!.setEncoding("utf8").on("data", (s: string) => (out += s));
+      const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+      assert.equal(code, 1, out);
+      assert.match(out, new RegExp(`port ${port} is already in use`));
+      assert.match(out, new RegExp(`PORT=${port + 1} `));
+      assert.doesNotMatch(out, /^\s+at /m, "no stack trace");
+      assert.doesNotMatch(out, /ExperimentalWarning/);
+    } finally {
+      blocker.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

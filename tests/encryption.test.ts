@@ -1,9 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { payloadBinding } from "../src/codec.ts";
 import { encryptedCodec, generateEncryptionKey } from "../src/encryption.ts";
 import { JobFailedError, TamperedRecordError } from "../src/errors.ts";
 import { every } from "../src/triggers/mod.ts";
 import { harness, waitFor } from "./helpers/harness.ts";
+
+const bind = (id: string) => payloadBinding({ id, task: "t", scheduleId: null });
 
 describe("encryption at rest", () => {
   it("stores payloads and results encrypted and runs jobs normally", async () => {
@@ -15,8 +18,8 @@ describe("encryption at rest", () => {
     await h.clock.advance(0);
     assert.deepEqual(await job.result(), { got: "hunter2" });
     const raw = await h.store.getJob(job.id);
-    assert.ok(raw!.payload.startsWith("ew1:") && !raw!.payload.includes("hunter2"));
-    assert.ok(raw!.result!.startsWith("ew1:") && !raw!.result!.includes("hunter2"));
+    assert.ok(raw!.payload.startsWith("ew2:") && !raw!.payload.includes("hunter2"));
+    assert.ok(raw!.result!.startsWith("ew2:") && !raw!.result!.includes("hunter2"));
     assert.deepEqual((await job.info())!.payload, { secret: "hunter2" });
     // Scheduled jobs carry the schedule's ciphertext, bound to the schedule.
     await t.schedule({ id: "s", trigger: every("PT1M"), payload: { secret: "swordfish" } });
@@ -70,21 +73,27 @@ describe("encryption at rest", () => {
     const newKey = generateEncryptionKey();
     const before = await encryptedCodec({ key: oldKey });
     const after = await encryptedCodec({ key: newKey, oldKeys: [oldKey] });
-    const text = await before.encode({ a: 1 }, "job-1");
-    assert.deepEqual(await after.decode(text, "job-1"), { a: 1 });
-    const fresh = await after.encode({ b: 2 }, "job-2");
+    const text = await before.encode({ a: 1 }, bind("job-1"));
+    assert.deepEqual(await after.decode(text, bind("job-1")), { a: 1 });
+    const fresh = await after.encode({ b: 2 }, bind("job-2"));
     assert.notEqual(fresh.split(":")[1], text.split(":")[1], "different key id");
-    await assert.rejects(async () => await before.decode(fresh, "job-2"), /unknown key id/);
+    await assert.rejects(async () => await before.decode(fresh, bind("job-2")), /unknown key id/);
     const withoutOld = await encryptedCodec({ key: newKey });
-    await assert.rejects(async () => await withoutOld.decode(text, "job-1"), TamperedRecordError);
+    await assert.rejects(
+      async () => await withoutOld.decode(text, bind("job-1")),
+      TamperedRecordError,
+    );
   });
 
   it("refuses plaintext unless allowed, and rejects bad keys", async () => {
     const key = generateEncryptionKey();
     const strict = await encryptedCodec({ key });
-    await assert.rejects(async () => await strict.decode('{"a":1}', "j"), /unencrypted record/);
+    await assert.rejects(
+      async () => await strict.decode('{"a":1}', bind("j")),
+      /unencrypted payload/,
+    );
     const lenient = await encryptedCodec({ key, allowPlaintext: true });
-    assert.deepEqual(await lenient.decode('{"a":1}', "j"), { a: 1 });
+    assert.deepEqual(await lenient.decode('{"a":1}', bind("j")), { a: 1 });
     await assert.rejects(encryptedCodec({ key: "c2hvcnQ=" }), RangeError);
     await assert.rejects(encryptedCodec({ key: "%%%" }), SyntaxError);
     await assert.rejects(encryptedCodec({ key: 42 as never }), TypeError);

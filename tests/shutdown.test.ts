@@ -1,7 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { shutdownOnSignals } from "../src/_shutdown.ts";
-import { deferred } from "./helpers/harness.ts";
+import { serveScheduler as serveOnBun } from "../adapters/bun.ts";
+import { schedulerMiddleware } from "../adapters/hono.ts";
+import { schedulerLifecycle, stopOnSignals } from "../adapters/lifecycle.ts";
+import { DEFAULT_GRACE_MS } from "../src/_defaults.ts";
+import { deferred, harness } from "./helpers/harness.ts";
 
 function fakeProcess() {
   const listeners = new Map<string, Set<() => void>>();
@@ -23,15 +26,15 @@ function fakeProcess() {
   };
 }
 
-describe("graceful shutdown on signals (Node and Bun adapters)", () => {
+describe("graceful shutdown on signals (the lifecycle module of every server adapter)", () => {
   it("runs the shutdown once on SIGTERM, then exits 0", async () => {
     const proc = fakeProcess();
     const done = deferred();
     let runs = 0;
-    shutdownOnSignals(proc, ["SIGTERM", "SIGINT"], async () => {
+    stopOnSignals(proc, async () => {
       runs++;
       await done.promise;
-    }, true);
+    });
     proc.emit("SIGTERM");
     assert.equal(runs, 1);
     assert.deepEqual(proc.exits, [], "not before the work is done");
@@ -43,7 +46,7 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
 
   it("forces exit 1 on a second signal during the shutdown", () => {
     const proc = fakeProcess();
-    shutdownOnSignals(proc, ["SIGTERM", "SIGINT"], () => new Promise(() => {}), true);
+    stopOnSignals(proc, () => new Promise(() => {}), { signals: ["SIGTERM", "SIGINT"] });
     proc.emit("SIGINT");
     proc.emit("SIGINT");
     assert.deepEqual(proc.exits, [1]);
@@ -54,7 +57,7 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
     const originalError = console.error;
     console.error = () => {};
     try {
-      shutdownOnSignals(proc, ["SIGTERM"], () => Promise.reject(new Error("boom")), true);
+      stopOnSignals(proc, () => Promise.reject(new Error("boom")), { signals: ["SIGTERM"] });
       proc.emit("SIGTERM");
       await new Promise((r) => setTimeout(r, 0));
       assert.deepEqual(proc.exits, [1]);
@@ -63,20 +66,59 @@ describe("graceful shutdown on signals (Node and Bun adapters)", () => {
     }
     const quiet = fakeProcess();
     let runs = 0;
-    const { stop } = shutdownOnSignals(
-      quiet,
-      ["SIGTERM"],
-      () => Promise.resolve(void runs++),
-      true,
-    );
+    const stop = stopOnSignals(quiet, () => Promise.resolve(void runs++), {
+      signals: ["SIGTERM"],
+    });
     await stop();
     await stop();
     assert.equal(runs, 1);
     assert.deepEqual(quiet.exits, []);
     const noExit = fakeProcess();
-    shutdownOnSignals(noExit, ["SIGTERM"], () => Promise.resolve(), false);
+    stopOnSignals(noExit, () => Promise.resolve(), { signals: ["SIGTERM"], exit: false });
     noExit.emit("SIGTERM");
     await new Promise((r) => setTimeout(r, 0));
     assert.deepEqual(noExit.exits, []);
+  });
+});
+
+describe("schedulerLifecycle (the shutdown sequence of every adapter)", () => {
+  it("gives running jobs the core's default grace period, 30 s", async () => {
+    const h = harness();
+    let aborted = false;
+    h.scheduler.task("slow", (_: null, ctx) =>
+      new Promise((resolve) => {
+        ctx.signal.addEventListener("abort", () => {
+          aborted = true;
+          resolve("aborted");
+        });
+      }));
+    const life = schedulerLifecycle(h.scheduler);
+    life.start();
+    await h.scheduler.enqueue("slow", null);
+    await h.clock.advance(0);
+    const stopping = life.stop();
+    await h.clock.advance(DEFAULT_GRACE_MS - 1);
+    assert.equal(aborted, false, "not aborted before the default grace");
+    assert.equal(h.scheduler.state, "stopping");
+    await h.clock.advance(1);
+    await stopping;
+    assert.equal(aborted, true);
+    assert.equal(DEFAULT_GRACE_MS, 30_000);
+  });
+
+  it("refuses unknown options", () => {
+    assert.throws(
+      () => schedulerLifecycle(harness().scheduler, { grase: 1 } as never),
+      /Unknown option in lifecycle options: "grase" \(did you mean "grace"\?\)/,
+    );
+    // Checked before anything else, so this holds on every runtime, not only Bun.
+    assert.throws(
+      () => serveOnBun(harness().scheduler, { fetch: () => new Response(), prot: 1 } as never),
+      /Unknown option in serveScheduler options: "prot" \(did you mean "port"\?\)/,
+    );
+    assert.throws(
+      () => schedulerMiddleware(harness().scheduler, { strat: true } as never),
+      /"strat" \(did you mean "start"\?\)/,
+    );
   });
 });

@@ -2,7 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Temporal } from "../src/temporal.ts";
 import {
+  addMs,
   instantFromMs,
+  MAX_DURATION_MS,
+  MAX_INSTANT_MS,
+  MIN_INSTANT_MS,
   toDurationMs,
   toEpochMs,
   toInstant,
@@ -103,6 +107,68 @@ describe("toDurationMs", () => {
     });
     assert.throws(() => toDurationMs(null as never), TypeError);
     assert.throws(() => toDurationMs([5] as never), { name: "TypeError", message: /array/ });
+  });
+});
+
+describe("value limits", () => {
+  it("accepts instants from 1970 to 9999 and refuses the rest from every input form", () => {
+    assert.equal(MIN_INSTANT_MS, 0);
+    assert.equal(new Date(MAX_INSTANT_MS).toISOString(), "9999-12-31T23:59:59.999Z");
+    assert.equal(toEpochMs("9999-12-31T23:59:59.999Z"), MAX_INSTANT_MS);
+    assert.equal(toEpochMs(new Date(0)), 0);
+    for (
+      const input of [
+        MAX_INSTANT_MS + 1,
+        -1,
+        Number.MAX_SAFE_INTEGER,
+        "+010000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59.999Z",
+        new Date(8.64e15),
+        Temporal.Instant.fromEpochMilliseconds(-8.64e15),
+      ]
+    ) {
+      assert.throws(() => toEpochMs(input, "runAt"), {
+        name: "RangeError",
+        message: /Invalid runAt: .*out of range \(expected from 1970-01-01T00:00:00Z to 9999/,
+      }, String(input));
+    }
+  });
+
+  it("reads stored instants over the whole Temporal range", () => {
+    assert.equal(instantFromMs(-1).toString(), "1969-12-31T23:59:59.999Z");
+    assert.equal(instantFromMs(8.64e15).epochMilliseconds, 8.64e15);
+    assert.throws(() => instantFromMs(8.64e15 + 1), RangeError);
+  });
+
+  it("refuses durations over 100 years, whatever their form", () => {
+    assert.equal(MAX_DURATION_MS, 100 * 365.25 * 86_400_000);
+    assert.equal(toDurationMs(MAX_DURATION_MS), MAX_DURATION_MS);
+    for (
+      const input of [
+        MAX_DURATION_MS + 1,
+        Number.MAX_SAFE_INTEGER,
+        1e300,
+        "P36525DT1S",
+        { weeks: 1e12 },
+        Temporal.Duration.from({ hours: 1e9 }),
+      ]
+    ) {
+      assert.throws(() => toDurationMs(input, "delay"), {
+        name: "RangeError",
+        message: /Invalid delay: .*too long \(the limit is 100 years/,
+      }, JSON.stringify(input));
+    }
+  });
+
+  it("addMs keeps sums of instants and durations in range", () => {
+    assert.equal(addMs(1000, 500, "delay"), 1500);
+    assert.equal(addMs(MAX_INSTANT_MS - 1, 1, "delay"), MAX_INSTANT_MS);
+    assert.throws(() => addMs(MAX_INSTANT_MS, 1, "resultTtl"), {
+      name: "RangeError",
+      message: /Invalid resultTtl: 1 ms from 9999-12-31T23:59:59.999Z is out of range/,
+    });
+    assert.throws(() => addMs(0, -1, "delay"), RangeError);
+    assert.throws(() => addMs(Date.now(), Number.MAX_SAFE_INTEGER, "delay"), RangeError);
   });
 });
 

@@ -1,94 +1,79 @@
 /**
  * Authentication of the admin router with a shared token: `Authorization: Bearer <token>` for
- * API clients, and for browsers a sign-in form that sets a signed, HttpOnly session cookie
- * (the cookie holds an expiry and its HMAC under the token, never the token itself). All
- * comparisons hash both sides first and compare the digests in constant time, so neither the
- * content nor the length of the token leaks through timing.
+ * API clients, and for browsers a sign-in form that starts a server-side session (see
+ * `_sessions.ts`) held in an HttpOnly cookie. Every URL these pages and redirects use is built
+ * from the router's own mount path, never from the request's path.
  * @module
  */
 
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { loginPage } from "./_dashboard.ts";
+import { type MetaRecords, Sessions } from "./_sessions.ts";
+import { clientKey, LoginThrottle } from "./_throttle.ts";
+import { AdminToken } from "./_tokens.ts";
 
 const COOKIE = "everywhen_admin";
-const SESSION_MS = 12 * 3_600_000;
-const encoder = new TextEncoder();
 
-/** The path the router is mounted at, without a trailing slash, read from the request. */
-export function basePath(c: Context, suffix: string): string {
-  const path = c.req.path;
-  return (path.endsWith(suffix) ? path.slice(0, path.length - suffix.length) : path).replace(
-    /\/+$/,
-    "",
-  );
+/** What the token routes need. */
+export interface TokenAuth {
+  token: AdminToken;
+  sessions: Sessions;
+  throttle: LoginThrottle;
+  /** Session lifetime in ms (the cookie's Max-Age). */
+  ttl: number;
+  /** Believe `X-Forwarded-Proto` and `X-Forwarded-For`. */
+  trustProxy: boolean;
 }
 
-/** @returns Whether two byte arrays are equal, in time that depends only on their length. */
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
+/**
+ * @param token The admin token, checked here (so a bad one is refused when the router is built).
+ * @param meta Where sessions are kept.
+ * @param ttl Session lifetime in ms.
+ * @param trustProxy Believe `X-Forwarded-*` headers.
+ */
+export function tokenAuthFor(
+  token: string,
+  meta: MetaRecords,
+  ttl: number,
+  trustProxy: boolean,
+): TokenAuth {
+  const admin = new AdminToken(token);
+  const sessions = new Sessions(meta, (text) => admin.mac(text), ttl);
+  return { token: admin, sessions, throttle: new LoginThrottle(), ttl, trustProxy };
 }
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
+const bases = new WeakMap<Context, string>();
 
-function base64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** Checks presented tokens and session cookies against one configured token. */
-export class TokenChecker {
-  #digest: Promise<Uint8Array>;
-  #key: Promise<CryptoKey>;
-
-  /** @param token The admin token (at least 16 characters). */
-  constructor(token: string) {
-    if (typeof token !== "string") {
-      throw new TypeError("Invalid admin token: expected a string");
-    }
-    if (token.length < 16) {
-      throw new RangeError(
-        "Invalid admin token: too short (use at least 16 characters, e.g. crypto.randomUUID())",
-      );
-    }
-    this.#digest = sha256(token);
-    this.#key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(token),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
+/**
+ * The router's first middleware: records where the router is mounted, from the pattern it was
+ * registered under (`/admin/*` gives `/admin`), or `fixed` when given (prefix-stripping mounts).
+ */
+export function mountPoint(fixed: string | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    let base = fixed ?? c.req.routePath.replace(/\/\*$/, "");
+    // A mount path with parameters (`/:tenant/admin`): fill in the matched segments.
+    base = base.replace(
+      /\/:([^/{?]+)(\{[^}]*\})?\??/g,
+      (_, name: string) => `/${encodeURIComponent(c.req.param(name) ?? "")}`,
     );
-  }
+    bases.set(c, base.replace(/\/+$/, ""));
+    await next();
+  };
+}
 
-  /** @returns Whether `presented` is the token. */
-  async matches(presented: string): Promise<boolean> {
-    return equalBytes(await sha256(presented), await this.#digest);
-  }
+/** @returns The router's mount path without a trailing slash (`""` at the root). */
+export function routerBase(c: Context): string {
+  return bases.get(c) ?? "";
+}
 
-  /** @returns A session cookie value valid until `expires` (epoch ms). */
-  async session(expires: number): Promise<string> {
-    const mac = await crypto.subtle.sign("HMAC", await this.#key, encoder.encode(`s:${expires}`));
-    return `${expires}.${base64url(new Uint8Array(mac))}`;
+/** @returns Whether the request arrived over TLS (per `X-Forwarded-Proto` behind a trusted proxy). */
+export function viaTls(c: Context, trustProxy: boolean): boolean {
+  if (trustProxy) {
+    const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+    if (proto) return proto === "https";
   }
-
-  /** @returns Whether `value` is an unexpired session cookie signed with the token. */
-  async validSession(value: string, now: number): Promise<boolean> {
-    const dot = value.indexOf(".");
-    const expires = Number(value.slice(0, dot));
-    if (dot < 1 || !Number.isSafeInteger(expires) || expires <= now) return false;
-    const expected = await this.session(expires);
-    return equalBytes(
-      await sha256(value),
-      await sha256(expected),
-    );
-  }
+  return new URL(c.req.url).protocol === "https:";
 }
 
 function bearer(c: Context): string | null {
@@ -102,7 +87,7 @@ export function unauthorized(c: Context, login: boolean, message: string): Respo
   c.header("WWW-Authenticate", 'Bearer realm="everywhen"');
   c.header("Cache-Control", "no-store");
   if (login && c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html")) {
-    return c.html(loginPage(basePath(c, ""), message === "" ? null : message), 401);
+    return c.html(loginPage(routerBase(c), message === "" ? null : message), 401);
   }
   return c.json({
     error: {
@@ -112,57 +97,83 @@ export function unauthorized(c: Context, login: boolean, message: string): Respo
   }, 401);
 }
 
+const sessionOf = new WeakMap<Context, { auth: TokenAuth; cookie: string }>();
+
 /** Middleware accepting the bearer token or a session cookie. */
-export function tokenAuth(checker: TokenChecker): MiddlewareHandler {
+export function tokenAuth(auth: TokenAuth): MiddlewareHandler {
   return async (c, next) => {
     const presented = bearer(c);
     if (presented !== null) {
-      if (await checker.matches(presented)) return next();
+      if (await auth.token.matches(presented)) return next();
       return unauthorized(c, false, "Invalid token");
     }
     const cookie = getCookie(c, COOKIE);
-    if (cookie !== undefined && await checker.validSession(cookie, Date.now())) return next();
+    if (cookie !== undefined && await auth.sessions.valid(cookie, Date.now())) {
+      sessionOf.set(c, { auth, cookie });
+      return next();
+    }
     return unauthorized(c, true, "");
   };
 }
 
-/** `POST /login`: checks a form or JSON `token` and sets the session cookie. */
-export function loginHandler(checker: TokenChecker): (c: Context) => Promise<Response> {
+/**
+ * @returns For a request signed in with a session, a check of whether that session is still
+ * valid (long-lived responses such as the event stream end when it is revoked or expires);
+ * `null` for any other request.
+ */
+export function sessionCheck(c: Context): (() => Promise<boolean>) | null {
+  const session = sessionOf.get(c);
+  if (session === undefined) return null;
+  return () => session.auth.sessions.valid(session.cookie, Date.now());
+}
+
+/** `POST /login`: checks a form or JSON `token` and starts a session. */
+export function loginHandler(auth: TokenAuth): (c: Context) => Promise<Response> {
   return async (c) => {
-    const base = basePath(c, "/login");
-    const type = c.req.header("content-type") ?? "";
+    const base = routerBase(c);
+    const json = (c.req.header("content-type") ?? "").includes("application/json");
+    c.header("Cache-Control", "no-store");
+    const client = clientKey(c, auth.trustProxy);
+    const wait = auth.throttle.wait(client, Date.now());
+    if (wait > 0) {
+      c.header("Retry-After", String(Math.ceil(wait / 1000)));
+      const message = "Too many failed sign-ins: try again in a minute";
+      if (json) return c.json({ error: { name: "TooManyRequests", message } }, 429);
+      return c.html(loginPage(base, message), 429);
+    }
     let token: unknown;
     try {
-      token = type.includes("application/json")
+      token = json
         ? ((await c.req.json()) as { token?: unknown }).token
         : (await c.req.parseBody()).token;
     } catch {
       token = undefined;
     }
-    if (typeof token !== "string" || !(await checker.matches(token))) {
-      if (type.includes("application/json")) {
-        return c.json({ error: { name: "Unauthorized", message: "Invalid token" } }, 401);
-      }
-      c.header("Cache-Control", "no-store");
+    if (typeof token !== "string" || !(await auth.token.matches(token))) {
+      auth.throttle.fail(client, Date.now());
+      if (json) return c.json({ error: { name: "Unauthorized", message: "Invalid token" } }, 401);
       return c.html(loginPage(base, "That token is not valid"), 401);
     }
-    const expires = Date.now() + SESSION_MS;
-    setCookie(c, COOKIE, await checker.session(expires), {
-      path: base === "" ? "/" : base,
+    setCookie(c, COOKIE, await auth.sessions.create(Date.now()), {
+      path: base || "/",
       httpOnly: true,
       sameSite: "Strict",
-      secure: new URL(c.req.url).protocol === "https:",
-      maxAge: SESSION_MS / 1000,
+      secure: viaTls(c, auth.trustProxy),
+      maxAge: Math.floor(auth.ttl / 1000),
     });
-    return c.redirect(base === "" ? "/" : base, 303);
+    return c.redirect(base || "/", 303);
   };
 }
 
-/** `POST /logout`: clears the session cookie. */
-export function logoutHandler(c: Context): Response {
-  const base = basePath(c, "/logout");
-  deleteCookie(c, COOKIE, { path: base === "" ? "/" : base });
-  return c.redirect(base === "" ? "/" : base, 303);
+/** `POST /logout`: ends the session in the store (so in every process) and clears the cookie. */
+export function logoutHandler(auth: TokenAuth): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const base = routerBase(c);
+    const cookie = getCookie(c, COOKIE);
+    if (cookie !== undefined) await auth.sessions.revoke(cookie);
+    deleteCookie(c, COOKIE, { path: base || "/", secure: viaTls(c, auth.trustProxy) });
+    return c.redirect(base || "/", 303);
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `GET /api/events`: the scheduler's events as server-sent events, for live dashboards. Only
  * events of this process's scheduler are seen; clients also poll, which covers other processes
- * sharing the store. Streams end when the client goes away or the scheduler stops.
+ * sharing the store. Streams end when the client goes away, the scheduler stops, or the session
+ * the stream was opened with is revoked or expires.
  * @module
  */
 
@@ -19,14 +20,26 @@ const TYPES = SCHEDULER_EVENT_TYPES.filter((t) =>
 /** How often an idle stream sends a comment, so proxies and Bun's idle timeout keep it open. */
 const HEARTBEAT_MS = 8_000;
 
+/** How often, at most, a stream opened with a session checks that the session is still valid. */
+const RECHECK_MS = 1_000;
+
 /** Drops bulky or non-JSON parts of an event's detail. */
 function slim(detail: Record<string, unknown>): Record<string, unknown> {
   const { result: _result, ...rest } = detail;
   return rest;
 }
 
-/** @returns The SSE response for one client. */
-export function eventStream(c: Context, scheduler: Scheduler): Response {
+/**
+ * @param c The request's context.
+ * @param scheduler Whose events to send.
+ * @param stillValid For a session-authenticated stream, whether its session is still valid.
+ * @returns The SSE response for one client.
+ */
+export function eventStream(
+  c: Context,
+  scheduler: Scheduler,
+  stillValid: (() => Promise<boolean>) | null = null,
+): Response {
   return streamSSE(c, async (stream) => {
     const queue: { event: string; data: string }[] = [];
     let wake: (() => void) | null = null;
@@ -47,6 +60,7 @@ export function eventStream(c: Context, scheduler: Scheduler): Response {
     );
     const timer = setInterval(() => push("", ""), HEARTBEAT_MS);
     stream.onAbort(close);
+    let checked = Date.now();
     try {
       await stream.writeSSE({ event: "hello", data: JSON.stringify({ state: scheduler.state }) });
       while (open || queue.length > 0) {
@@ -55,6 +69,10 @@ export function eventStream(c: Context, scheduler: Scheduler): Response {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = null;
           continue;
+        }
+        if (stillValid !== null && Date.now() - checked >= RECHECK_MS) {
+          checked = Date.now();
+          if (!(await stillValid())) break;
         }
         if (next.event === "") await stream.write(": ping\n\n");
         else await stream.writeSSE(next);

@@ -12,7 +12,15 @@
 import { Hono } from "hono";
 import { at, calendar, cron, every, NonRetryableError, Scheduler } from "../../mod.ts";
 import type { Store, TaskContext } from "../../mod.ts";
-import { adminRouter, type SchedulerEnv, schedulerMiddleware } from "../../adapters/hono.ts";
+import {
+  adminRouter,
+  bodyLimit,
+  type SchedulerEnv,
+  schedulerMiddleware,
+} from "../../adapters/hono.ts";
+
+/** The largest body the demo's public routes accept: a report request is a few dozen bytes. */
+export const PUBLIC_BODY_LIMIT = 16 * 1024;
 
 /** Settings read from the environment. */
 export interface DemoConfig {
@@ -57,6 +65,29 @@ export function banner(config: DemoConfig, port: number, runtime: string): strin
     `  enqueue:     curl -s -X POST ${url}/reports -H 'content-type: application/json' -d '{"name":"Ada","delay":"PT5S"}'`,
     `  result:      curl -s ${url}/reports/<id>?wait=30`,
   ].join("\n");
+}
+
+/**
+ * @param error What starting the server threw or emitted.
+ * @param port The port the demo tried.
+ * @param command How this runtime starts the demo, for the hint.
+ * @returns What to tell the user when the port is taken, or `null` for any other error.
+ */
+export function portTakenMessage(
+  error: unknown,
+  port: number,
+  command = "npm start",
+): string | null {
+  let e = error as { code?: unknown; name?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && depth < 3; depth++, e = e.cause as typeof e) {
+    if (e.code === "EADDRINUSE" || e.name === "AddrInUse") {
+      return [
+        `everywhen demo: port ${port} is already in use (is the demo, or another server, running?)`,
+        `  choose another port: PORT=${port + 1} ${command}   (PORT=0 picks any free port)`,
+      ].join("\n");
+    }
+  }
+  return null;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -136,6 +167,9 @@ export async function createDemo(
 
   const app = new Hono<SchedulerEnv>();
   app.use(schedulerMiddleware(scheduler));
+  // Public routes read bodies from anyone: refuse large ones before parsing (413).
+  app.use("/reports", bodyLimit(PUBLIC_BODY_LIMIT));
+  app.use("/reports/*", bodyLimit(PUBLIC_BODY_LIMIT));
   app.onError((error, c) => {
     const status = error instanceof TypeError || error instanceof RangeError ||
         error instanceof SyntaxError

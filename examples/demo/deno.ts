@@ -8,7 +8,7 @@
 
 import { openStore } from "../../adapters/sqlite.ts";
 import { schedulerLifecycle } from "../../adapters/hono.ts";
-import { banner, createDemo, readConfig } from "./app.ts";
+import { banner, createDemo, portTakenMessage, readConfig } from "./app.ts";
 
 // The few Deno APIs used, declared here so that the repository's tsc check (Node types) passes.
 interface DenoLike {
@@ -27,11 +27,18 @@ const config = readConfig(Deno.env.toObject());
 const store = await openStore(config.db);
 const { app, scheduler } = await createDemo(store, config);
 
-const server = Deno.serve({
-  port: config.port,
-  hostname: config.hostname,
-  onListen: ({ port }) => console.log(banner(config, port, `Deno ${Deno.version.deno}`)),
-}, app.fetch);
+let server: { shutdown(): Promise<void> };
+try {
+  server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: ({ port }) => console.log(banner(config, port, `Deno ${Deno.version.deno}`)),
+  }, app.fetch);
+} catch (error) {
+  console.error(portTakenMessage(error, config.port, "deno run -A examples/demo/deno.ts") ?? error);
+  await store.close();
+  Deno.exit(1);
+}
 
 const life = schedulerLifecycle(scheduler, {
   close: () => server.shutdown(),

@@ -7,16 +7,24 @@
  */
 
 import process from "node:process";
-import { serve } from "@hono/node-server";
-import { openStore } from "../../adapters/sqlite.ts";
-import { serveScheduler } from "../../adapters/node.ts";
-import { banner, createDemo, readConfig } from "./app.ts";
+
+// node:sqlite is still flagged experimental on Node 22; its warning is noise for demo users.
+// Installed before anything imports node:sqlite, hence the dynamic imports below.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "ExperimentalWarning") console.warn(w);
+});
+
+const { serve } = await import("@hono/node-server");
+const { openStore } = await import("../../adapters/sqlite.ts");
+const { serveScheduler } = await import("../../adapters/node.ts");
+const { banner, createDemo, portTakenMessage, readConfig } = await import("./app.ts");
 
 const config = readConfig(process.env);
 const store = await openStore(config.db);
 const { app, scheduler } = await createDemo(store, config);
 
-serveScheduler(scheduler, {
+const { listening } = serveScheduler(scheduler, {
   fetch: app.fetch,
   serve,
   port: config.port,
@@ -28,3 +36,9 @@ serveScheduler(scheduler, {
     console.log("everywhen demo stopped");
   },
 });
+try {
+  await listening;
+} catch (error) {
+  console.error(portTakenMessage(error, config.port) ?? error);
+  process.exit(1);
+}
