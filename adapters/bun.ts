@@ -22,7 +22,7 @@
  */
 
 import process from "node:process";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
 import { shutdownOnSignals } from "../src/_shutdown.ts";
 

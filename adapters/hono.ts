@@ -25,7 +25,7 @@
 
 import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
 import { apiRoutes } from "./hono/_api.ts";
 import { loginHandler, logoutHandler, sameOrigin, tokenAuth, TokenChecker } from "./hono/_auth.ts";

@@ -7,7 +7,7 @@
 
 import type { Codec } from "./codec.ts";
 import { NotFoundError } from "./errors.ts";
-import { Scheduler } from "./scheduler.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
 import type { JobStatus, Store } from "./store.ts";
 import type { JobInfo, ScheduleInfo } from "./types.ts";
 
@@ -166,7 +166,7 @@ async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: u
     }
     case "remove": {
       const id = need("schedule id");
-      if (!(await s.removeSchedule(id))) throw new NotFoundError("schedule", id);
+      await s.removeSchedule(id);
       return { data: { removed: id }, text: `Removed ${id}` };
     }
     case "jobs": {

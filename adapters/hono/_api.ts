@@ -5,7 +5,7 @@
  */
 
 import type { Hono } from "hono";
-import type { Scheduler } from "../../src/scheduler.ts";
+import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { instantFromMs } from "../../src/time.ts";
 import { triggerFromJSON } from "../../src/triggers/mod.ts";
 import type { SchedulePatch } from "../../src/types.ts";
@@ -107,7 +107,7 @@ export function apiRoutes(router: Hono, scheduler: Scheduler): void {
 
   router.delete("/api/schedules/:id", async (c) => {
     const id = c.req.param("id");
-    if (!await scheduler.removeSchedule(id)) throw notFound("schedule", id);
+    await scheduler.removeSchedule(id);
     return c.json({ removed: id });
   });
 

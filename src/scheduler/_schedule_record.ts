@@ -4,26 +4,50 @@
  * @module
  */
 
-import type { Codec } from "./codec.ts";
-import { assertJson } from "./json.ts";
-import { checkBoolean, checkEnum, checkId, checkInt, durationOr } from "./_options.ts";
-import type { Coalesce, Overlap, ScheduleRecord } from "./store.ts";
-import type { DurationInput } from "./time.ts";
-import { bindTrigger, isTrigger } from "./triggers/mod.ts";
-import type { ScheduleOptions } from "./types.ts";
+import type { Codec } from "../codec.ts";
+import { assertJson, type JsonValue } from "../json.ts";
+import { checkBoolean, checkEnum, checkId, checkInt, durationOr } from "../_options.ts";
+import { checkKeys } from "../_keys.ts";
+import type { ScheduleRecord } from "../store.ts";
+import { bindTrigger, isTrigger, type Trigger } from "../triggers/mod.ts";
+import type { ScheduleOptions, SchedulePatch } from "../types.ts";
+import { instantAfter } from "./_checks.ts";
+import type { ScheduleDefaults } from "./options.ts";
 
-/** Scheduler-wide schedule defaults. */
-export interface ScheduleDefaults {
-  /** Which of several overdue fires run. @default "latest" */
-  coalesce?: Coalesce;
-  /** How late a fire may start; later ones are `missed`. @default null (no limit) */
-  misfireGraceTime?: DurationInput | null;
-  /** Jobs of one schedule pending or running at once, across all processes. @default 1 */
-  maxInstances?: number;
-  /** What a fire beyond `maxInstances` does: `"skip"` it or `"queue"` it. @default "skip" */
-  overlap?: Overlap;
-  /** Random delay at most added to each run, never past the following fire. @default 0 */
-  jitter?: DurationInput;
+const POLICY_KEYS = [
+  "paused",
+  "coalesce",
+  "misfireGraceTime",
+  "maxInstances",
+  "overlap",
+  "jitter",
+  "resultTtl",
+] as const;
+
+/** Every key `schedule()` accepts. */
+export const SCHEDULE_KEYS: readonly string[] = [
+  "id",
+  "task",
+  "trigger",
+  "payload",
+  "ifExists",
+  ...POLICY_KEYS,
+];
+
+/** Every key `updateSchedule()` accepts. */
+export const PATCH_KEYS: readonly string[] = ["trigger", "payload", ...POLICY_KEYS];
+
+/** @returns `patch` if it is a schedule patch with known keys only. */
+export function checkPatch<P>(patch: SchedulePatch<P>): SchedulePatch<P> {
+  if (patch === undefined) throw new TypeError("Invalid schedule patch: expected an object");
+  return checkKeys(patch, PATCH_KEYS, "schedule patch");
+}
+
+/** A built schedule and the live values it was built from (so nothing is parsed back). */
+export interface BuiltSchedule {
+  record: ScheduleRecord;
+  trigger: Trigger;
+  payload: JsonValue;
 }
 
 /** What `buildSchedule` needs from the scheduler. */
@@ -39,14 +63,14 @@ export interface BuildContext {
  * @param existing The stored schedule with this id, if any.
  * @param ctx Clock reading, default zone, codec and defaults.
  * @param keepState Keep `existing`'s next run when the trigger is unchanged.
- * @returns The record to store.
+ * @returns The record to store, with its bound trigger and checked payload.
  */
 export async function buildSchedule(
-  o: Omit<ScheduleOptions<unknown>, "task"> & { task: string },
+  o: Omit<ScheduleOptions<unknown>, "task" | "ifExists"> & { task: string },
   existing: ScheduleRecord | null,
   ctx: BuildContext,
   keepState = true,
-): Promise<ScheduleRecord> {
+): Promise<BuiltSchedule> {
   const id = checkId(o.id);
   if (!isTrigger(o.trigger)) {
     throw new TypeError(
@@ -72,7 +96,7 @@ export async function buildSchedule(
     maxInstances: checkInt(o.maxInstances ?? d.maxInstances ?? 1, "maxInstances", 1),
     overlap: checkEnum(o.overlap ?? d.overlap ?? "skip", "overlap", ["skip", "queue"]),
     jitter: durationOr(o.jitter ?? d.jitter, "jitter", 0),
-    resultTtl: durationOr(o.resultTtl, "resultTtl", null),
+    resultTtl: checkTtl(o.resultTtl, ctx.now),
     lastRunAt: existing?.lastRunAt ?? null,
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,
@@ -85,9 +109,19 @@ export async function buildSchedule(
   const same = keepState && existing !== null &&
     JSON.stringify(existing.trigger) === JSON.stringify(json);
   return {
-    ...record,
-    trigger: json,
-    payload: await ctx.codec.encode(payload, `schedule:${id}`),
-    nextRunAt: same ? existing.nextRunAt : trigger.nextMs(ctx.now - 1),
+    record: {
+      ...record,
+      trigger: json,
+      payload: await ctx.codec.encode(payload, `schedule:${id}`),
+      nextRunAt: same ? existing.nextRunAt : trigger.nextMs(ctx.now - 1),
+    },
+    trigger,
+    payload,
   };
+}
+
+function checkTtl(value: ScheduleOptions["resultTtl"], now: number): number | null {
+  const ttl = durationOr(value, "resultTtl", null);
+  if (ttl !== null) instantAfter(now, ttl, "resultTtl");
+  return ttl;
 }
