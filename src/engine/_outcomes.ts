@@ -40,12 +40,13 @@ export class OutcomeWriter {
   async record(job: JobRecord, outcome: RunOutcome): Promise<void> {
     if (outcome.kind === "lost") return;
     const { events, results } = this.#deps;
-    const base = { jobId: job.id, task: job.task, scheduleId: job.scheduleId };
+    // Event details are built lazily: most runs have no listener for most events.
+    const base = () => ({ jobId: job.id, task: job.task, scheduleId: job.scheduleId });
     if (outcome.kind === "retry") {
       const { store, owner } = this.#deps;
       if (await store.retryJob(job.id, owner, outcome.retryAt, outcome.error)) {
         events.emit("job:retrying", () => ({
-          ...base,
+          ...base(),
           attempt: job.attempts,
           error: outcome.error,
           retryAt: instantFromMs(outcome.retryAt),
@@ -58,22 +59,23 @@ export class OutcomeWriter {
       status: outcome.kind,
       result: ok ? outcome.text : null,
       error: ok ? null : outcome.error,
-      ...outcome.at,
+      finishedAt: outcome.finishedAt,
+      expiresAt: outcome.expiresAt,
     });
     if (!written) return;
     if (ok) {
       events.emit("job:succeeded", () => ({
-        ...base,
+        ...base(),
         attempt: job.attempts,
         result: outcome.value,
         durationMs: outcome.durationMs,
       }));
       results.settle(job.id, { ok: true, value: outcome.value });
     } else if (outcome.kind === "cancelled") {
-      events.emit("job:cancelled", () => base);
+      events.emit("job:cancelled", base);
       results.settle(job.id, { ok: false, error: outcome.cause });
     } else {
-      events.emit("job:failed", () => ({ ...base, attempt: job.attempts, error: outcome.error }));
+      events.emit("job:failed", () => ({ ...base(), attempt: job.attempts, error: outcome.error }));
       results.settle(job.id, { ok: false, error: outcome.cause });
     }
   }

@@ -29,8 +29,8 @@ import type { TaskEntry } from "./_tasks.ts";
 export type RunOutcome =
   /** The lease was gone: another process may run the job; nothing is recorded here. */
   | { kind: "lost" }
-  | { kind: "succeeded"; value: JsonValue; text: string; durationMs: number; at: Final }
-  | { kind: "failed" | "cancelled"; error: JobError; cause: Error; at: Final }
+  | ({ kind: "succeeded"; value: JsonValue; text: string; durationMs: number } & Final)
+  | ({ kind: "failed" | "cancelled"; error: JobError; cause: Error } & Final)
   | { kind: "retry"; error: JobError; retryAt: number };
 
 /** When a final outcome happened and when its record may go. */
@@ -111,7 +111,8 @@ export async function runJob(
     value: result,
     text: await deps.codec.encode(result, job.id),
     durationMs: now - startedAt,
-    at: { finishedAt: now, expiresAt: now + (job.resultTtl ?? task.resultTtl) },
+    finishedAt: now,
+    expiresAt: now + (job.resultTtl ?? task.resultTtl),
   };
 }
 
@@ -134,13 +135,16 @@ export function failureOutcome(
 ): RunOutcome {
   if (failure instanceof LeaseLostError) return { kind: "lost" };
   const error = toJobError(failure);
-  const at = { finishedAt: now, expiresAt: now + (job.resultTtl ?? task.resultTtl) };
+  const finishedAt = now;
+  const expiresAt = now + (job.resultTtl ?? task.resultTtl);
   const cause = failure instanceof Error ? failure : new Error(String(failure));
-  if (failure instanceof JobCancelledError) return { kind: "cancelled", error, cause, at };
+  if (failure instanceof JobCancelledError) {
+    return { kind: "cancelled", error, cause, finishedAt, expiresAt };
+  }
   const maxAttempts = job.maxAttempts ?? task.retries + 1;
   const final = failure instanceof NonRetryableError || failure instanceof TamperedRecordError ||
     job.attempts >= maxAttempts;
-  if (final) return { kind: "failed", error, cause, at };
+  if (final) return { kind: "failed", error, cause, finishedAt, expiresAt };
   return { kind: "retry", error, retryAt: now + backoffDelay(task.backoff, job.attempts, random) };
 }
 
