@@ -6,22 +6,14 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { Codec } from "../codec.ts";
-import {
-  JobCancelledError,
-  NotFoundError,
-  QueueFullError,
-  SchedulerStoppedError,
-  UnknownTaskError,
-} from "../errors.ts";
+import { SchedulerStoppedError, UnknownTaskError } from "../errors.ts";
 import { assertJson, type JsonValue } from "../json.ts";
 import { checkKeys } from "../_keys.ts";
-import { checkBoolean, checkEnum, checkId, checkInt, durationOr } from "../_options.ts";
+import { checkId, checkInt, durationOr } from "../_options.ts";
 import { DEFAULT_GRACE_MS } from "../_defaults.ts";
-import type { JobRecord, JobStatus, ScheduleRecord, Store } from "../store.ts";
+import type { Store } from "../store.ts";
 import type { Temporal } from "../temporal.ts";
-import { type DurationInput, instantFromMs, type InstantInput, toEpochMs } from "../time.ts";
-import { triggerFromJSON } from "../triggers/mod.ts";
+import type { DurationInput, InstantInput } from "../time.ts";
 import type {
   EnqueueOptions,
   JobHandle,
@@ -37,28 +29,17 @@ import type {
 } from "../types.ts";
 import { TimerWaker } from "../waker.ts";
 import { Engine, LOCK_KEY, type SchedulerState } from "../engine/_engine.ts";
-import { jobRecord, runNowJobId } from "../engine/_job_record.ts";
 import { ResultWaiters } from "../engine/_results.ts";
 import type { EventSink } from "../engine/_sink.ts";
 import type { TaskDefaults, TaskEntry } from "../engine/_tasks.ts";
-import { checkNextRunsCount, checkPage } from "./_checks.ts";
-import { checkEnqueueOptions, enqueuedJob } from "./_enqueue.ts";
-import { scheduleInfo, toJobInfo, toScheduleInfo } from "./_info.ts";
-import {
-  type BuildContext,
-  buildSchedule,
-  type BuiltSchedule,
-  checkPatch,
-  SCHEDULE_KEYS,
-} from "./_schedule_record.ts";
+import { Jobs } from "./_jobs.ts";
+import { Schedules } from "./_schedules.ts";
 import { taskEntry } from "./_task_entry.ts";
 import { SchedulerEvents } from "./events.ts";
 import { resolveOptions, type RunDueOptions, type SchedulerOptions } from "./options.ts";
 
 export type { SchedulerState } from "../engine/_engine.ts";
 export type { RunDueOptions, SchedulerOptions } from "./options.ts";
-
-const JOB_FILTER_KEYS = ["status", "task", "scheduleId"] as const;
 
 /**
  * A job scheduler.
@@ -81,14 +62,13 @@ export class Scheduler extends SchedulerEvents {
   readonly identity: string;
   /** Default time zone for triggers. */
   readonly timezone: string;
-  #codec: Codec;
-  #maxPending: number;
   #runsJobs: boolean;
-  #build: Omit<BuildContext, "now">;
   #taskDefaults: TaskDefaults;
   #tasks = new Map<string, TaskEntry>();
   #results: ResultWaiters;
   #engine: Engine;
+  #schedules: Schedules;
+  #jobs: Jobs;
 
   /**
    * Creates an idle scheduler: writes (schedule, enqueue) work at once; firing schedules and
@@ -102,20 +82,17 @@ export class Scheduler extends SchedulerEvents {
     this.clock = o.clock;
     this.timezone = o.timezone;
     this.identity = o.identity;
-    this.#codec = o.codec;
-    this.#maxPending = o.maxPending;
     this.#runsJobs = o.roles.jobs;
-    this.#build = { timezone: o.timezone, codec: o.codec, defaults: o.scheduleDefaults };
     this.#taskDefaults = o.taskDefaults;
     const events: EventSink = {
       emit: (type, detail) => this.emit(type, detail),
       reportError: (error, context) => this.reportError(error, context),
     };
-    this.#results = new ResultWaiters(this.store, this.#codec, events.reportError);
+    this.#results = new ResultWaiters(this.store, o.codec, events.reportError);
     this.#engine = new Engine({
       store: this.store,
       clock: this.clock,
-      codec: this.#codec,
+      codec: o.codec,
       owner: this.identity,
       random: o.random,
       events,
@@ -127,7 +104,28 @@ export class Scheduler extends SchedulerEvents {
       leaseMs: o.leaseMs,
       manual: o.manual,
     });
-    const wake = () => this.#engine.kick();
+    const kick = () => this.#engine.kick();
+    this.#schedules = new Schedules({
+      store: this.store,
+      clock: this.clock,
+      codec: o.codec,
+      build: { timezone: o.timezone, codec: o.codec, defaults: o.scheduleDefaults },
+      events,
+      kick,
+    });
+    this.#jobs = new Jobs({
+      store: this.store,
+      clock: this.clock,
+      codec: o.codec,
+      events,
+      results: this.#results,
+      running: this.#engine.running,
+      maxPending: o.maxPending,
+      resultTtlOf: (task) => this.#tasks.get(task)?.resultTtl ?? o.taskDefaults.resultTtl,
+      stopped: () => this.#engine.state === "stopped",
+      kick,
+    });
+    const wake = kick;
     this.#engine.waker = o.waker
       ? o.waker(wake, this.clock, { runDue: () => this.runDue() })
       : new TimerWaker(this.clock, wake);
@@ -181,50 +179,27 @@ export class Scheduler extends SchedulerEvents {
    * @param options Id, task, trigger, payload and policies; unknown keys are refused.
    * @returns The stored schedule.
    */
-  async schedule<P = JsonValue>(options: ScheduleOptions<P>): Promise<ScheduleInfo<P>> {
-    this.#assertUsable();
-    if (options === undefined) throw new TypeError("Invalid schedule options: expected an object");
-    const { ifExists: mode, ...o } = checkKeys(options, SCHEDULE_KEYS, "schedule options");
-    const task = this.#taskName(o.task);
-    const ifExists = checkEnum(mode ?? "replace", "ifExists", ["replace", "keep", "error"]);
-    const id = checkId(o.id);
-    const existing = ifExists === "error" ? null : await this.store.getSchedule(id);
-    if (existing && ifExists === "keep") return this.#info(existing) as Promise<ScheduleInfo<P>>;
-    const built = await buildSchedule({ ...o, task }, existing, this.#context());
-    const outcome = await this.store.putSchedule(built.record, ifExists);
-    if (outcome === "kept") {
-      return this.#info((await this.store.getSchedule(id))!) as Promise<ScheduleInfo<P>>;
-    }
-    this.emit(outcome === "inserted" ? "schedule:added" : "schedule:updated", () => ({
-      scheduleId: id,
-    }));
-    this.#engine.kick();
-    return this.#builtInfo(built) as ScheduleInfo<P>;
+  schedule<P = JsonValue>(options: ScheduleOptions<P>): Promise<ScheduleInfo<P>> {
+    return this.#usable(() =>
+      this.#schedules.add(options as ScheduleOptions<unknown>, (task) => this.#taskName(task))
+    ) as Promise<ScheduleInfo<P>>;
   }
 
   /**
    * Reads a schedule by id.
    * @returns The schedule, or `null` if there is none with this id.
    */
-  async getSchedule(id: string): Promise<ScheduleInfo | null> {
-    const record = await this.store.getSchedule(checkId(id));
-    return record ? this.#info(record) : null;
+  getSchedule(id: string): Promise<ScheduleInfo | null> {
+    return this.#schedules.get(id);
   }
 
   /**
    * Lists schedules, optionally only one task's or only paused or unpaused ones, a page at a
-   * time (`limit` 100 by default, at most 1000).
+   * time (`limit` 0–1000, default 100; `offset` 0–2^31-1, default 0; as `listJobs`).
    * @returns Schedules ordered by id.
    */
-  async listSchedules(options?: ListSchedulesOptions): Promise<ScheduleInfo[]> {
-    const o = checkKeys(options, ["task", "paused", "limit", "offset"], "listSchedules options");
-    const filter = {
-      ...(o.task === undefined ? {} : { task: checkId(o.task, "task") }),
-      ...(o.paused === undefined ? {} : { paused: checkBoolean(o.paused, "paused") }),
-      ...checkPage(o.limit, o.offset),
-    };
-    const records = await this.store.listSchedules(filter);
-    return Promise.all(records.map((r) => this.#info(r)));
+  listSchedules(options?: ListSchedulesOptions): Promise<ScheduleInfo[]> {
+    return this.#schedules.list(options);
   }
 
   /**
@@ -234,39 +209,8 @@ export class Scheduler extends SchedulerEvents {
    * @returns The updated schedule.
    * @throws {NotFoundError} When there is no schedule with this id.
    */
-  async updateSchedule<P = JsonValue>(id: string, patch: SchedulePatch<P>): Promise<ScheduleInfo> {
-    this.#assertUsable();
-    checkPatch(patch);
-    const existing = await this.#mustGetSchedule(id);
-    const trigger = patch.trigger ?? triggerFromJSON(existing.trigger);
-    const payload = "payload" in patch
-      ? patch.payload
-      : await this.#codec.decode(existing.payload, `schedule:${id}`);
-    const built = await buildSchedule(
-      {
-        id,
-        task: existing.task,
-        trigger,
-        payload,
-        paused: patch.paused ?? existing.paused,
-        coalesce: patch.coalesce ?? existing.coalesce,
-        misfireGraceTime: "misfireGraceTime" in patch
-          ? patch.misfireGraceTime
-          : existing.misfireGraceTime,
-        maxInstances: patch.maxInstances ?? existing.maxInstances,
-        overlap: patch.overlap ?? existing.overlap,
-        jitter: patch.jitter ?? existing.jitter,
-        ...(patch.resultTtl !== undefined
-          ? { resultTtl: patch.resultTtl }
-          : existing.resultTtl !== null
-          ? { resultTtl: existing.resultTtl }
-          : {}),
-      },
-      existing,
-      this.#context(),
-      !patch.trigger,
-    );
-    return this.#write(built.record, "schedule:updated", built);
+  updateSchedule<P = JsonValue>(id: string, patch: SchedulePatch<P>): Promise<ScheduleInfo> {
+    return this.#usable(() => this.#schedules.update(id, patch as SchedulePatch<unknown>));
   }
 
   /**
@@ -281,10 +225,8 @@ export class Scheduler extends SchedulerEvents {
    * Pauses a schedule: it does not fire until resumed, across restarts too.
    * @throws {NotFoundError} When there is no schedule with this id.
    */
-  async pauseSchedule(id: string): Promise<ScheduleInfo> {
-    this.#assertUsable();
-    const existing = await this.#mustGetSchedule(id);
-    return this.#write({ ...existing, paused: true }, "schedule:paused");
+  pauseSchedule(id: string): Promise<ScheduleInfo> {
+    return this.#usable(() => this.#schedules.pause(id));
   }
 
   /**
@@ -293,45 +235,24 @@ export class Scheduler extends SchedulerEvents {
    * misfire policy applies to them.
    * @throws {NotFoundError} When there is no schedule with this id.
    */
-  async resumeSchedule(id: string, options?: { from?: InstantInput }): Promise<ScheduleInfo> {
-    this.#assertUsable();
-    const o = checkKeys(options, ["from"], "resumeSchedule options");
-    const from = o.from === undefined ? undefined : toEpochMs(o.from, "from");
-    const existing = await this.#mustGetSchedule(id);
-    const trigger = triggerFromJSON(existing.trigger);
-    const nextRunAt = trigger.nextMs((from ?? this.clock.now()) - 1);
-    return this.#write({ ...existing, paused: false, nextRunAt }, "schedule:resumed");
+  resumeSchedule(id: string, options?: { from?: InstantInput }): Promise<ScheduleInfo> {
+    return this.#usable(() => this.#schedules.resume(id, options));
   }
 
   /**
    * Removes a schedule. Its existing jobs are kept.
    * @throws {NotFoundError} When there is no schedule with this id.
    */
-  async removeSchedule(id: string): Promise<void> {
-    this.#assertUsable();
-    if (!await this.store.removeSchedule(checkId(id))) throw new NotFoundError("schedule", id);
-    this.emit("schedule:removed", () => ({ scheduleId: id }));
+  removeSchedule(id: string): Promise<void> {
+    return this.#usable(() => this.#schedules.remove(id));
   }
 
   /**
    * Creates a job for the schedule now, outside its trigger; the trigger is unaffected.
    * @throws {NotFoundError} When there is no schedule with this id.
    */
-  async runNow(id: string): Promise<JobHandle> {
-    this.#assertUsable();
-    const s = await this.#mustGetSchedule(id);
-    const now = this.clock.now();
-    const job = jobRecord({
-      id: runNowJobId(s.id, now),
-      task: s.task,
-      scheduleId: s.id,
-      scheduledAt: now,
-      payload: s.payload,
-      resultTtl: s.resultTtl,
-      createdAt: now,
-    });
-    await this.#insertJob(job);
-    return this.#handle(job.id);
+  runNow(id: string): Promise<JobHandle> {
+    return this.#usable(async () => this.#jobs.runNow(await this.#schedules.mustGet(id)));
   }
 
   /**
@@ -341,12 +262,8 @@ export class Scheduler extends SchedulerEvents {
    * @throws {NotFoundError} When there is no schedule with this id.
    * @throws {RangeError} When `count` is not an integer in 0..1000.
    */
-  async nextRuns(id: string, count = 5): Promise<Temporal.Instant[]> {
-    checkNextRunsCount(count);
-    const s = await this.#mustGetSchedule(id);
-    const trigger = triggerFromJSON(s.trigger);
-    const start = s.nextRunAt !== null && !s.paused ? s.nextRunAt - 1 : this.clock.now();
-    return trigger.nextRuns(count, start);
+  nextRuns(id: string, count = 5): Promise<Temporal.Instant[]> {
+    return this.#schedules.nextRuns(id, count);
   }
 
   // ---- jobs -------------------------------------------------------------------------------
@@ -358,35 +275,23 @@ export class Scheduler extends SchedulerEvents {
    * @param options Delay or run time, id, overrides; unknown keys are refused.
    * @returns A handle whose `result()` waits for the outcome.
    */
-  async enqueue<R = JsonValue>(
+  enqueue<R = JsonValue>(
     task: string | TaskHandle<never, R>,
     payload?: unknown,
     options?: EnqueueOptions,
   ): Promise<JobHandle<R>> {
-    this.#assertUsable();
-    const name = this.#taskName(task);
-    const value = assertJson(payload, "payload");
-    const now = this.clock.now();
-    const spec = checkEnqueueOptions(options, now);
-    if (this.#maxPending !== Infinity) {
-      const pending = await this.store.countJobs({ status: "pending" });
-      if (pending >= this.#maxPending) {
-        throw new QueueFullError(
-          `Cannot enqueue: ${pending} jobs are pending (maxPending is ${this.#maxPending})`,
-        );
-      }
-    }
-    await this.#insertJob(await enqueuedJob(name, value, spec, now, this.#codec));
-    return this.#handle<R>(spec.id);
+    return this.#usable(() => {
+      const name = this.#taskName(task);
+      return this.#jobs.enqueue<R>(name, assertJson(payload, "payload"), options);
+    });
   }
 
   /**
    * Reads a job by id.
    * @returns The job, or `null` if unknown or cleaned up.
    */
-  async getJob<R = JsonValue>(id: string): Promise<JobInfo<R> | null> {
-    const job = await this.store.getJob(checkId(id));
-    return job ? toJobInfo(job, this.#codec) as Promise<JobInfo<R>> : null;
+  getJob<R = JsonValue>(id: string): Promise<JobInfo<R> | null> {
+    return this.#jobs.get<R>(id);
   }
 
   /**
@@ -395,28 +300,24 @@ export class Scheduler extends SchedulerEvents {
    * @returns A handle on a job id (it need not exist yet).
    */
   job<R = JsonValue>(id: string): JobHandle<R> {
-    return this.#handle<R>(checkId(id));
+    return this.#jobs.handle<R>(checkId(id));
   }
 
   /**
-   * Lists jobs by status, task or schedule, a page at a time (`limit` 100 by default, at most
-   * 1000).
+   * Lists jobs by status, task or schedule, a page at a time (`limit` 0–1000, default 100;
+   * `offset` 0–2^31-1, default 0; as `listSchedules`).
    * @returns Jobs matching the filter, newest first.
    */
-  async listJobs(options?: ListJobsOptions): Promise<JobInfo[]> {
-    const o = checkKeys(options, [...JOB_FILTER_KEYS, "limit", "offset"], "listJobs options");
-    const filter = { ...jobFilter(o), ...checkPage(o.limit, o.offset) };
-    const jobs = await this.store.listJobs(filter);
-    return Promise.all(jobs.map((j) => toJobInfo(j, this.#codec)));
+  listJobs(options?: ListJobsOptions): Promise<JobInfo[]> {
+    return this.#jobs.list(options);
   }
 
   /**
    * Counts jobs by status, task or schedule, e.g. the pending backlog.
    * @returns How many jobs match the filter.
    */
-  async countJobs(filter?: Omit<ListJobsOptions, "limit" | "offset">): Promise<number> {
-    const o = checkKeys(filter, JOB_FILTER_KEYS, "countJobs filter");
-    return await this.store.countJobs(jobFilter(o));
+  countJobs(filter?: Omit<ListJobsOptions, "limit" | "offset">): Promise<number> {
+    return this.#jobs.count(filter);
   }
 
   /**
@@ -425,30 +326,8 @@ export class Scheduler extends SchedulerEvents {
    * @returns `true` if the job was pending or running, `false` if it had already finished.
    * @throws {NotFoundError} When there is no job with this id (or it was cleaned up).
    */
-  async cancelJob(id: string): Promise<boolean> {
-    checkId(id);
-    const running = this.#engine.running.get(id);
-    if (running) {
-      running.abort(new JobCancelledError(id));
-      return true;
-    }
-    const now = this.clock.now();
-    const before = await this.store.getJob(id);
-    if (!before) throw new NotFoundError("job", id);
-    if (before.status !== "pending" && before.status !== "running") return false;
-    const ttl = before.resultTtl ?? this.#tasks.get(before.task)?.resultTtl ??
-      this.#taskDefaults.resultTtl;
-    const after = await this.store.cancelJob(id, now, now + ttl);
-    if (after === null) throw new NotFoundError("job", id);
-    if (after.status === "cancelled") {
-      this.emit("job:cancelled", () => ({
-        jobId: id,
-        task: after.task,
-        scheduleId: after.scheduleId,
-      }));
-      this.#results.settle(id, { ok: false, error: new JobCancelledError(id) });
-    }
-    return true;
+  cancelJob(id: string): Promise<boolean> {
+    return this.#jobs.cancel(id);
   }
 
   // ---- lifecycle --------------------------------------------------------------------------
@@ -557,64 +436,6 @@ export class Scheduler extends SchedulerEvents {
 
   // ---- helpers ----------------------------------------------------------------------------
 
-  #context(): BuildContext {
-    return { now: this.clock.now(), ...this.#build };
-  }
-
-  async #insertJob(job: JobRecord): Promise<void> {
-    if (!await this.store.insertJob(job)) return;
-    this.emit("job:created", () => ({
-      jobId: job.id,
-      task: job.task,
-      scheduleId: job.scheduleId,
-      runAt: instantFromMs(job.runAt),
-    }));
-    this.#engine.kick();
-  }
-
-  #handle<R>(id: string): JobHandle<R> {
-    return {
-      id,
-      result: async (options) => {
-        const o = checkKeys(options, ["signal"], "result options");
-        const stopped = this.#engine.state === "stopped";
-        return await this.#results.wait(id, this.clock.now(), stopped, o.signal) as R;
-      },
-      info: () => this.getJob<R>(id),
-      cancel: () => this.cancelJob(id),
-    };
-  }
-
-  /**
-   * Writes a changed schedule; `built` carries its live trigger and payload when the caller
-   * has them, so they are not parsed back.
-   */
-  async #write(
-    changed: ScheduleRecord,
-    event: "schedule:updated" | "schedule:paused" | "schedule:resumed",
-    built?: BuiltSchedule,
-  ): Promise<ScheduleInfo> {
-    const stored = await this.store.updateSchedule({ ...changed, updatedAt: this.clock.now() });
-    if (!stored) throw new NotFoundError("schedule", changed.id);
-    this.emit(event, () => ({ scheduleId: changed.id }));
-    this.#engine.kick();
-    return built ? this.#builtInfo({ ...built, record: stored }) : this.#info(stored);
-  }
-
-  #builtInfo(built: BuiltSchedule): ScheduleInfo {
-    return scheduleInfo(built.record, built.trigger, built.payload);
-  }
-
-  async #mustGetSchedule(id: string): Promise<ScheduleRecord> {
-    const record = await this.store.getSchedule(checkId(id));
-    if (!record) throw new NotFoundError("schedule", id);
-    return record;
-  }
-
-  #info(record: ScheduleRecord): Promise<ScheduleInfo> {
-    return toScheduleInfo(record, this.#codec);
-  }
-
   /** @returns The task's name; throws for a task this process neither knows nor may skip. */
   #taskName(task: string | { name?: unknown } | undefined): string {
     const name = typeof task === "string" ? task : task?.name;
@@ -627,22 +448,14 @@ export class Scheduler extends SchedulerEvents {
     return name;
   }
 
-  #assertUsable(): void {
+  /** Runs a write unless the scheduler is stopping or stopped; a throw becomes a rejection. */
+  async #usable<T>(write: () => Promise<T>): Promise<T> {
     const state = this.#engine.state;
     if (state === "stopped" || state === "stopping") {
       throw new SchedulerStoppedError(
         "Scheduler is stopped (create a new Scheduler on the same store to continue)",
       );
     }
+    return await write();
   }
-}
-
-function jobFilter(
-  o: { status?: JobStatus | JobStatus[]; task?: string; scheduleId?: string },
-): { status?: JobStatus | JobStatus[]; task?: string; scheduleId?: string } {
-  return {
-    ...(o.status === undefined ? {} : { status: o.status }),
-    ...(o.task === undefined ? {} : { task: o.task }),
-    ...(o.scheduleId === undefined ? {} : { scheduleId: o.scheduleId }),
-  };
 }
