@@ -147,7 +147,19 @@ describe("range checks before writes", () => {
       t.schedule({ id: "s", trigger: every("PT1M"), resultTtl: huge }),
       { name: "RangeError", message: /resultTtl/ },
     );
+    await assert.rejects(t.schedule({ id: "s", trigger: every("PT1M"), jitter: huge }), {
+      name: "RangeError",
+      message: /jitter/,
+    });
     assert.throws(() => h.scheduler.task("u", () => null, { resultTtl: huge }), RangeError);
+    assert.throws(() => h.scheduler.task("u", () => null, { backoff: { max: huge } }), {
+      name: "RangeError",
+      message: /backoff\.max/,
+    });
+    assert.throws(
+      () => new Scheduler({ defaults: { backoff: { initial: 1, mx: 2 } } } as never),
+      unknownKey("mx"),
+    );
     assert.deepEqual(await h.scheduler.listJobs(), []);
     assert.deepEqual(await h.scheduler.listSchedules(), []);
     assert.deepEqual(h.of("job:created"), []);

@@ -95,8 +95,8 @@ export async function buildSchedule(
       : durationOr(grace, "misfireGraceTime", null),
     maxInstances: checkInt(o.maxInstances ?? d.maxInstances ?? 1, "maxInstances", 1),
     overlap: checkEnum(o.overlap ?? d.overlap ?? "skip", "overlap", ["skip", "queue"]),
-    jitter: durationOr(o.jitter ?? d.jitter, "jitter", 0),
-    resultTtl: checkTtl(o.resultTtl, ctx.now),
+    jitter: checkSpan(o.jitter ?? d.jitter, "jitter", 0, ctx.now),
+    resultTtl: checkSpan(o.resultTtl, "resultTtl", null, ctx.now),
     lastRunAt: existing?.lastRunAt ?? null,
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,
@@ -120,8 +120,14 @@ export async function buildSchedule(
   };
 }
 
-function checkTtl(value: ScheduleOptions["resultTtl"], now: number): number | null {
-  const ttl = durationOr(value, "resultTtl", null);
-  if (ttl !== null) instantAfter(now, ttl, "resultTtl");
-  return ttl;
+/** A duration that is added to an instant later (retention, jitter), so the sum is checked. */
+function checkSpan<T extends number | null>(
+  value: ScheduleOptions["resultTtl"],
+  name: string,
+  fallback: T,
+  now: number,
+): number | T {
+  const ms = durationOr(value, name, fallback);
+  if (ms !== null) instantAfter(now, ms, name);
+  return ms;
 }

@@ -42,13 +42,16 @@ export function taskEntry(
   const o = checkKeys(options, TASK_KEYS, "task options");
   const resultTtl = durationOr(o.resultTtl, "resultTtl", defaults.resultTtl);
   instantAfter(now, resultTtl, "resultTtl");
+  const backoff = o.backoff === undefined
+    ? defaults.backoff
+    : checkBackoff(checkKeys(o.backoff, BACKOFF_KEYS, "backoff options"));
+  // A retry is due `max` after a failure at the latest: that must be an instant too.
+  instantAfter(now, backoff.max, "backoff.max");
   return {
     name,
     handler,
     retries: checkInt(o.retries ?? defaults.retries, "retries", 0),
-    backoff: o.backoff === undefined
-      ? defaults.backoff
-      : checkBackoff(checkKeys(o.backoff, BACKOFF_KEYS, "backoff options")),
+    backoff,
     timeout: durationOr(o.timeout, "timeout", defaults.timeout),
     maxRunning: checkInt(o.maxRunning ?? Infinity, "maxRunning", 1, true),
     resultTtl,

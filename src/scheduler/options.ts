@@ -18,6 +18,7 @@ import {
 } from "../_options.ts";
 import { checkKeys } from "../_keys.ts";
 import type { TaskDefaults } from "../engine/_tasks.ts";
+import { BACKOFF_KEYS } from "./_task_entry.ts";
 import type { Coalesce, Overlap, Store } from "../store.ts";
 import { type DurationInput, validateTimeZone } from "../time.ts";
 import type { TaskOptions } from "../types.ts";
@@ -143,7 +144,12 @@ export function resolveOptions(options: SchedulerOptions | undefined): ResolvedO
     scheduleDefaults,
     taskDefaults: {
       retries: checkInt(d.retries ?? 0, "defaults.retries", 0),
-      backoff: checkBackoff(d.backoff, "defaults.backoff"),
+      backoff: checkBackoff(
+        d.backoff === undefined
+          ? undefined
+          : checkKeys(d.backoff, BACKOFF_KEYS, "scheduler options.defaults.backoff"),
+        "defaults.backoff",
+      ),
       timeout: durationOr(d.timeout, "defaults.timeout", 0),
       resultTtl: durationOr(d.resultTtl, "defaults.resultTtl", 86_400_000),
     },
