@@ -12,6 +12,7 @@ import {
 } from "../src/engine/_job_record.ts";
 import { failureOutcome } from "../src/engine/_runner.ts";
 import { Budgets } from "../src/engine/_budgets.ts";
+import { CLAIM_BATCH, claimGroups, claimLimit } from "../src/engine/_claims.ts";
 import { backoffDelay, checkBackoff } from "../src/_options.ts";
 import { JobCancelledError, LeaseLostError, NonRetryableError } from "../src/errors.ts";
 import { checkNextRunsCount, checkPage } from "../src/scheduler/_checks.ts";
@@ -219,6 +220,35 @@ describe("jitter", () => {
     assert.equal(jitterFor(10_000, T0, everyMinute, () => 0.5), 5000);
     assert.equal(jitterFor(10 * MIN, T0, everyMinute, () => 0.5), Math.floor(0.5 * (MIN - 1)));
     assert.equal(jitterFor(1000, T0, () => null, () => 0.5), 500);
+  });
+});
+
+describe("claims", () => {
+  it("claims unlimited tasks together and each maxRunning task within its room", () => {
+    const task = (name: string, maxRunning: number, running: number) => ({
+      name,
+      maxRunning,
+      running,
+    });
+    assert.deepEqual(
+      claimGroups([
+        task("a", Infinity, 5),
+        task("b", 3, 1),
+        task("c", 2, 2),
+        task("d", Infinity, 0),
+      ]),
+      [{ tasks: ["a", "d"], cap: Infinity }, { tasks: ["b"], cap: 2 }],
+    );
+    assert.deepEqual(claimGroups([task("c", 2, 2)]), []);
+  });
+
+  it("asks for no more than free slots, the group's cap, a batch and the budget", () => {
+    assert.equal(claimLimit(100, Infinity, Infinity), 100);
+    assert.equal(claimLimit(5000, Infinity, Infinity), CLAIM_BATCH);
+    assert.equal(claimLimit(100, 2, Infinity), 2);
+    assert.equal(claimLimit(100, Infinity, 7), 7);
+    assert.equal(claimLimit(0, 5, 5), 0);
+    assert.equal(claimLimit(-3, 5, 5), 0);
   });
 });
 

@@ -13,6 +13,7 @@ import { JobCancelledError } from "../errors.ts";
 import type { JobRecord, Store } from "../store.ts";
 import type { Waker } from "../waker.ts";
 import { Budgets } from "./_budgets.ts";
+import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";
 import { fireSchedule } from "./_firing.ts";
 import { LeaseKeeper } from "./_leases.ts";
 import { OutcomeWriter } from "./_outcomes.ts";
@@ -47,7 +48,6 @@ export interface EngineDeps {
 }
 
 const FIRE_BATCH = 256;
-const CLAIM_BATCH = 1000;
 const CLEANUP_EVERY = 60_000;
 
 /** The scheduling loop of one scheduler. */
@@ -223,23 +223,15 @@ export class Engine {
   }
 
   async #claim(now: number): Promise<void> {
-    // Tasks without a per-process limit are claimed together; each limited task separately,
-    // so the store never hands this process more of a task than its maxRunning allows.
-    const open: string[] = [];
-    const limited: TaskEntry[] = [];
-    for (const t of this.#d.tasks.values()) {
-      if (t.maxRunning === Infinity) open.push(t.name);
-      else if (t.running < t.maxRunning) limited.push(t);
-    }
-    if (open.length > 0) await this.#claimFor(now, open, Infinity);
-    for (const t of limited) await this.#claimFor(now, [t.name], t.maxRunning - t.running);
+    // Groups are computed once per pass; a limited task's cap is its room at the pass's start.
+    for (const group of claimGroups(this.#d.tasks.values())) await this.#claimFor(now, group);
   }
 
-  async #claimFor(now: number, tasks: string[], cap: number): Promise<void> {
+  async #claimFor(now: number, { tasks, cap }: ClaimGroup): Promise<void> {
     const d = this.#d;
-    const free = d.concurrency - this.#running.size;
-    if (free <= 0 || this.#budgets.halted(d.manual)) return;
-    const limit = Math.min(free, cap, CLAIM_BATCH, this.#budgets.left());
+    if (this.#budgets.halted(d.manual)) return;
+    const limit = claimLimit(d.concurrency - this.#running.size, cap, this.#budgets.left());
+    if (limit === 0) return;
     const jobs = await d.store.claimJobs(now, d.owner, d.leaseMs, limit, { tasks });
     this.#budgets.spend(jobs.length);
     for (const job of jobs) this.#start(job, d.tasks.get(job.task)!, now);

@@ -125,10 +125,9 @@ export class Scheduler extends SchedulerEvents {
       stopped: () => this.#engine.state === "stopped",
       kick,
     });
-    const wake = kick;
     this.#engine.waker = o.waker
-      ? o.waker(wake, this.clock, { runDue: () => this.runDue() })
-      : new TimerWaker(this.clock, wake);
+      ? o.waker(kick, this.clock, { runDue: () => this.runDue() })
+      : new TimerWaker(this.clock, kick);
   }
 
   // ---- tasks ------------------------------------------------------------------------------
