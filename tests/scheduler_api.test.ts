@@ -128,6 +128,7 @@ describe("lists", () => {
       await assert.rejects(list({ offset: -1 }), { name: "RangeError", message: /offset/ });
       await assert.rejects(list({ offset: 2 ** 31 }), { name: "RangeError", message: /offset/ });
       await assert.rejects(list({ limit: "5" as never }), TypeError);
+      await assert.rejects(list({ task: 5 as never }), { name: "TypeError", message: /task/ });
       assert.equal((await list({ limit: 1000 })).length, 101);
     }
   });

@@ -168,7 +168,7 @@ function jobFilter(
 ): { status?: JobStatus | JobStatus[]; task?: string; scheduleId?: string } {
   return {
     ...(o.status === undefined ? {} : { status: o.status }),
-    ...(o.task === undefined ? {} : { task: o.task }),
-    ...(o.scheduleId === undefined ? {} : { scheduleId: o.scheduleId }),
+    ...(o.task === undefined ? {} : { task: checkId(o.task, "task") }),
+    ...(o.scheduleId === undefined ? {} : { scheduleId: checkId(o.scheduleId, "scheduleId") }),
   };
 }
