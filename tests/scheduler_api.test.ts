@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { MemoryStore } from "../src/memory_store.ts";
+import { VirtualClock } from "../src/clock.ts";
 import { every } from "../src/triggers/mod.ts";
 import { LeaseLostError } from "../src/errors.ts";
 import type { Codec } from "../src/codec.ts";
@@ -189,6 +190,17 @@ describe("events", () => {
     await h.clock.advance(0);
     assert.equal(await job.result(), "ok");
     await h.scheduler.stop();
+  });
+
+  it("tells nothing when the write fails", async () => {
+    const store = new MemoryStore();
+    store.insertJob = () => Promise.reject(new Error("disk full"));
+    store.putSchedule = () => Promise.reject(new Error("disk full"));
+    const h = harness({}, { clock: new VirtualClock(T0), store });
+    const t = h.scheduler.task("t", () => null);
+    await assert.rejects(t.enqueue(null), /disk full/);
+    await assert.rejects(t.schedule({ id: "s", trigger: every("PT1M") }), /disk full/);
+    assert.deepEqual(h.events.map((e) => e.type), []);
   });
 
   it("removes a listener added with addEventListener", async () => {
