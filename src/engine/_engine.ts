@@ -266,9 +266,14 @@ export class Engine {
     const d = this.#d;
     const now = d.clock.now();
     let at = this.#leases.nextRenewAt;
+    // Whether the process should stay alive for this wake-up (keepAlive): only for work ahead
+    // (a due fire or job, a running job, an awaited result, a shared store to poll), never for
+    // housekeeping such as clean-up, so an idle script can exit.
+    let work = this.#running.size > 0 || d.results.size > 0;
     // In manual mode the platform's own alarm wakes runDue(); timers only renew leases.
     if (this.#state === "started" && !this.#paused && !d.manual) {
       const due = await d.store.nextWakeup();
+      work ||= due !== null || d.store.shared;
       // Due at or before the instant the pass worked with, yet still there: the pass could not
       // take it (unknown task, full concurrency, lock), so look again soon instead of spinning.
       // Anything that fell due while the pass ran is armed for at once.
@@ -277,7 +282,7 @@ export class Engine {
       if (d.store.shared) at = Math.min(at, now + d.pollInterval);
     }
     if (at === Infinity) this.#waker.disarm();
-    else this.#waker.arm(at);
+    else this.#waker.arm(at, { keepAlive: work });
   }
 
   #allDone(): Promise<unknown> {
