@@ -28,12 +28,12 @@
  */
 
 import postgres from "postgres";
-import { NOTIFY_PREFIX } from "../src/sql/dialect.ts";
-import { SqlStore } from "../src/sql/sql_store.ts";
+import { NOTIFY_PREFIX } from "../src/store/sql/dialect.ts";
+import { SqlStore } from "../src/store/sql/sql_store.ts";
 import { pgDriver, type Sql } from "./postgres/_driver.ts";
 
-export { SqlStore } from "../src/sql/sql_store.ts";
-export type { SqlDriver, SqlValue } from "../src/sql/driver.ts";
+export { SqlStore } from "../src/store/sql/sql_store.ts";
+export type { SqlDriver, SqlValue } from "../src/store/sql/driver.ts";
 
 /** Options for {@linkcode openStore}. */
 export interface PostgresStoreOptions {

@@ -16,12 +16,12 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import type { SqlDriver, SqlValue } from "../src/sql/driver.ts";
-import { SqlStore } from "../src/sql/sql_store.ts";
-import { syncDriver } from "../src/sql/sync_driver.ts";
+import type { SqlDriver, SqlValue } from "../src/store/sql/driver.ts";
+import { SqlStore } from "../src/store/sql/sql_store.ts";
+import { syncDriver } from "../src/store/sql/sync_driver.ts";
 
-export { SqlStore } from "../src/sql/sql_store.ts";
-export type { SqlDialectName, SqlDriver, SqlValue } from "../src/sql/driver.ts";
+export { SqlStore } from "../src/store/sql/sql_store.ts";
+export type { SqlDialectName, SqlDriver, SqlValue } from "../src/store/sql/driver.ts";
 
 /** The part of a synchronous SQLite statement the driver uses (`node:sqlite`'s `StatementSync`). */
 export interface SqliteStatement {

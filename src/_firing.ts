@@ -7,7 +7,7 @@
 
 import type { SchedulerEventMap } from "./events.ts";
 import { planFires } from "./_fire_plan.ts";
-import type { ClaimedSchedule, JobRecord, Store } from "./store.ts";
+import type { ClaimedSchedule, JobRecord, Store } from "./store/store.ts";
 import { instantFromMs } from "./time.ts";
 import { type Trigger, triggerFromJSON, type TriggerJSON } from "./triggers/mod.ts";
 

@@ -8,7 +8,7 @@
 
 import type { Codec } from "./codec.ts";
 import type { JsonValue } from "./json.ts";
-import type { JobRecord, ScheduleRecord } from "./store.ts";
+import type { JobRecord, ScheduleRecord } from "./store/store.ts";
 import { instantFromMs } from "./time.ts";
 import type { Temporal } from "./temporal.ts";
 import { triggerFromJSON } from "./triggers/mod.ts";

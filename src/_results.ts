@@ -13,7 +13,7 @@ import {
 } from "./errors.ts";
 import type { JsonValue } from "./json.ts";
 import type { Settlement } from "./_runner.ts";
-import type { JobRecord, Store } from "./store.ts";
+import type { JobRecord, Store } from "./store/store.ts";
 
 type Waiter = { resolve: (value: JsonValue) => void; reject: (error: Error) => void };
 

@@ -17,7 +17,7 @@ import {
 import type { SchedulerEventMap } from "./events.ts";
 import { assertJson, type JsonValue } from "./json.ts";
 import { type Backoff, backoffDelay } from "./_options.ts";
-import type { JobError, JobOutcome, JobRecord, Store } from "./store.ts";
+import type { JobError, JobOutcome, JobRecord, Store } from "./store/store.ts";
 import { instantFromMs } from "./time.ts";
 import type { Temporal } from "./temporal.ts";
 import type { TaskContext, TaskHandler } from "./types.ts";

@@ -6,7 +6,7 @@
 
 import { type Clock, systemClock } from "./clock.ts";
 import { type Codec, jsonCodec } from "./codec.ts";
-import { MemoryStore } from "./memory_store.ts";
+import { MemoryStore } from "./store/memory_store.ts";
 import {
   checkBackoff,
   checkBoolean,
@@ -17,7 +17,7 @@ import {
 } from "./_options.ts";
 import type { TaskEntry } from "./_runner.ts";
 import type { ScheduleDefaults } from "./_schedules.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./store/store.ts";
 import { validateTimeZone } from "./time.ts";
 import type { TaskOptions } from "./types.ts";
 import type { WakerFactory } from "./waker.ts";

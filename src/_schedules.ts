@@ -7,7 +7,7 @@
 import type { Codec } from "./codec.ts";
 import { assertJson } from "./json.ts";
 import { checkBoolean, checkEnum, checkId, checkInt, durationOr } from "./_options.ts";
-import type { Coalesce, Overlap, ScheduleRecord } from "./store.ts";
+import type { Coalesce, Overlap, ScheduleRecord } from "./store/store.ts";
 import type { DurationInput } from "./time.ts";
 import { bindTrigger, isTrigger } from "./triggers/mod.ts";
 import type { ScheduleOptions } from "./types.ts";

@@ -8,7 +8,7 @@
 import type { Codec } from "./codec.ts";
 import { NotFoundError } from "./errors.ts";
 import { Scheduler } from "./scheduler.ts";
-import type { JobStatus, Store } from "./store.ts";
+import type { JobStatus, Store } from "./store/store.ts";
 import type { JobInfo, ScheduleInfo } from "./types.ts";
 
 /** What the CLI needs from its host. */

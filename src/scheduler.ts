@@ -21,7 +21,7 @@ import { type RunnerHost, type RunningJob, startJob, type TaskEntry } from "./_r
 import { type FireHost, fireSchedule } from "./_firing.ts";
 import { toJobInfo, toScheduleInfo } from "./_records.ts";
 import { buildSchedule, type ScheduleDefaults } from "./_schedules.ts";
-import type { JobOutcome, JobRecord, ScheduleRecord, Store } from "./store.ts";
+import type { JobOutcome, JobRecord, ScheduleRecord, Store } from "./store/store.ts";
 import { type DurationInput, instantFromMs as instant, toEpochMs } from "./time.ts";
 import type {
   EnqueueOptions,

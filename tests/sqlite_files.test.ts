@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { openStore, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
-import { sqlite } from "../src/sql/dialect.ts";
-import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/sql/schema.ts";
+import { sqlite } from "../src/store/sql/dialect.ts";
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/store/sql/schema.ts";
 import { jobRecord, scheduleRecord } from "./store_conformance.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "everywhen-sqlite-files-"));

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConflictError } from "../src/errors.ts";
-import type { JobRecord, ScheduleRecord, Store } from "../src/store.ts";
+import type { JobRecord, ScheduleRecord, Store } from "../src/store/store.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const LEASE = 30_000;

@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { SqlDriver, SqlValue } from "../../src/sql/driver.ts";
+import type { SqlDriver, SqlValue } from "../../src/store/sql/driver.ts";
 import type { DurableObjectStorageLike, DurableSqlCursor } from "./_types.ts";
-import { serialLock } from "../../src/sql/_serial.ts";
+import { serialLock } from "../../src/store/sql/_serial.ts";
 
 /** What this object has done to its storage since it started (the platform bills these). */
 export interface StorageMetrics {

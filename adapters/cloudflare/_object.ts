@@ -9,7 +9,7 @@ import type { Clock } from "../../src/clock.ts";
 import { systemClock } from "../../src/clock.ts";
 import type { JsonValue } from "../../src/json.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler.ts";
-import { SqlStore } from "../../src/sql/sql_store.ts";
+import { SqlStore } from "../../src/store/sql/sql_store.ts";
 import { triggerFromJSON } from "../../src/triggers/mod.ts";
 import { TimerWaker, type Waker } from "../../src/waker.ts";
 import { DurableAlarm } from "./_alarm.ts";

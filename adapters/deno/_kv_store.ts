@@ -22,7 +22,7 @@
  */
 
 import { ConflictError } from "../../src/errors.ts";
-import { matchesJob, pageOf } from "../../src/_filters.ts";
+import { matchesJob, pageOf } from "../../src/store/_filters.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -35,9 +35,9 @@ import type {
   ScheduleRecord,
   ScheduleRelease,
   Store,
-} from "../../src/store.ts";
+} from "../../src/store/store.ts";
 import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
-import { isFinished, jobReadyAt as readyAt, scheduleDueAt } from "../../src/_record_times.ts";
+import { isFinished, jobReadyAt as readyAt, scheduleDueAt } from "../../src/store/_record_times.ts";
 
 /** Options for {@linkcode DenoKvStore}. */
 export interface DenoKvStoreOptions {

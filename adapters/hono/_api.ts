@@ -9,7 +9,7 @@ import type { Scheduler } from "../../src/scheduler.ts";
 import { instantFromMs } from "../../src/time.ts";
 import { triggerFromJSON } from "../../src/triggers/mod.ts";
 import type { SchedulePatch } from "../../src/types.ts";
-import type { JobStatus } from "../../src/store.ts";
+import type { JobStatus } from "../../src/store/store.ts";
 import { boolParam, intParam, notFound, readBody, statusParam, stringParam } from "./_http.ts";
 import { fireView, jobView, scheduleView, zoneOf } from "./_views.ts";
 

@@ -13,7 +13,7 @@ import {
   SchedulerStoppedError,
   UnknownTaskError,
 } from "../../src/errors.ts";
-import type { JobStatus } from "../../src/store.ts";
+import type { JobStatus } from "../../src/store/store.ts";
 
 /** An error with the HTTP status it answers with. */
 export class HttpError extends Error {

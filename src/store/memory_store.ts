@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ConflictError } from "./errors.ts";
+import { ConflictError } from "../errors.ts";
 import { MinHeap } from "./_heap.ts";
 import type {
   ClaimedSchedule,

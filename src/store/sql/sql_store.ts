@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ConflictError } from "../errors.ts";
+import { ConflictError } from "../../errors.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
