@@ -21,8 +21,6 @@
  * @module
  */
 
-import { ConflictError } from "../../src/errors.ts";
-import { matchesJob, pageOf } from "../../src/store/_filters.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -37,7 +35,17 @@ import type {
   Store,
 } from "../../src/store/store.ts";
 import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
-import { isFinished, jobReadyAt as readyAt, scheduleDueAt } from "../../src/store/_record_times.ts";
+import {
+  droppedOnArrival,
+  isExpired,
+  isFinal,
+  jobReadyAt as readyAt,
+  listJobsOf,
+  listSchedulesOf,
+  matchesJob,
+  scheduleDueAt,
+  scheduleExists,
+} from "../../src/store/semantics.ts";
 
 /** Options for {@linkcode DenoKvStore}. */
 export interface DenoKvStoreOptions {
@@ -133,7 +141,7 @@ export class DenoKvStore implements Store {
     for (let i = 0; i < MAX_TRIES; i++) {
       const entry = await this.#get<Slot>(key);
       if (entry.value && ifExists === "error") {
-        throw new ConflictError("schedule", record.id);
+        throw scheduleExists(record.id);
       }
       if (entry.value && ifExists === "keep") return "kept";
       const op = this.kv.atomic().check(entry);
@@ -148,15 +156,11 @@ export class DenoKvStore implements Store {
   }
 
   async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRecord[]> {
-    const out: ScheduleRecord[] = [];
+    const all: ScheduleRecord[] = [];
     for await (const { value } of this.#list<Slot>({ prefix: [...this.#p, "s"] })) {
-      const rec = value.rec;
-      if (filter.task !== undefined && rec.task !== filter.task) continue;
-      if (filter.paused !== undefined && rec.paused !== filter.paused) continue;
-      out.push(rec);
+      all.push(value.rec);
     }
-    out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return pageOf(out, filter.offset, filter.limit);
+    return listSchedulesOf(all, filter);
   }
 
   async updateSchedule(record: ScheduleRecord): Promise<ScheduleRecord | null> {
@@ -259,9 +263,7 @@ export class DenoKvStore implements Store {
   }
 
   async listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
-    const out = await this.#scanJobs(filter);
-    out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return pageOf(out, filter.offset, filter.limit);
+    return listJobsOf(await this.#scanJobs(filter), filter);
   }
 
   async countJobs(filter: JobFilter = {}): Promise<number> {
@@ -378,7 +380,7 @@ export class DenoKvStore implements Store {
         const entry = await this.#get<JobRecord>(this.#jKey(id));
         const job = entry.value;
         const op = this.kv.atomic().check(entry).delete(key);
-        const expired = job !== null && job.expiresAt === time && isFinished(job);
+        const expired = job !== null && job.expiresAt === time && isExpired(job, now);
         if (expired) op.delete(this.#jKey(id));
         if (await commit(op, id)) {
           if (expired) removed++;
@@ -486,10 +488,10 @@ export class DenoKvStore implements Store {
     const keys: KvKey[] = [];
     const ready = readyAt(job);
     if (ready !== null) keys.push([...this.#p, "ready", ready, job.id]);
-    if (!isFinished(job) && job.scheduleId !== null) {
+    if (!isFinal(job.status) && job.scheduleId !== null) {
       keys.push([...this.#p, "act", job.scheduleId, job.id]);
     }
-    if (isFinished(job) && job.expiresAt !== null) {
+    if (isFinal(job.status) && job.expiresAt !== null) {
       keys.push([...this.#p, "exp", job.expiresAt, job.id]);
     }
     return keys;
@@ -498,7 +500,7 @@ export class DenoKvStore implements Store {
   /** Adds to `op` the writes that replace job `old` by `next`, dropping it past retention. */
   #writeJob(op: KvAtomic, old: JobRecord | null, next: JobRecord): void {
     if (old) { for (const key of this.#jobIndexes(old)) op.delete(key); }
-    if (droppedAtOnce(next)) {
+    if (droppedOnArrival(next)) {
       op.delete(this.#jKey(next.id));
       return;
     }
@@ -511,7 +513,7 @@ export class DenoKvStore implements Store {
   #insertOps(job: JobRecord): Ops {
     const key = this.#jKey(job.id);
     const ops: Ops = { checks: [{ key, versionstamp: null }], sets: [], deletes: [] };
-    if (droppedAtOnce(job)) return ops;
+    if (droppedOnArrival(job)) return ops;
     const copy = { ...job };
     checkValue(copy, `job ${JSON.stringify(job.id)}`);
     ops.sets.push([key, copy]);
@@ -622,12 +624,6 @@ export class DenoKvStore implements Store {
 
 function dueAt(slot: Slot): number | null {
   return scheduleDueAt(slot.rec, slot.leaseOwner, slot.leaseUntil);
-}
-
-/** A finished job whose retention is already over is removed at once (as MemoryStore does). */
-function droppedAtOnce(job: JobRecord): boolean {
-  return isFinished(job) && job.expiresAt !== null && job.finishedAt !== null &&
-    job.expiresAt <= job.finishedAt;
 }
 
 function applyOps(op: KvAtomic, ops: Ops): void {

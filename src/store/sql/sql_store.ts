@@ -8,7 +8,6 @@
  * @module
  */
 
-import { ConflictError } from "../../errors.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -25,8 +24,6 @@ import type {
 import { type Dialect, dialectFor } from "./dialect.ts";
 import type { SqlDriver, SqlValue } from "./driver.ts";
 import {
-  expiresOnArrival,
-  isFinal,
   JOB_COLUMNS,
   JOB_SELECT,
   jobParams,
@@ -38,6 +35,7 @@ import {
   toSchedule,
 } from "./_rows.ts";
 import { assertKnownVersion, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import { droppedOnArrival, FINAL_STATUSES, scheduleExists } from "../semantics.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";
@@ -80,6 +78,9 @@ export interface SqlStoreOptions {
 export const NEXT_WAKEUP_SQL: string = `SELECT
   (SELECT due_at FROM ${S} WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1) AS s,
   (SELECT ready_at FROM ${J} WHERE ready_at IS NOT NULL ORDER BY ready_at LIMIT 1) AS j`;
+
+/** The final statuses as an SQL list. */
+const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /**
  * A Store kept in an SQL database reached through a {@linkcode SqlDriver}. Create it with
@@ -140,7 +141,7 @@ export class SqlStore implements Store {
       const existing = (await tx.query(`SELECT 1 AS found FROM ${S} WHERE id = ?`, [record.id]))
         .length > 0;
       if (existing && ifExists === "error") {
-        throw new ConflictError("schedule", record.id);
+        throw scheduleExists(record.id);
       }
       if (existing && ifExists === "keep") return "kept";
       await tx.exec(UPSERT_SCHEDULE, scheduleParams(record));
@@ -234,7 +235,7 @@ export class SqlStore implements Store {
   }
 
   async insertJob(job: JobRecord): Promise<boolean> {
-    if (!isFinal(job.status) || !expiresOnArrival(job)) return await insert(this.driver, job);
+    if (!droppedOnArrival(job)) return await insert(this.driver, job);
     return await this.driver.transaction((tx) => insert(tx, job));
   }
 
@@ -370,7 +371,7 @@ export class SqlStore implements Store {
   }
 
   async finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean> {
-    if (expiresOnArrival(outcome)) {
+    if (droppedOnArrival(outcome)) {
       return (await this.driver.exec(`DELETE FROM ${J} WHERE ${HELD}`, [id, owner])).changes > 0;
     }
     const { changes } = await this.driver.exec(
@@ -399,8 +400,8 @@ export class SqlStore implements Store {
       const [{ id, outcome }] = items as [{ id: string; outcome: JobOutcome }];
       return (await this.finishJob(id, owner, outcome)) ? [id] : [];
     }
-    const gone = items.filter((i) => expiresOnArrival(i.outcome)).map((i) => i.id);
-    const kept = items.filter((i) => !expiresOnArrival(i.outcome)).map(({ id, outcome }) => ({
+    const gone = items.filter((i) => droppedOnArrival(i.outcome)).map((i) => i.id);
+    const kept = items.filter((i) => !droppedOnArrival(i.outcome)).map(({ id, outcome }) => ({
       id,
       status: outcome.status,
       result: outcome.result,
@@ -473,7 +474,7 @@ export class SqlStore implements Store {
       const job = toJob(row);
       if (job.status === "pending") {
         Object.assign(job, { status: "cancelled", finishedAt: now, expiresAt });
-        if (expiresOnArrival(job)) {
+        if (droppedOnArrival(job)) {
           await tx.exec(`DELETE FROM ${J} WHERE id = ?`, [id]);
         } else {
           await tx.exec(
@@ -500,7 +501,7 @@ export class SqlStore implements Store {
 
   async cleanup(now: number): Promise<number> {
     const { changes } = await this.driver.exec(
-      `DELETE FROM ${J} WHERE expires_at <= ? AND status IN ('succeeded', 'failed', 'cancelled')`,
+      `DELETE FROM ${J} WHERE expires_at <= ? AND status IN (${FINAL_SQL})`,
       [now],
     );
     return changes;
@@ -566,7 +567,7 @@ export class SqlStore implements Store {
 /** Inserts `job` unless its id exists; a job whose retention already ended is dropped. */
 async function insert(db: SqlDriver, job: JobRecord): Promise<boolean> {
   const { changes } = await db.exec(INSERT_JOB, jobParams(job));
-  if (changes > 0 && isFinal(job.status) && expiresOnArrival(job)) {
+  if (changes > 0 && droppedOnArrival(job)) {
     await db.exec(`DELETE FROM ${J} WHERE id = ?`, [job.id]);
   }
   return changes > 0;
