@@ -35,6 +35,7 @@ import {
   toSchedule,
 } from "./_rows.ts";
 import { assertKnownVersion, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import { checkKeys } from "../../_keys.ts";
 import { droppedOnArrival, FINAL_STATUSES, scheduleExists } from "../semantics.ts";
 
 const S = "everywhen_schedules";
@@ -67,7 +68,16 @@ export interface SqlStoreOptions {
    * @default the driver's dialect, e.g. "sqlite"
    */
   name?: string;
+  /**
+   * Open the database for reading only (e.g. the CLI's read commands): nothing is migrated, and
+   * the schema must already be at the version this code knows. Without it, a database that
+   * cannot be written is refused at open.
+   * @default false
+   */
+  readOnly?: boolean;
 }
+
+const SQL_STORE_OPTIONS: readonly (keyof SqlStoreOptions)[] = ["shared", "name", "readOnly"];
 
 /**
  * The earliest instants anything needs attention, as columns `s` (schedules' `due_at`: next run,
@@ -122,12 +132,27 @@ export class SqlStore implements Store {
    * @param options Store options.
    * @returns The ready store.
    */
-  static async open(driver: SqlDriver, options: SqlStoreOptions = {}): Promise<SqlStore> {
+  static async open(driver: SqlDriver, options?: SqlStoreOptions): Promise<SqlStore> {
+    const opts = checkKeys(options, SQL_STORE_OPTIONS, "SQL store options");
     const d = dialectFor(driver.dialect);
-    assertKnownVersion(await schemaVersion(driver, d), SCHEMA_VERSION);
-    for (const sql of d.setup) await driver.query(sql);
-    await migrate(driver, d);
-    return new SqlStore(driver, d, options);
+    const version = await schemaVersion(driver, d);
+    assertKnownVersion(version, SCHEMA_VERSION);
+    if (opts.readOnly === true) {
+      if (version !== SCHEMA_VERSION) {
+        throw new Error(
+          `Cannot open store read-only: its schema is at version ${version}, this everywhen needs ${SCHEMA_VERSION}; open it once without readOnly to migrate it`,
+        );
+      }
+      return new SqlStore(driver, d, opts);
+    }
+    try {
+      for (const sql of d.setup) await driver.query(sql);
+      await migrate(driver, d);
+      if (d.writeProbe !== null) await probeWrite(driver, d.writeProbe);
+    } catch (error) {
+      throw readOnlyError(error) ?? error;
+    }
+    return new SqlStore(driver, d, opts);
   }
 
   async putSchedule(
@@ -562,6 +587,31 @@ export class SqlStore implements Store {
     }
     return clause(where);
   }
+}
+
+/** Thrown inside the probe's transaction so that it rolls back. */
+const ROLLBACK = Symbol("rollback");
+
+/** Writes one row back unchanged and rolls back: fails at once on a read-only database. */
+async function probeWrite(driver: SqlDriver, sql: string): Promise<void> {
+  try {
+    await driver.transaction(async (tx) => {
+      await tx.exec(sql);
+      throw ROLLBACK;
+    });
+  } catch (error) {
+    if (error !== ROLLBACK) throw error;
+  }
+}
+
+/** Says plainly that the database is read-only, when `error` is the database saying so. */
+function readOnlyError(error: unknown): Error | null {
+  const message = String((error as Error)?.message ?? error);
+  if (!/read-?only/i.test(message)) return null;
+  return new Error(
+    `Cannot open store: the database is read-only (${message}); make the file and its directory writable, or pass readOnly: true to only read it`,
+    { cause: error },
+  );
 }
 
 /** Inserts `job` unless its id exists; a job whose retention already ended is dropped. */
