@@ -9,6 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { BUSY_STEP_MS, BusyError, openStore, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
 import { sqlite } from "../src/store/sql/dialect.ts";
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/store/sql/schema.ts";
+import { JOB_COLUMNS, JOB_SELECT, jobParams } from "../src/store/sql/_rows.ts";
 import { jobRecord, scheduleRecord } from "./store_conformance.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "everywhen-sqlite-files-"));
@@ -56,34 +57,70 @@ describe("SQLite files: schema versions", () => {
   it("migrates an older file in order, and rolls a failing migration back whole", async () => {
     const path = freshPath();
     await (await openStore(path)).close();
-    assert.equal(versionOf(path), 1);
-    const v2 = {
-      version: 2,
+    const known = SCHEMA_VERSION;
+    assert.equal(versionOf(path), known);
+    const next = {
+      version: known + 1,
       description: "test: audit table",
       up: () => ["CREATE TABLE test_audit (at INTEGER)", "INSERT INTO test_audit VALUES (1)"],
     };
     const broken = {
-      version: 3,
+      version: known + 2,
       description: "test: fails half-way",
       up: () => ["CREATE TABLE test_half (x INTEGER)", "INSERT INTO no_such_table VALUES (1)"],
     };
     const driver = sqliteDriver(new DatabaseSync(path));
     try {
-      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, v2]), { from: 1, to: 2 });
-      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, v2]), { from: 2, to: 2 });
-      await assert.rejects(migrate(driver, sqlite, [...MIGRATIONS, v2, broken]), /no_such_table/);
+      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, next]), {
+        from: known,
+        to: known + 1,
+      });
+      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, next]), {
+        from: known + 1,
+        to: known + 1,
+      });
+      await assert.rejects(migrate(driver, sqlite, [...MIGRATIONS, next, broken]), /no_such_table/);
     } finally {
       await driver.close();
     }
-    assert.equal(versionOf(path), 2);
+    assert.equal(versionOf(path), known + 1);
     const tables = tableNames(path);
     assert.ok(tables.includes("test_audit"));
     assert.ok(!tables.includes("test_half"), "the failed migration left nothing behind");
-    // This code only knows version 1, so the file it just saw migrated is now too new for it.
+    // This code only knows its own version, so the file it just saw migrated is now too new.
     await assert.rejects(
       openStore(path),
-      /^Error: Cannot open store: schema version 2 is newer than this everywhen supports \(1\); upgrade everywhen$/,
+      new RegExp(
+        `^Error: Cannot open store: schema version ${
+          known + 1
+        } is newer than this everywhen supports \\(${known}\\); upgrade everywhen$`,
+      ),
     );
+  });
+
+  it("migrates a version 1 file to the admin-query indexes, keeping its rows", async () => {
+    const path = freshPath();
+    const driver = sqliteDriver(new DatabaseSync(path));
+    await migrate(driver, sqlite, MIGRATIONS.slice(0, 1));
+    await driver.exec(
+      `INSERT INTO everywhen_jobs (${JOB_SELECT}) VALUES (${
+        JOB_COLUMNS.map(() => "?").join(", ")
+      })`,
+      jobParams(jobRecord("old", { status: "succeeded", finishedAt: 1 })),
+    );
+    await driver.close();
+    assert.equal(versionOf(path), 1);
+    const store = await openStore(path);
+    assert.equal(versionOf(path), SCHEMA_VERSION);
+    assert.deepEqual((await store.listJobs({ status: "succeeded" })).map((j) => j.id), ["old"]);
+    await store.close();
+    const db = new DatabaseSync(path);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all()
+      .map((r) => r.name);
+    db.close();
+    for (const name of ["everywhen_jobs_status", "everywhen_jobs_task"]) {
+      assert.ok(indexes.includes(name), `${name} in ${indexes.join(", ")}`);
+    }
   });
 
   for (const mode of ["rollback journal", "WAL"]) {
