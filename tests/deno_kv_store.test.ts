@@ -65,6 +65,16 @@ describe("openKvStore outside Deno", () => {
   );
 });
 
+describe("DenoKvStore options", () => {
+  it("refuses unknown option keys, naming the closest known one", () => {
+    const kv = { atomic() {}, list() {} } as never;
+    assert.throws(
+      () => new DenoKvStore(kv, { prefx: ["x"] } as never),
+      (e: unknown) => e instanceof TypeError && /prefx.*prefix/s.test(e.message),
+    );
+  });
+});
+
 describe("DenoKvStore on Deno KV", () => {
   it(
     "keeps schedules and results across a restart, through a real Scheduler",

@@ -30,6 +30,15 @@ const raw = (): postgres.Sql => postgres(url, { max: 2, onnotice: () => {} });
 
 storeConformance("SqlStore (PostgreSQL)", () => openStore(url, { schema: fresh() }), { skip });
 
+describe("openStore (PostgreSQL) options", () => {
+  it("refuses unknown option keys before connecting, naming the closest known one", async () => {
+    await assert.rejects(
+      openStore("postgres://nowhere.invalid/db", { shema: "x" } as never),
+      (e: unknown) => e instanceof TypeError && /shema.*schema/s.test((e as Error).message),
+    );
+  });
+});
+
 describe("SqlStore on PostgreSQL", { skip }, () => {
   it("keeps schedules, jobs and meta across a reopen, in its own schema", async () => {
     const schema = fresh();

@@ -9,6 +9,7 @@
  */
 
 import { MinHeap } from "./_heap.ts";
+import { checkKeys } from "../_keys.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -61,6 +62,14 @@ export class MemoryStore implements Store {
   #active = new Map<string, number>();
   #runningByKey = new Map<string, number>();
   #meta = new Map<string, string>();
+
+  /**
+   * Creates an empty store.
+   * @param options None yet; an object with any key is refused, so a typo is not ignored.
+   */
+  constructor(options?: Record<string, never>) {
+    checkKeys(options, [], "MemoryStore options");
+  }
 
   putSchedule(
     record: ScheduleRecord,
