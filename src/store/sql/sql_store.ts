@@ -93,7 +93,7 @@ export const NEXT_WAKEUP_SQL: string = `SELECT
 const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /** Most expired jobs one clean-up statement deletes. */
-export const CLEANUP_CHUNK = 1000;
+export const CLEANUP_CHUNK = 500;
 
 /**
  * Deletes up to `?` expired jobs, walking the expiry index from the oldest (`status || ''` keeps
