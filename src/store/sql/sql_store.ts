@@ -96,11 +96,18 @@ const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 export const CLEANUP_CHUNK = 500;
 
 /**
- * Deletes up to `?` expired jobs, walking the expiry index from the oldest (`status || ''` keeps
- * the planner off the status index, which would visit every finished job).
+ * The columns admin filters compare, written as the expressions the admin-query indexes hold
+ * (schema version 2), so those filters use them and nothing else does.
  */
+const ADMIN = {
+  status: "(status || '')",
+  task: "(task || '')",
+  scheduleId: "(schedule_id || '')",
+} as const;
+
+/** Deletes up to `?` expired jobs, walking the expiry index from the oldest. */
 const CLEANUP_CHUNK_SQL = `DELETE FROM ${J} WHERE id IN (SELECT id FROM ${J}
-  WHERE expires_at <= ? AND (status || '') IN (${FINAL_SQL}) ORDER BY expires_at LIMIT ?)`;
+  WHERE expires_at <= ? AND status IN (${FINAL_SQL}) ORDER BY expires_at LIMIT ?)`;
 
 /**
  * A Store kept in an SQL database reached through a {@linkcode SqlDriver}. Create it with
@@ -310,10 +317,8 @@ export class SqlStore implements Store {
   ): Promise<JobRecord[]> {
     if (!(limit > 0) || options.tasks.length === 0) return [];
     const tasks = this.#d.list(options.tasks);
-    // `task || ''`: claims walk the ready index in order; without statistics SQLite would
-    // rather pick the admin queries' task index and sort every job of the task.
     const first = `SELECT id, status, concurrency_key, concurrency_limit, ready_at FROM ${J}
-      WHERE ready_at <= ? AND ${this.#d.inList("(task || '')")}`;
+      WHERE ready_at <= ? AND ${this.#d.inList("task")}`;
     const order = `ORDER BY ready_at, id LIMIT ?${this.#d.skipLocked}`;
     const { skipLocked, tryLock } = this.#d;
     return await this.driver.transaction(async (tx) => {
@@ -590,18 +595,18 @@ export class SqlStore implements Store {
     const where: string[] = [];
     const { status } = filter;
     if (Array.isArray(status)) {
-      where.push(this.#d.inList("status"));
+      where.push(this.#d.inList(ADMIN.status));
       params.push(this.#d.list(status));
     } else if (status !== undefined) {
-      where.push("status = ?");
+      where.push(`${ADMIN.status} = ?`);
       params.push(status as string);
     }
     if (filter.task !== undefined) {
-      where.push("task = ?");
+      where.push(`${ADMIN.task} = ?`);
       params.push(filter.task);
     }
     if (filter.scheduleId !== undefined) {
-      where.push("schedule_id = ?");
+      where.push(`${ADMIN.scheduleId} = ?`);
       params.push(filter.scheduleId);
     }
     return clause(where);
