@@ -58,7 +58,7 @@ export class BusyError extends Error {
 
 /** First retry delay; each retry doubles it up to `MAX_DELAY_MS`. */
 const FIRST_DELAY_MS = 2;
-const MAX_DELAY_MS = 100;
+const MAX_DELAY_MS = 20;
 
 /**
  * The `transaction` of a client whose transactions are statements.
