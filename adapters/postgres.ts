@@ -28,12 +28,13 @@
  */
 
 import postgres from "postgres";
-import { NOTIFY_PREFIX } from "../src/sql/dialect.ts";
-import { SqlStore } from "../src/sql/sql_store.ts";
+import { NOTIFY_PREFIX } from "../src/store/sql/dialect.ts";
+import { SqlStore } from "../src/store/sql/sql_store.ts";
 import { pgDriver, type Sql } from "./postgres/_driver.ts";
+import { checkKeys } from "../src/_keys.ts";
 
-export { SqlStore } from "../src/sql/sql_store.ts";
-export type { SqlDriver, SqlValue } from "../src/sql/driver.ts";
+export { SqlStore } from "../src/store/sql/sql_store.ts";
+export type { SqlDriver, SqlValue } from "../src/store/sql/driver.ts";
 
 /** Options for {@linkcode openStore}. */
 export interface PostgresStoreOptions {
@@ -71,6 +72,14 @@ export interface PostgresStoreOptions {
 
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,52}$/;
 
+const OPTIONS: readonly (keyof PostgresStoreOptions)[] = [
+  "schema",
+  "max",
+  "retryFor",
+  "shared",
+  "client",
+];
+
 /**
  * Connects to PostgreSQL and opens everywhen's store in `schema`: creates the schema if needed,
  * refuses a schema written by a newer everywhen (writing nothing), and migrates an older one.
@@ -85,11 +94,12 @@ const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,52}$/;
  */
 export async function openStore(
   url: string,
-  options: PostgresStoreOptions = {},
+  options?: PostgresStoreOptions,
 ): Promise<SqlStore> {
   if (typeof url !== "string" || url === "") {
     throw new TypeError(`Invalid url: expected a connection string, got ${typeof url}`);
   }
+  options = checkKeys(options, OPTIONS, "PostgreSQL store options");
   const schema = options.schema ?? "everywhen";
   if (typeof schema !== "string" || !SCHEMA.test(schema)) {
     throw new RangeError(

@@ -1,8 +1,9 @@
 /**
  * The embedded, durable store: everywhen's SQL store in an SQLite file, over `node:sqlite`
  * (`DatabaseSync`), which runs unchanged on Node >= 22, Deno and Bun. Several processes, on any
- * of these runtimes, may share one file: the file is switched to WAL mode, connections wait up to
- * `busyTimeout` for a lock, and claims run in `BEGIN IMMEDIATE` transactions.
+ * of these runtimes, may share one file: the file is switched to WAL mode, claims run in
+ * `BEGIN IMMEDIATE` transactions, and a call that finds another process holding the write lock
+ * waits for it on a timer (never blocking the event loop) for up to `busyTimeout` in all.
  *
  * @example
  * ```ts
@@ -16,12 +17,14 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import type { SqlDriver, SqlValue } from "../src/sql/driver.ts";
-import { SqlStore } from "../src/sql/sql_store.ts";
-import { syncDriver } from "../src/sql/sync_driver.ts";
+import type { SqlDriver, SqlValue } from "../src/store/sql/driver.ts";
+import { SqlStore } from "../src/store/sql/sql_store.ts";
+import { beginCommit, syncDriver } from "../src/store/sql/sync_driver.ts";
+import { checkKeys } from "../src/_keys.ts";
 
-export { SqlStore } from "../src/sql/sql_store.ts";
-export type { SqlDialectName, SqlDriver, SqlValue } from "../src/sql/driver.ts";
+export { SqlStore, type SqlStoreOptions } from "../src/store/sql/sql_store.ts";
+export { BusyError } from "../src/store/sql/sync_driver.ts";
+export type { SqlDialectName, SqlDriver, SqlValue } from "../src/store/sql/driver.ts";
 
 /** The part of a synchronous SQLite statement the driver uses (`node:sqlite`'s `StatementSync`). */
 export interface SqliteStatement {
@@ -44,8 +47,10 @@ export interface SqliteDatabase {
 /** Options for {@linkcode openStore}. */
 export interface OpenStoreOptions {
   /**
-   * Milliseconds a statement waits for another process's lock before failing with
-   * `SQLITE_BUSY`. The wait blocks this thread (`node:sqlite` is synchronous).
+   * Most milliseconds a call waits in all for another process's write lock before failing with
+   * `BusyError`. SQLite itself waits at most a few milliseconds at a time (`node:sqlite` is
+   * synchronous, so its waits block the thread); between tries the wait is a timer, so the event
+   * loop keeps serving.
    * @default 5000
    */
   busyTimeout?: number;
@@ -62,12 +67,47 @@ export interface OpenStoreOptions {
    * @default true for a file, false for ":memory:" and "" (a private temporary database)
    */
   shared?: boolean;
+  /**
+   * Open the file for reading only, e.g. to inspect a store another process runs (the file must
+   * exist and be at this version's schema; writes fail). Without it, a file that cannot be
+   * written is refused at open with a message saying it is read-only.
+   * @default false
+   */
+  readOnly?: boolean;
+}
+
+const OPEN_STORE_OPTIONS: readonly (keyof OpenStoreOptions)[] = [
+  "busyTimeout",
+  "synchronous",
+  "shared",
+  "readOnly",
+];
+
+/** Options for {@linkcode sqliteDriver}. */
+export interface SqliteDriverOptions {
+  /** Most milliseconds to wait in all for another connection's lock. @default 5000 */
+  busyTimeout?: number;
 }
 
 /**
+ * Milliseconds SQLite's own busy handler may block the thread per try; longer waits happen on
+ * timers between tries.
+ */
+export const BUSY_STEP_MS = 10;
+
+/** SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown })?.errcode;
+  if (typeof code === "number") return (code & 0xff) === 5 || (code & 0xff) === 6;
+  return /database is locked|database table is locked/i.test(String((error as Error)?.message));
+}
+/**
  * Wraps an open synchronous SQLite database in a {@linkcode SqlDriver}. Statements are prepared
- * once and cached; transactions are `BEGIN IMMEDIATE` and serialised on this connection.
+ * once and cached; transactions are `BEGIN IMMEDIATE` and serialised on this connection; a
+ * statement that finds the database locked is retried on a timer for up to `busyTimeout` (set a
+ * short `PRAGMA busy_timeout` on `db`, e.g. {@linkcode BUSY_STEP_MS}, so no try blocks long).
  * @param db An open database, e.g. `new DatabaseSync(path)` from `node:sqlite`.
+ * @param options Driver options.
  * @returns A driver for {@linkcode SqlStore.open}; closing it closes `db`.
  * @example
  * ```ts
@@ -75,11 +115,12 @@ export interface OpenStoreOptions {
  * import { SqlStore, sqliteDriver } from "@everywhen/everywhen/sqlite";
  *
  * const db = new DatabaseSync("./app.db");
- * db.exec("PRAGMA busy_timeout = 5000");
+ * db.exec("PRAGMA busy_timeout = 10");
  * const store = await SqlStore.open(sqliteDriver(db));
  * ```
  */
-export function sqliteDriver(db: SqliteDatabase): SqlDriver {
+export function sqliteDriver(db: SqliteDatabase, options?: SqliteDriverOptions): SqlDriver {
+  const { busyTimeout = 5000 } = checkKeys(options, ["busyTimeout"], "SQLite driver options");
   const statements = new Map<string, SqliteStatement>();
   const prepared = (sql: string): SqliteStatement => {
     let statement = statements.get(sql);
@@ -93,9 +134,13 @@ export function sqliteDriver(db: SqliteDatabase): SqlDriver {
     dialect: "sqlite",
     all: (sql, params) => prepared(sql).all(...params) as Record<string, SqlValue>[],
     run: (sql, params) => Number(prepared(sql).run(...params).changes),
-    begin: () => db.exec("BEGIN IMMEDIATE"),
-    commit: () => db.exec("COMMIT"),
-    rollback: () => db.exec("ROLLBACK"),
+    transaction: beginCommit(
+      () => db.exec("BEGIN IMMEDIATE"),
+      () => db.exec("COMMIT"),
+      () => db.exec("ROLLBACK"),
+    ),
+    isBusy,
+    busyWait: busyTimeout,
     close: () => {
       statements.clear();
       db.close();
@@ -116,7 +161,8 @@ export function sqliteDriver(db: SqliteDatabase): SqlDriver {
  * const store = await openStore("./everywhen.db");
  * ```
  */
-export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<SqlStore> {
+export async function openStore(path: string, options?: OpenStoreOptions): Promise<SqlStore> {
+  options = checkKeys(options, OPEN_STORE_OPTIONS, "SQLite store options");
   const busyTimeout = options.busyTimeout ?? 5000;
   if (!Number.isInteger(busyTimeout) || busyTimeout < 0) {
     throw new RangeError(`Invalid busyTimeout: ${busyTimeout} (expected an integer >= 0)`);
@@ -127,14 +173,18 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
       `Invalid synchronous: ${String(synchronous)} (expected "normal" or "full")`,
     );
   }
-  const db = new DatabaseSync(path);
-  const driver = sqliteDriver(db);
+  const readOnly = options.readOnly ?? false;
+  if (typeof readOnly !== "boolean") {
+    throw new TypeError(`Invalid readOnly: ${String(readOnly)} (expected a boolean)`);
+  }
+  const db = new DatabaseSync(path, { readOnly });
+  const driver = sqliteDriver(db, { busyTimeout });
   try {
-    db.exec(`PRAGMA busy_timeout = ${busyTimeout}`);
+    db.exec(`PRAGMA busy_timeout = ${Math.min(BUSY_STEP_MS, busyTimeout)}`);
     const shared = options.shared ?? (path !== ":memory:" && path !== "");
-    const store = await SqlStore.open(driver, { shared, name: "sqlite" });
+    const store = await SqlStore.open(driver, { shared, name: "sqlite", readOnly });
     // After open, so that a file that is not a database gets the store's own clear error.
-    db.exec(`PRAGMA synchronous = ${synchronous.toUpperCase()}`);
+    if (!readOnly) db.exec(`PRAGMA synchronous = ${synchronous.toUpperCase()}`);
     return store;
   } catch (error) {
     await driver.close();

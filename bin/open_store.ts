@@ -14,7 +14,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { checkKeys } from "../src/_keys.ts";
-import type { Store } from "../src/store.ts";
+import type { Store } from "../src/store/store.ts";
 
 /** Options for {@linkcode openStore}. */
 export interface OpenStoreUrlOptions {

@@ -13,7 +13,7 @@ import { instantText, plain, scheduleState } from "./admin/plain.ts";
 import type { Codec } from "./codec.ts";
 import { NotFoundError } from "./errors.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./store/store.ts";
 import type { Temporal } from "./temporal.ts";
 import type { JobHandle, JobInfo, ScheduleInfo } from "./types.ts";
 

@@ -6,7 +6,7 @@
 
 import type { Temporal } from "./temporal.ts";
 import type { JsonValue } from "./json.ts";
-import type { JobError } from "./store.ts";
+import type { JobError } from "./store/store.ts";
 
 /** Why a fire did not become a job. */
 export type MissedReason = "misfire" | "coalesced" | "overlap" | "capped";

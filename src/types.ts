@@ -7,7 +7,7 @@ import type { Temporal } from "./temporal.ts";
 import type { DurationInput, InstantInput } from "./time.ts";
 import type { Trigger } from "./triggers/mod.ts";
 import type { JsonValue } from "./json.ts";
-import type { Coalesce, JobError, JobStatus, Overlap } from "./store.ts";
+import type { Coalesce, JobError, JobStatus, Overlap } from "./store/store.ts";
 
 /** What a handler gets besides its payload. */
 export interface TaskContext {

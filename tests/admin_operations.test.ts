@@ -22,7 +22,7 @@ import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import { ADMIN_SAMPLES, SAMPLE_SCHEDULE } from "./helpers/admin_samples.ts";
 import { harness } from "./helpers/harness.ts";
 import { VirtualClock } from "../src/clock.ts";
-import { MemoryStore } from "../src/memory_store.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
 
 /** A scheduler with the sample schedule; `now` for tests that share its store with a real clock. */
 async function fresh(now?: number) {

@@ -49,11 +49,7 @@ async function until(
   }
 }
 
-if (skip) {
-  it("Store conformance: DenoKvStore (KV file)", { skip }, () => {});
-} else {
-  storeConformance("DenoKvStore (KV file)", () => openKvStore(freshPath()));
-}
+storeConformance("DenoKvStore (KV file)", () => openKvStore(freshPath()), { skip });
 
 describe("openKvStore outside Deno", () => {
   it(
@@ -67,6 +63,16 @@ describe("openKvStore outside Deno", () => {
       );
     },
   );
+});
+
+describe("DenoKvStore options", () => {
+  it("refuses unknown option keys, naming the closest known one", () => {
+    const kv = { atomic() {}, list() {} } as never;
+    assert.throws(
+      () => new DenoKvStore(kv, { prefx: ["x"] } as never),
+      (e: unknown) => e instanceof TypeError && /prefx.*prefix/s.test(e.message),
+    );
+  });
 });
 
 describe("DenoKvStore on Deno KV", () => {

@@ -11,7 +11,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Elysia } from "elysia";
 import { everywhen } from "../adapters/elysia.ts";
-import { MemoryStore } from "../src/memory_store.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 
 const isBun = "Bun" in globalThis;

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { OutcomeWriter } from "../src/engine/_outcomes.ts";
 import { jobRecord } from "../src/engine/_job_record.ts";
-import type { JobError, JobOutcome } from "../src/store.ts";
+import type { JobError, JobOutcome } from "../src/store/store.ts";
 import type { Settlement } from "../src/engine/_results.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { adminRouter } from "../adapters/hono.ts";
 import { VirtualClock } from "../src/clock.ts";
 import { NonRetryableError } from "../src/errors.ts";
-import { MemoryStore } from "../src/memory_store.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { every } from "../src/triggers/mod.ts";
 

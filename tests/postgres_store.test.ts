@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import postgres from "postgres";
 import { openStore } from "../adapters/postgres.ts";
+import { SCHEMA_VERSION } from "../src/store/sql/schema.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { every } from "../src/triggers/mod.ts";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
@@ -28,7 +29,16 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A raw client for inspecting and poking the database behind the store's back. */
 const raw = (): postgres.Sql => postgres(url, { max: 2, onnotice: () => {} });
 
-if (!pg.skip) storeConformance("SqlStore (PostgreSQL)", () => openStore(url, { schema: fresh() }));
+storeConformance("SqlStore (PostgreSQL)", () => openStore(url, { schema: fresh() }), { skip });
+
+describe("openStore (PostgreSQL) options", () => {
+  it("refuses unknown option keys before connecting, naming the closest known one", async () => {
+    await assert.rejects(
+      openStore("postgres://nowhere.invalid/db", { shema: "x" } as never),
+      (e: unknown) => e instanceof TypeError && /shema.*schema/s.test((e as Error).message),
+    );
+  });
+});
 
 describe("SqlStore on PostgreSQL", { skip }, () => {
   it("keeps schedules, jobs and meta across a reopen, in its own schema", async () => {
@@ -95,7 +105,7 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
       const [row] = await db.unsafe(
         `SELECT count(*)::int AS n FROM "${schema}".everywhen_migrations`,
       );
-      assert.equal(row!.n, 2);
+      assert.equal(row!.n, SCHEMA_VERSION + 1, "its own versions plus 99, nothing added");
     } finally {
       await db.end();
     }

@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
-import { MemoryStore } from "../src/memory_store.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
 import { VirtualClock } from "../src/clock.ts";
 import { every } from "../src/triggers/mod.ts";
 import { LeaseLostError } from "../src/errors.ts";

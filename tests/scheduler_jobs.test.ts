@@ -428,7 +428,7 @@ describe("lifecycle", () => {
 
 describe("loop", () => {
   it("does not lose a kick that arrives while the waker is being armed", async () => {
-    const { MemoryStore } = await import("../src/memory_store.ts");
+    const { MemoryStore } = await import("../src/store/memory_store.ts");
     let gate: Promise<void> | null = null;
     class SlowWakeupStore extends MemoryStore {
       override async nextWakeup(): Promise<number | null> {
@@ -498,7 +498,7 @@ describe("platform hooks", () => {
   });
 
   it("kicks the loop when a watching store reports a change", async () => {
-    const { MemoryStore } = await import("../src/memory_store.ts");
+    const { MemoryStore } = await import("../src/store/memory_store.ts");
     let notify: (() => void) | null = null;
     let unwatched = false;
     class WatchingStore extends MemoryStore {

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConflictError, NotFoundError, UnknownTaskError } from "../src/errors.ts";
 import { at, cron, every } from "../src/triggers/mod.ts";
-import { MemoryStore } from "../src/memory_store.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
 import { deferred, harness, iso, T0 } from "./helpers/harness.ts";
 
 const MIN = 60_000;

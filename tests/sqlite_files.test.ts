@@ -1,13 +1,15 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { DatabaseSync } from "node:sqlite";
-import { openStore, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
-import { sqlite } from "../src/sql/dialect.ts";
-import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/sql/schema.ts";
+import { BUSY_STEP_MS, BusyError, openStore, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
+import { sqlite } from "../src/store/sql/dialect.ts";
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/store/sql/schema.ts";
+import { JOB_COLUMNS, JOB_SELECT, jobParams } from "../src/store/sql/_rows.ts";
 import { jobRecord, scheduleRecord } from "./store_conformance.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "everywhen-sqlite-files-"));
@@ -55,34 +57,70 @@ describe("SQLite files: schema versions", () => {
   it("migrates an older file in order, and rolls a failing migration back whole", async () => {
     const path = freshPath();
     await (await openStore(path)).close();
-    assert.equal(versionOf(path), 1);
-    const v2 = {
-      version: 2,
+    const known = SCHEMA_VERSION;
+    assert.equal(versionOf(path), known);
+    const next = {
+      version: known + 1,
       description: "test: audit table",
       up: () => ["CREATE TABLE test_audit (at INTEGER)", "INSERT INTO test_audit VALUES (1)"],
     };
     const broken = {
-      version: 3,
+      version: known + 2,
       description: "test: fails half-way",
       up: () => ["CREATE TABLE test_half (x INTEGER)", "INSERT INTO no_such_table VALUES (1)"],
     };
     const driver = sqliteDriver(new DatabaseSync(path));
     try {
-      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, v2]), { from: 1, to: 2 });
-      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, v2]), { from: 2, to: 2 });
-      await assert.rejects(migrate(driver, sqlite, [...MIGRATIONS, v2, broken]), /no_such_table/);
+      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, next]), {
+        from: known,
+        to: known + 1,
+      });
+      assert.deepEqual(await migrate(driver, sqlite, [...MIGRATIONS, next]), {
+        from: known + 1,
+        to: known + 1,
+      });
+      await assert.rejects(migrate(driver, sqlite, [...MIGRATIONS, next, broken]), /no_such_table/);
     } finally {
       await driver.close();
     }
-    assert.equal(versionOf(path), 2);
+    assert.equal(versionOf(path), known + 1);
     const tables = tableNames(path);
     assert.ok(tables.includes("test_audit"));
     assert.ok(!tables.includes("test_half"), "the failed migration left nothing behind");
-    // This code only knows version 1, so the file it just saw migrated is now too new for it.
+    // This code only knows its own version, so the file it just saw migrated is now too new.
     await assert.rejects(
       openStore(path),
-      /^Error: Cannot open store: schema version 2 is newer than this everywhen supports \(1\); upgrade everywhen$/,
+      new RegExp(
+        `^Error: Cannot open store: schema version ${
+          known + 1
+        } is newer than this everywhen supports \\(${known}\\); upgrade everywhen$`,
+      ),
     );
+  });
+
+  it("migrates a version 1 file to the admin-query indexes, keeping its rows", async () => {
+    const path = freshPath();
+    const driver = sqliteDriver(new DatabaseSync(path));
+    await migrate(driver, sqlite, MIGRATIONS.slice(0, 1));
+    await driver.exec(
+      `INSERT INTO everywhen_jobs (${JOB_SELECT}) VALUES (${
+        JOB_COLUMNS.map(() => "?").join(", ")
+      })`,
+      jobParams(jobRecord("old", { status: "succeeded", finishedAt: 1 })),
+    );
+    await driver.close();
+    assert.equal(versionOf(path), 1);
+    const store = await openStore(path);
+    assert.equal(versionOf(path), SCHEMA_VERSION);
+    assert.deepEqual((await store.listJobs({ status: "succeeded" })).map((j) => j.id), ["old"]);
+    await store.close();
+    const db = new DatabaseSync(path);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all()
+      .map((r) => r.name);
+    db.close();
+    for (const name of ["everywhen_jobs_status", "everywhen_jobs_task"]) {
+      assert.ok(indexes.includes(name), `${name} in ${indexes.join(", ")}`);
+    }
   });
 
   for (const mode of ["rollback journal", "WAL"]) {
@@ -116,7 +154,7 @@ describe("SQLite files: schema versions", () => {
     assert.deepEqual(readFileSync(path), before);
   });
 
-  it("switches a file to WAL mode with a busy timeout", async () => {
+  it("switches a file to WAL mode with a short blocking busy timeout", async () => {
     const path = freshPath();
     const db = new DatabaseSync(path);
     db.exec("PRAGMA busy_timeout = 1234");
@@ -128,7 +166,7 @@ describe("SQLite files: schema versions", () => {
     other.close();
     const opened = await openStore(path);
     const [row] = await opened.driver.query<{ timeout: number }>("PRAGMA busy_timeout");
-    assert.equal(row?.timeout, 5000);
+    assert.equal(row?.timeout, BUSY_STEP_MS, "SQLite's own (blocking) wait stays short");
     const [sync] = await opened.driver.query<{ synchronous: number }>("PRAGMA synchronous");
     assert.equal(sync?.synchronous, 1, "NORMAL by default in WAL mode");
     await opened.close();
@@ -250,5 +288,119 @@ describe("SQLite files: shared between runtimes and processes", () => {
     assert.equal(new Set(jobs).size, 210);
     const busy = all.filter((o) => o.jobs!.length > 0).length;
     t.diagnostic(`${busy} of ${racers.length} processes claimed jobs`);
+  });
+});
+
+describe("SQLite files: locks held by other connections", () => {
+  /** Tracks the longest gap between ticks of a 10 ms interval timer. */
+  function loopWatch(): { stop(): number } {
+    let last = performance.now();
+    let worst = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 10);
+    return {
+      stop: () => {
+        clearInterval(timer);
+        return Math.max(worst, performance.now() - last);
+      },
+    };
+  }
+
+  it("waits for another connection's write lock on timers, and then writes", async () => {
+    const path = freshPath();
+    const store = await openStore(path);
+    const holder = new DatabaseSync(path);
+    holder.exec("BEGIN IMMEDIATE");
+    holder.exec("INSERT INTO everywhen_meta (key, value) VALUES ('holder', 'x')");
+    const lockMs = 3000;
+    const watch = loopWatch();
+    const t0 = performance.now();
+    setTimeout(() => holder.exec("COMMIT"), lockMs);
+    await store.insertJob(jobRecord("after-lock"));
+    await store.putSchedule(scheduleRecord("after-lock"), "error");
+    const waited = performance.now() - t0;
+    const gap = watch.stop();
+    holder.close();
+    assert.ok(waited >= lockMs - 100, `the write waited for the lock (${Math.round(waited)} ms)`);
+    assert.ok(gap < 1000, `the event loop kept running while waiting (longest gap ${gap} ms)`);
+    assert.equal((await store.getJob("after-lock"))?.id, "after-lock");
+    assert.equal(await store.getMeta("holder"), "x");
+    await store.close();
+  });
+
+  it("gives up after busyTimeout in all with an error that says why", async () => {
+    const path = freshPath();
+    const store = await openStore(path, { busyTimeout: 300 });
+    const holder = new DatabaseSync(path);
+    holder.exec("BEGIN IMMEDIATE");
+    const watch = loopWatch();
+    try {
+      await assert.rejects(store.insertJob(jobRecord("blocked")), (error: Error) => {
+        assert.ok(error instanceof BusyError, String(error));
+        assert.match(error.message, /another connection held its lock for over \d+ ms/);
+        return true;
+      });
+      await assert.rejects(store.putSchedule(scheduleRecord("blocked"), "error"), BusyError);
+      assert.ok(watch.stop() < 1000, "no long stall while giving up either");
+    } finally {
+      watch.stop();
+      holder.exec("ROLLBACK");
+      holder.close();
+    }
+    assert.equal(await store.insertJob(jobRecord("blocked")), true, "works once the lock is gone");
+    await store.close();
+  });
+});
+
+describe("SQLite files: read-only databases and options", () => {
+  it("refuses a database it cannot write at open, saying it is read-only", async () => {
+    const path = freshPath();
+    await (await openStore(path)).close();
+    // As root, file modes do not stop writes, so the read-only condition is made by the open
+    // flags, which SQLite reports exactly as for a read-only file or mount.
+    const driver = sqliteDriver(new DatabaseSync(path, { readOnly: true }));
+    await assert.rejects(SqlStore.open(driver), /Cannot open store: the database is read-only/);
+    await driver.close();
+  });
+
+  it("refuses a chmod 0444 file at open", async (t) => {
+    if (process.getuid?.() === 0) return t.skip("running as root, which ignores file modes");
+    const path = freshPath();
+    await (await openStore(path)).close();
+    chmodSync(path, 0o444);
+    await assert.rejects(openStore(path), /read-only/);
+  });
+
+  it("opens read-only on purpose with readOnly: true: reads work, writes fail", async () => {
+    const path = freshPath();
+    const writer = await openStore(path);
+    await writer.insertJob(jobRecord("kept"));
+    const reader = await openStore(path, { readOnly: true });
+    assert.equal((await reader.getJob("kept"))?.id, "kept");
+    assert.equal(await reader.countJobs(), 1);
+    await assert.rejects(reader.insertJob(jobRecord("new")), /readonly|read-only/i);
+    await reader.close();
+    await writer.close();
+    await assert.rejects(openStore(freshPath(), { readOnly: true }), /unable to open/i);
+  });
+
+  it("refuses unknown option keys, naming the closest known one", async () => {
+    const path = freshPath();
+    await assert.rejects(
+      openStore(path, { busyTimout: 10 } as never),
+      (error: Error) =>
+        error instanceof TypeError && /busyTimout.*busyTimeout/s.test(error.message),
+    );
+    await assert.rejects(
+      SqlStore.open(sqliteDriver(new DatabaseSync(":memory:")), { readonly: true } as never),
+      (error: Error) => error instanceof TypeError && /readonly.*readOnly/s.test(error.message),
+    );
+    assert.throws(
+      () => sqliteDriver(new DatabaseSync(":memory:"), { timeout: 1 } as never),
+      TypeError,
+    );
   });
 });

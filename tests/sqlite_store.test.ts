@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore, type SqlDriver, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
+import { CLEANUP_CHUNK } from "../src/store/sql/sql_store.ts";
+import { JOB_SELECT, jobParams } from "../src/store/sql/_rows.ts";
 import { DatabaseSync } from "node:sqlite";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
 
@@ -158,6 +160,16 @@ describe("SqlStore on SQLite", () => {
         { id: "f2", outcome: { ...ok, expiresAt: T0 } },
       ]);
       await store.cleanup(T0);
+      // The admin surfaces' queries: counts by status and pages filtered by status, task or
+      // schedule, newest first.
+      for (const status of ["pending", "succeeded"] as const) {
+        await store.countJobs({ status });
+        await store.listJobs({ status, limit: 50 });
+      }
+      await store.listJobs({ task: "t", limit: 50, offset: 10 });
+      await store.countJobs({ task: "t" });
+      await store.listJobs({ scheduleId: "s", limit: 50 });
+      await store.countJobs({ scheduleId: "s" });
       assert.ok(seen.length >= 8);
       for (const sql of new Set(seen)) {
         const params = sql.split("?").slice(1).map((_, i) => (i === 1 ? "[]" : 0));
@@ -165,10 +177,46 @@ describe("SqlStore on SQLite", () => {
           .map((r) => String((r as { detail: string }).detail));
         const scans = plan.filter((d) => /^SCAN everywhen_|TEMP B-TREE/.test(d));
         assert.deepEqual(scans, [], `full table scan in: ${sql}\n${plan.join("\n")}`);
+        // The admin-query indexes serve admin filters only: a claim or a finish that picked one
+        // would walk every job of a status instead of the rows it needs.
+        if (!sql.includes("|| ''")) {
+          const admin = plan.filter((d) =>
+            /everywhen_jobs_(status|task|schedule_created)\b/.test(d)
+          );
+          assert.deepEqual(admin, [], `admin index used by: ${sql}\n${plan.join("\n")}`);
+        }
         // A JSON list read more than once is read once per row of the other side: O(n²).
         const lists = plan.filter((d) => /SCAN json_each/.test(d));
         assert.ok(lists.length <= 1, `JSON list read repeatedly in: ${sql}\n${plan.join("\n")}`);
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("cleans up in bounded chunks, letting timers run between them", async () => {
+    const store = await openStore(":memory:");
+    try {
+      const n = CLEANUP_CHUNK * 2 + 500;
+      const done = { status: "succeeded" as const, finishedAt: T0 - 10, expiresAt: T0 };
+      await store.driver.transaction(async (tx) => {
+        for (let i = 0; i < n; i++) {
+          await tx.exec(
+            `INSERT INTO everywhen_jobs (${JOB_SELECT}) VALUES (${
+              JOB_SELECT.split(", ").map(() => "?").join(", ")
+            })`,
+            jobParams(jobRecord(`old${i}`, done)),
+          );
+        }
+      });
+      await store.insertJob(jobRecord("kept", { ...done, expiresAt: T0 + 1 }));
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 0);
+      const removed = await store.cleanup(T0);
+      clearInterval(timer);
+      assert.equal(removed, n);
+      assert.ok(ticks >= 1, "a timer ran while the clean-up was under way");
+      assert.deepEqual((await store.listJobs()).map((j) => j.id), ["kept"]);
     } finally {
       await store.close();
     }

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConflictError } from "../src/errors.ts";
-import type { JobRecord, ScheduleRecord, Store } from "../src/store.ts";
+import type { JobRecord, ScheduleRecord, Store } from "../src/store/store.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const LEASE = 30_000;
@@ -68,9 +68,15 @@ const tasks = { tasks: ["t", "u"] };
  * Registers the conformance tests for one store.
  * @param name Shown in test names.
  * @param factory Makes a fresh, empty store.
+ * @param options `skip`: why the store cannot run here; the suite is then registered and shown
+ * as skipped with that reason, never silently left out.
  */
-export function storeConformance(name: string, factory: () => Promise<Store>): void {
-  describe(`Store conformance: ${name}`, () => {
+export function storeConformance(
+  name: string,
+  factory: () => Promise<Store>,
+  options: { skip?: string | false } = {},
+): void {
+  describe(`Store conformance: ${name}`, { skip: options.skip ?? false }, () => {
     let store: Store;
     beforeEach(async () => {
       store = await factory();

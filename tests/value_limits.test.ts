@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../adapters/sqlite.ts";
 import { VirtualClock } from "../src/clock.ts";
-import { MemoryStore } from "../src/memory_store.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
-import type { Store } from "../src/store.ts";
+import type { Store } from "../src/store/store.ts";
 import { every } from "../src/triggers/mod.ts";
 import { T0 } from "./helpers/harness.ts";
 

@@ -5,7 +5,7 @@
  */
 
 import type { Clock } from "../../src/clock.ts";
-import { NEXT_WAKEUP_SQL } from "../../src/sql/sql_store.ts";
+import { NEXT_WAKEUP_SQL } from "../../src/store/sql/sql_store.ts";
 import type { StorageMetrics } from "./_driver.ts";
 import type { DurableObjectStorageLike } from "./_types.ts";
 

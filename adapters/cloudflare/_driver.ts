@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { SqlDriver, SqlValue } from "../../src/sql/driver.ts";
+import type { SqlDriver, SqlValue } from "../../src/store/sql/driver.ts";
+import { syncDriver } from "../../src/store/sql/sync_driver.ts";
 import type { DurableObjectStorageLike, DurableSqlCursor } from "./_types.ts";
-import { serialLock } from "../../src/sql/_serial.ts";
 
 /** What this object has done to its storage since it started (the platform bills these). */
 export interface StorageMetrics {
@@ -43,13 +43,15 @@ export function newMetrics(): StorageMetrics {
 }
 
 /**
- * Builds the driver. `afterWrite` runs synchronously after every statement outside a transaction
- * that wrote rows, and at the end of every transaction that wrote rows, still inside it: that is
- * where the object's alarm is moved, so a row and its alarm commit (or roll back) together.
+ * Builds the driver: the same serialised driver as SQLite's (`syncDriver`), over the object's
+ * synchronous `storage.sql`. `afterWrite` runs synchronously after every statement outside a
+ * transaction that wrote rows, and at the end of every transaction that wrote rows, still inside
+ * it: that is where the object's alarm is moved, so a row and its alarm commit (or roll back)
+ * together.
  *
  * Transactions use `storage.transaction()`, which rolls back SQL and alarm changes when the body
- * rejects (`BEGIN` and `SAVEPOINT` are refused by the platform). They are serialised: while one
- * is open, every other call waits, so no statement lands in someone else's transaction.
+ * rejects (`BEGIN` and `SAVEPOINT` are refused by the platform). The platform never reports a
+ * lock held elsewhere (one object is one connection), so nothing is retried.
  *
  * @param storage The object's storage.
  * @param metrics Counters to update.
@@ -71,11 +73,10 @@ export function durableObjectDriver(
   metrics: StorageMetrics,
   afterWrite: () => void,
 ): SqlDriver {
-  let closed = false;
-  const lock = serialLock();
-  const { acquire, release } = lock;
-  const run = (sql: string, params: readonly SqlValue[]): [rows: unknown[], wrote: number] => {
-    if (closed) throw new Error("Cannot use the database: it is closed");
+  // Inside a transaction, writes are noted and `afterWrite` runs once before it commits.
+  let inTransaction = false;
+  let wrote = false;
+  const run = (sql: string, params: readonly SqlValue[]): [rows: unknown[], written: number] => {
     const cursor: DurableSqlCursor = storage.sql.exec(sql, ...params);
     const rows = cursor.toArray();
     metrics.statements++;
@@ -83,79 +84,38 @@ export function durableObjectDriver(
     metrics.rowsWritten += cursor.rowsWritten;
     return [rows, cursor.rowsWritten];
   };
-  // `rowsWritten` counts index rows too; `changes()` is the statement's own row count.
-  const changes = (): number => {
-    const [rows] = run("SELECT changes() AS n", []);
-    return (rows[0] as { n: number } | undefined)?.n ?? 0;
+  const noteWrite = (): void => {
+    if (inTransaction) wrote = true;
+    else afterWrite();
   };
-  /** Runs `op` now, or after the open transaction ends. */
-  const outside = <T>(op: () => T): Promise<T> => lock.outside(op);
-  const exec = (sql: string, params: readonly SqlValue[] = []): { changes: number } => {
-    const [, wrote] = run(sql, params);
-    return { changes: wrote > 0 ? changes() : 0 };
-  };
-
-  return {
+  return syncDriver({
     dialect: "durable-object",
-    query: <T>(sql: string, params: readonly SqlValue[] = []) =>
-      outside(() => {
-        const [rows, wrote] = run(sql, params);
-        if (wrote > 0) afterWrite();
-        return rows as T[];
-      }),
-    exec: (sql, params) =>
-      outside(() => {
-        const result = exec(sql, params);
-        if (result.changes > 0) afterWrite();
-        return result;
-      }),
-    async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
-      await acquire();
-      let open = true;
-      let wrote = false;
-      const inside = <R>(op: () => R): Promise<R> => {
-        if (!open) {
-          return Promise.reject(new Error("Cannot use a transaction handle after it ended"));
-        }
+    all: (sql, params) => {
+      const [rows, written] = run(sql, params);
+      if (written > 0) noteWrite();
+      return rows as Record<string, SqlValue>[];
+    },
+    run: (sql, params) => {
+      const [, written] = run(sql, params);
+      if (written === 0) return 0;
+      // `rowsWritten` counts index rows too; `changes()` is the statement's own row count.
+      const [rows] = run("SELECT changes() AS n", []);
+      const changes = (rows[0] as { n: number } | undefined)?.n ?? 0;
+      if (changes > 0) noteWrite();
+      return changes;
+    },
+    transaction: (body) =>
+      storage.transaction(async () => {
+        inTransaction = true;
+        wrote = false;
         try {
-          return Promise.resolve(op());
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      };
-      const tx: SqlDriver = {
-        dialect: "durable-object",
-        query: <R>(sql: string, params: readonly SqlValue[] = []) =>
-          inside(() => {
-            const [rows, n] = run(sql, params);
-            if (n > 0) wrote = true;
-            return rows as R[];
-          }),
-        exec: (sql, params) =>
-          inside(() => {
-            const result = exec(sql, params);
-            if (result.changes > 0) wrote = true;
-            return result;
-          }),
-        transaction: (inner) => inner(tx),
-        close: () => Promise.reject(new Error("Cannot close the database inside a transaction")),
-      };
-      try {
-        return await storage.transaction(async () => {
-          const result = await fn(tx);
+          const result = await body();
           if (wrote) afterWrite();
           return result;
-        });
-      } finally {
-        open = false;
-        release();
-      }
-    },
-    async close(): Promise<void> {
-      if (closed) return;
-      await acquire();
-      closed = true;
-      release();
-    },
-  };
+        } finally {
+          inTransaction = false;
+        }
+      }),
+    close: () => {},
+  });
 }

@@ -3,26 +3,11 @@
  * remote KV). Every change is one `atomic()` with versionstamp `check`s on what it read, retried
  * when another writer got there first, so many isolates and processes can share one database.
  *
- * Key layout under `prefix` (default `["everywhen"]`):
- *
- * | key                          | value                                        |
- * | ---------------------------- | -------------------------------------------- |
- * | `[p, "s", id]`               | schedule slot: record plus lease             |
- * | `[p, "j", id]`               | job record                                   |
- * | `[p, "due", time, id]`       | index: schedule due at `time` (or its lease) |
- * | `[p, "ready", time, id]`     | index: job runnable at `time` (or its lease) |
- * | `[p, "exp", time, id]`       | index: finished job removed at `time`        |
- * | `[p, "act", scheduleId, id]` | index: a schedule's pending or running job   |
- * | `[p, "run", key]`            | count of running jobs of a concurrency key   |
- * | `[p, "m", key]`              | meta value                                   |
- *
- * Indexes change in the same atomic operation as their record. Numbers in keys are epoch ms,
- * which Deno KV orders correctly within the number type.
+ * Split into: key layout (`_kv_keys.ts`), Deno KV's size limits and the splitting of big
+ * writes (`_kv_limits.ts`), and committing with retries (`_kv_commit.ts`).
  * @module
  */
 
-import { ConflictError } from "../../src/errors.ts";
-import { matchesJob, pageOf } from "../../src/_filters.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -35,9 +20,21 @@ import type {
   ScheduleRecord,
   ScheduleRelease,
   Store,
-} from "../../src/store.ts";
+} from "../../src/store/store.ts";
 import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
-import { isFinished, jobReadyAt as readyAt, scheduleDueAt } from "../../src/_record_times.ts";
+import { END, KvKeys, type Slot, slotDueAt } from "./_kv_keys.ts";
+import { applyOps, checkKey, checkValue, GET_MANY, type Ops, splitOps } from "./_kv_limits.ts";
+import { commit, contention, MAX_TRIES } from "./_kv_commit.ts";
+import { checkKeys } from "../../src/_keys.ts";
+import {
+  droppedOnArrival,
+  isExpired,
+  jobReadyAt as readyAt,
+  listJobsOf,
+  listSchedulesOf,
+  matchesJob,
+  scheduleExists,
+} from "../../src/store/semantics.ts";
 
 /** Options for {@linkcode DenoKvStore}. */
 export interface DenoKvStoreOptions {
@@ -52,31 +49,6 @@ export interface DenoKvStoreOptions {
    * @default true
    */
   closeKv?: boolean;
-}
-
-interface Slot {
-  rec: ScheduleRecord;
-  leaseOwner: string | null;
-  leaseUntil: number;
-}
-
-/** Deno KV's limits (denokv `limits.rs`), with a margin for the serialisation overhead. */
-const MAX_VALUE_BYTES = 65_536;
-const MAX_KEY_BYTES = 2_048;
-const MAX_CHECKS = 100;
-const MAX_MUTATIONS = 1_000;
-const MAX_ATOMIC_BYTES = 800 * 1024 - 16 * 1024;
-const MAX_ATOMIC_KEY_BYTES = 80 * 1024 - 4 * 1024;
-const GET_MANY = 10;
-const MAX_TRIES = 1_000;
-/** Greater than every string in Deno KV's key order, so `[.., t, END]` ends the range at `t`. */
-const END = true;
-
-/** One record change with the limits it uses, so a release can be split safely. */
-interface Ops {
-  checks: { key: KvKey; versionstamp: string | null }[];
-  sets: [KvKey, unknown][];
-  deletes: KvKey[];
 }
 
 /**
@@ -99,7 +71,7 @@ export class DenoKvStore implements Store {
   readonly shared: boolean = true;
   /** The underlying `Deno.Kv` (the escape hatch to the native client). */
   readonly kv: Kv;
-  #p: readonly KvKeyPart[];
+  #k: KvKeys;
   #closeKv: boolean;
   #closed = false;
 
@@ -108,16 +80,17 @@ export class DenoKvStore implements Store {
    * @param kv An open `Deno.Kv`.
    * @param options Key prefix and ownership of `kv`.
    */
-  constructor(kv: Kv, options: DenoKvStoreOptions = {}) {
+  constructor(kv: Kv, options?: DenoKvStoreOptions) {
     if (typeof kv?.atomic !== "function" || typeof kv.list !== "function") {
       throw new TypeError("Invalid Deno KV: expected an open Deno.Kv (from Deno.openKv())");
     }
+    options = checkKeys(options, ["prefix", "closeKv"], "Deno KV store options");
     const prefix = options.prefix ?? ["everywhen"];
     if (!Array.isArray(prefix)) {
       throw new TypeError("Invalid prefix: expected an array of Deno KV key parts");
     }
     this.kv = kv;
-    this.#p = [...prefix];
+    this.#k = new KvKeys(prefix);
     this.#closeKv = options.closeKv ?? true;
   }
 
@@ -127,13 +100,13 @@ export class DenoKvStore implements Store {
     record: ScheduleRecord,
     ifExists: "replace" | "keep" | "error",
   ): Promise<"inserted" | "replaced" | "kept"> {
-    const key = this.#sKey(record.id);
+    const key = this.#k.schedule(record.id);
     const next: Slot = { rec: { ...record }, leaseOwner: null, leaseUntil: 0 };
     checkValue(next, `schedule ${JSON.stringify(record.id)}`);
     for (let i = 0; i < MAX_TRIES; i++) {
       const entry = await this.#get<Slot>(key);
       if (entry.value && ifExists === "error") {
-        throw new ConflictError("schedule", record.id);
+        throw scheduleExists(record.id);
       }
       if (entry.value && ifExists === "keep") return "kept";
       const op = this.kv.atomic().check(entry);
@@ -144,23 +117,19 @@ export class DenoKvStore implements Store {
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | null> {
-    return (await this.#get<Slot>(this.#sKey(id))).value?.rec ?? null;
+    return (await this.#get<Slot>(this.#k.schedule(id))).value?.rec ?? null;
   }
 
   async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRecord[]> {
-    const out: ScheduleRecord[] = [];
-    for await (const { value } of this.#list<Slot>({ prefix: [...this.#p, "s"] })) {
-      const rec = value.rec;
-      if (filter.task !== undefined && rec.task !== filter.task) continue;
-      if (filter.paused !== undefined && rec.paused !== filter.paused) continue;
-      out.push(rec);
+    const all: ScheduleRecord[] = [];
+    for await (const { value } of this.#list<Slot>({ prefix: this.#k.key("s") })) {
+      all.push(value.rec);
     }
-    out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return pageOf(out, filter.offset, filter.limit);
+    return listSchedulesOf(all, filter);
   }
 
   async updateSchedule(record: ScheduleRecord): Promise<ScheduleRecord | null> {
-    const key = this.#sKey(record.id);
+    const key = this.#k.schedule(record.id);
     const next: Slot = { rec: { ...record }, leaseOwner: null, leaseUntil: 0 };
     checkValue(next, `schedule ${JSON.stringify(record.id)}`);
     for (let i = 0; i < MAX_TRIES; i++) {
@@ -174,7 +143,7 @@ export class DenoKvStore implements Store {
   }
 
   async removeSchedule(id: string): Promise<boolean> {
-    const key = this.#sKey(id);
+    const key = this.#k.schedule(id);
     for (let i = 0; i < MAX_TRIES; i++) {
       const entry = await this.#get<Slot>(key);
       if (!entry.value) return false;
@@ -193,7 +162,7 @@ export class DenoKvStore implements Store {
   ): Promise<ClaimedSchedule[]> {
     const out: ClaimedSchedule[] = [];
     if (limit <= 0) return out;
-    const range = { start: [...this.#p, "due"], end: [...this.#p, "due", now, END] };
+    const range = { start: this.#k.key("due"), end: this.#k.key("due", now, END) };
     for await (const { key } of this.#list(range, { batchSize: Math.min(limit * 2, 500) })) {
       const [time, id] = key.slice(-2) as [number, string];
       const claimed = await this.#claimSchedule(id, time, now, owner, leaseMs);
@@ -210,7 +179,7 @@ export class DenoKvStore implements Store {
     owner: string,
     release: ScheduleRelease,
   ): Promise<string[] | null> {
-    const key = this.#sKey(id);
+    const key = this.#k.schedule(id);
     const inserted: string[] = [];
     const unique = [...new Map(release.jobs.map((j) => [j.id, j])).values()];
     for (let i = 0; i < MAX_TRIES; i++) {
@@ -219,7 +188,7 @@ export class DenoKvStore implements Store {
       // Not (or no longer) the lease holder: refused. Only a lost lease or a concurrent insert
       // of one of these ids makes a commit below fail; the next turn tells them apart.
       if (!slot || slot.leaseOwner !== owner) return null;
-      const existing = await this.#getMany<JobRecord>(unique.map((j) => this.#jKey(j.id)));
+      const existing = await this.#getMany<JobRecord>(unique.map((j) => this.#k.job(j.id)));
       const fresh = unique.filter((_, n) => existing[n]!.versionstamp === null);
       const next: Slot = {
         rec: { ...slot.rec, nextRunAt: release.nextRunAt, lastRunAt: release.lastRunAt },
@@ -255,13 +224,11 @@ export class DenoKvStore implements Store {
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    return (await this.#get<JobRecord>(this.#jKey(id))).value;
+    return (await this.#get<JobRecord>(this.#k.job(id))).value;
   }
 
   async listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
-    const out = await this.#scanJobs(filter);
-    out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return pageOf(out, filter.offset, filter.limit);
+    return listJobsOf(await this.#scanJobs(filter), filter);
   }
 
   async countJobs(filter: JobFilter = {}): Promise<number> {
@@ -279,7 +246,7 @@ export class DenoKvStore implements Store {
     const out: JobRecord[] = [];
     if (limit <= 0 || tasks.size === 0) return out;
     const counts = new Map<string, KvEntryMaybe<number>>();
-    const range = { start: [...this.#p, "ready"], end: [...this.#p, "ready", now, END] };
+    const range = { start: this.#k.key("ready"), end: this.#k.key("ready", now, END) };
     for await (const { key } of this.#list(range, { batchSize: Math.min(limit * 2, 500) })) {
       const [time, id] = key.slice(-2) as [number, string];
       const job = await this.#claimJob(id, time, now, owner, leaseMs, tasks, counts);
@@ -336,7 +303,7 @@ export class DenoKvStore implements Store {
   }
 
   async cancelJob(id: string, now: number, expiresAt: number | null): Promise<JobRecord | null> {
-    const key = this.#jKey(id);
+    const key = this.#k.job(id);
     for (let i = 0; i < MAX_TRIES; i++) {
       const entry = await this.#get<JobRecord>(key);
       const job = entry.value;
@@ -360,8 +327,8 @@ export class DenoKvStore implements Store {
 
   async nextWakeup(): Promise<number | null> {
     let best: number | null = null;
-    for (const index of ["due", "ready"]) {
-      for await (const { key } of this.#list({ prefix: [...this.#p, index] }, { limit: 1 })) {
+    for (const index of ["due", "ready"] as const) {
+      for await (const { key } of this.#list({ prefix: this.#k.key(index) }, { limit: 1 })) {
         const time = key[key.length - 2] as number;
         if (best === null || time < best) best = time;
       }
@@ -371,15 +338,15 @@ export class DenoKvStore implements Store {
 
   async cleanup(now: number): Promise<number> {
     let removed = 0;
-    const range = { start: [...this.#p, "exp"], end: [...this.#p, "exp", now, END] };
+    const range = { start: this.#k.key("exp"), end: this.#k.key("exp", now, END) };
     for await (const { key } of this.#list(range, { batchSize: 100 })) {
       const [time, id] = key.slice(-2) as [number, string];
       for (let i = 0; i < MAX_TRIES; i++) {
-        const entry = await this.#get<JobRecord>(this.#jKey(id));
+        const entry = await this.#get<JobRecord>(this.#k.job(id));
         const job = entry.value;
         const op = this.kv.atomic().check(entry).delete(key);
-        const expired = job !== null && job.expiresAt === time && isFinished(job);
-        if (expired) op.delete(this.#jKey(id));
+        const expired = job !== null && job.expiresAt === time && isExpired(job, now);
+        if (expired) op.delete(this.#k.job(id));
         if (await commit(op, id)) {
           if (expired) removed++;
           break;
@@ -390,12 +357,12 @@ export class DenoKvStore implements Store {
   }
 
   async getMeta(key: string): Promise<string | null> {
-    return (await this.#get<string>([...this.#p, "m", key])).value;
+    return (await this.#get<string>(this.#k.key("m", key))).value;
   }
 
   async setMeta(key: string, value: string | null): Promise<void> {
     this.#assertOpen();
-    const k = [...this.#p, "m", key];
+    const k = this.#k.key("m", key);
     checkKey(k, `meta ${JSON.stringify(key)}`);
     const op = this.kv.atomic();
     if (value === null) op.delete(k);
@@ -416,18 +383,6 @@ export class DenoKvStore implements Store {
   }
 
   // ---- internals ----------------------------------------------------------------------------
-
-  #sKey(id: string): KvKey {
-    const key = [...this.#p, "s", id];
-    checkKey(key, `schedule ${JSON.stringify(id)}`);
-    return key;
-  }
-
-  #jKey(id: string): KvKey {
-    const key = [...this.#p, "j", id];
-    checkKey(key, `job ${JSON.stringify(id)}`);
-    return key;
-  }
 
   #assertOpen(): void {
     if (this.#closed) throw new Error("Cannot use the Deno KV store: it is closed");
@@ -457,65 +412,51 @@ export class DenoKvStore implements Store {
 
   async #scanJobs(filter: JobFilter): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
-    const jobs = this.#list<JobRecord>({ prefix: [...this.#p, "j"] }, { batchSize: 500 });
+    const jobs = this.#list<JobRecord>({ prefix: this.#k.key("j") }, { batchSize: 500 });
     for await (const { value } of jobs) if (matchesJob(value, filter)) out.push(value);
     return out;
   }
 
   async #countActive(scheduleId: string): Promise<number> {
     let n = 0;
-    for await (const _ of this.#list({ prefix: [...this.#p, "act", scheduleId] })) n++;
+    for await (const _ of this.#list({ prefix: this.#k.key("act", scheduleId) })) n++;
     return n;
   }
 
   /** Adds to `op` the writes that replace slot `old` by `next` (or remove it). */
   #writeSlot(op: KvAtomic, id: string, old: Slot | null, next: Slot | null): void {
-    const before = old ? dueAt(old) : null;
-    if (before !== null) op.delete([...this.#p, "due", before, id]);
+    const before = old ? slotDueAt(old) : null;
+    if (before !== null) op.delete(this.#k.key("due", before, id));
     if (next === null) {
-      op.delete(this.#sKey(id));
+      op.delete(this.#k.schedule(id));
       return;
     }
-    op.set(this.#sKey(id), next);
-    const after = dueAt(next);
-    if (after !== null) op.set([...this.#p, "due", after, id], null);
-  }
-
-  /** The index keys a job has in its state. */
-  #jobIndexes(job: JobRecord): KvKey[] {
-    const keys: KvKey[] = [];
-    const ready = readyAt(job);
-    if (ready !== null) keys.push([...this.#p, "ready", ready, job.id]);
-    if (!isFinished(job) && job.scheduleId !== null) {
-      keys.push([...this.#p, "act", job.scheduleId, job.id]);
-    }
-    if (isFinished(job) && job.expiresAt !== null) {
-      keys.push([...this.#p, "exp", job.expiresAt, job.id]);
-    }
-    return keys;
+    op.set(this.#k.schedule(id), next);
+    const after = slotDueAt(next);
+    if (after !== null) op.set(this.#k.key("due", after, id), null);
   }
 
   /** Adds to `op` the writes that replace job `old` by `next`, dropping it past retention. */
   #writeJob(op: KvAtomic, old: JobRecord | null, next: JobRecord): void {
-    if (old) { for (const key of this.#jobIndexes(old)) op.delete(key); }
-    if (droppedAtOnce(next)) {
-      op.delete(this.#jKey(next.id));
+    if (old) { for (const key of this.#k.jobIndexes(old)) op.delete(key); }
+    if (droppedOnArrival(next)) {
+      op.delete(this.#k.job(next.id));
       return;
     }
     checkValue(next, `job ${JSON.stringify(next.id)}`);
-    op.set(this.#jKey(next.id), next);
-    for (const key of this.#jobIndexes(next)) op.set(key, null);
+    op.set(this.#k.job(next.id), next);
+    for (const key of this.#k.jobIndexes(next)) op.set(key, null);
   }
 
   /** The operations that insert `job` if its id is absent. */
   #insertOps(job: JobRecord): Ops {
-    const key = this.#jKey(job.id);
+    const key = this.#k.job(job.id);
     const ops: Ops = { checks: [{ key, versionstamp: null }], sets: [], deletes: [] };
-    if (droppedAtOnce(job)) return ops;
+    if (droppedOnArrival(job)) return ops;
     const copy = { ...job };
     checkValue(copy, `job ${JSON.stringify(job.id)}`);
     ops.sets.push([key, copy]);
-    for (const k of this.#jobIndexes(copy)) ops.sets.push([k, null]);
+    for (const k of this.#k.jobIndexes(copy)) ops.sets.push([k, null]);
     return ops;
   }
 
@@ -527,11 +468,11 @@ export class DenoKvStore implements Store {
     leaseMs: number,
   ): Promise<ScheduleRecord | null> {
     for (let i = 0; i < MAX_TRIES; i++) {
-      const entry = await this.#get<Slot>(this.#sKey(id));
+      const entry = await this.#get<Slot>(this.#k.schedule(id));
       const slot = entry.value;
       // A stale index entry (written over by a racing claimer) or nothing due any more.
       if (!slot) return null;
-      const due = dueAt(slot);
+      const due = slotDueAt(slot);
       if (due === null || due > now) return null;
       if (i === 0 && due !== time) return null;
       const next: Slot = { rec: slot.rec, leaseOwner: owner, leaseUntil: now + leaseMs };
@@ -552,7 +493,7 @@ export class DenoKvStore implements Store {
     counts: Map<string, KvEntryMaybe<number>>,
   ): Promise<JobRecord | null> {
     for (let i = 0; i < MAX_TRIES; i++) {
-      const entry = await this.#get<JobRecord>(this.#jKey(id));
+      const entry = await this.#get<JobRecord>(this.#k.job(id));
       const job = entry.value;
       if (!job || !tasks.has(job.task)) return null;
       const ready = readyAt(job);
@@ -563,7 +504,7 @@ export class DenoKvStore implements Store {
       if (ck !== null) {
         count = counts.get(ck);
         if (count === undefined || i > 0) {
-          count = await this.#get<number>([...this.#p, "run", ck]);
+          count = await this.#get<number>(this.#k.key("run", ck));
           counts.set(ck, count);
         }
         if (job.concurrencyLimit !== null && (count.value ?? 0) >= job.concurrencyLimit) {
@@ -581,7 +522,7 @@ export class DenoKvStore implements Store {
       const op = this.kv.atomic().check(entry);
       if (ck !== null && count) {
         const n = (count.value ?? 0) + 1;
-        op.check(count).set([...this.#p, "run", ck], n);
+        op.check(count).set(this.#k.key("run", ck), n);
       }
       this.#writeJob(op, job, next);
       if (await commit(op, id)) {
@@ -598,7 +539,7 @@ export class DenoKvStore implements Store {
     owner: string,
     change: (job: JobRecord) => JobRecord,
   ): Promise<JobRecord | null> {
-    const key = this.#jKey(id);
+    const key = this.#k.job(id);
     for (let i = 0; i < MAX_TRIES; i++) {
       const entry = await this.#get<JobRecord>(key);
       const job = entry.value;
@@ -606,7 +547,7 @@ export class DenoKvStore implements Store {
       const next = change(job);
       const op = this.kv.atomic().check(entry);
       if (next.status !== "running" && job.concurrencyKey !== null) {
-        const countKey = [...this.#p, "run", job.concurrencyKey];
+        const countKey = this.#k.key("run", job.concurrencyKey);
         const count = await this.#get<number>(countKey);
         const n = (count.value ?? 0) - 1;
         op.check(count);
@@ -618,132 +559,4 @@ export class DenoKvStore implements Store {
     }
     throw contention("update job", id);
   }
-}
-
-function dueAt(slot: Slot): number | null {
-  return scheduleDueAt(slot.rec, slot.leaseOwner, slot.leaseUntil);
-}
-
-/** A finished job whose retention is already over is removed at once (as MemoryStore does). */
-function droppedAtOnce(job: JobRecord): boolean {
-  return isFinished(job) && job.expiresAt !== null && job.finishedAt !== null &&
-    job.expiresAt <= job.finishedAt;
-}
-
-function applyOps(op: KvAtomic, ops: Ops): void {
-  if (ops.checks.length > 0) op.check(...ops.checks);
-  for (const key of ops.deletes) op.delete(key);
-  for (const [key, value] of ops.sets) op.set(key, value);
-}
-
-/** Groups per-job operations into parts that each fit one atomic operation. */
-function splitOps(list: Ops[]): { ops: Ops; ids: number[] }[] {
-  // Room for the schedule's own check and writes in every part.
-  const parts: { ops: Ops; ids: number[] }[] = [];
-  let cur = { ops: emptyOps(), ids: [] as number[] };
-  let bytes = 0;
-  let keyBytes = 0;
-  list.forEach((ops, n) => {
-    const b = ops.sets.reduce((s, [k, v]) => s + sizeOf(k) + sizeOf(v), 0);
-    const kb = [...ops.checks.map((c) => c.key), ...ops.deletes, ...ops.sets.map(([k]) => k)]
-      .reduce((s, k) => s + sizeOf(k), 0);
-    const fits = cur.ops.checks.length + ops.checks.length <= MAX_CHECKS - 2 &&
-      cur.ops.sets.length + cur.ops.deletes.length + ops.sets.length + ops.deletes.length <=
-        MAX_MUTATIONS - 8 &&
-      bytes + b <= MAX_ATOMIC_BYTES - MAX_VALUE_BYTES - 8 * MAX_KEY_BYTES &&
-      keyBytes + kb <= MAX_ATOMIC_KEY_BYTES - 8 * MAX_KEY_BYTES;
-    if (!fits && cur.ids.length > 0) {
-      parts.push(cur);
-      cur = { ops: emptyOps(), ids: [] };
-      bytes = 0;
-      keyBytes = 0;
-    }
-    cur.ops.checks.push(...ops.checks);
-    cur.ops.sets.push(...ops.sets);
-    cur.ops.deletes.push(...ops.deletes);
-    cur.ids.push(n);
-    bytes += b;
-    keyBytes += kb;
-  });
-  parts.push(cur);
-  return parts;
-}
-
-function emptyOps(): Ops {
-  return { checks: [], sets: [], deletes: [] };
-}
-
-/**
- * An upper estimate of a value's size in V8's serialisation, which Deno KV stores and limits.
- * Strings with a character above U+00FF are stored as two bytes per character.
- */
-function sizeOf(value: unknown): number {
-  if (typeof value === "string") {
-    // deno-lint-ignore no-control-regex -- Latin-1 check
-    return 5 + value.length * (/[^\u0000-\u00ff]/.test(value) ? 2 : 1);
-  }
-  if (typeof value === "number" || typeof value === "bigint") return 9;
-  if (value === null || typeof value !== "object") return 1;
-  if (value instanceof Uint8Array) return 5 + value.byteLength;
-  let n = 10;
-  if (Array.isArray(value)) {
-    for (const item of value) n += sizeOf(item);
-  } else {
-    for (const [k, v] of Object.entries(value)) n += sizeOf(k) + sizeOf(v);
-  }
-  return n;
-}
-
-function checkValue(value: unknown, what: string): void {
-  const size = sizeOf(value);
-  if (size > MAX_VALUE_BYTES) {
-    throw new RangeError(
-      `Cannot store ${what} in Deno KV: its record is about ${size} bytes, over the ${MAX_VALUE_BYTES}-byte value limit (keep payloads, results and progress small; store large data elsewhere and pass a reference)`,
-    );
-  }
-}
-
-function checkKey(key: KvKey, what: string): void {
-  const size = sizeOf(key);
-  if (size > MAX_KEY_BYTES - 64) {
-    throw new RangeError(
-      `Cannot store ${what} in Deno KV: its key is about ${size} bytes, over the ${MAX_KEY_BYTES}-byte key limit (use a shorter id)`,
-    );
-  }
-}
-
-/**
- * Commits; `false` when a check failed. A local KV file shared by several processes can be
- * locked for a moment by another writer: that is waited out. Deno's own limit errors become
- * `RangeError`s.
- */
-async function commit(op: KvAtomic, id: string): Promise<boolean> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return (await op.commit()).ok;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/database is locked|busy/i.test(message) && attempt < 100) {
-        await new Promise((r) => setTimeout(r, 2 + Math.random() * 20));
-        continue;
-      }
-      throw translate(error, message, id);
-    }
-  }
-}
-
-function translate(error: unknown, message: string, id: string): unknown {
-  if (!/too large|too many|exceed/i.test(message)) return error;
-  return new RangeError(
-    `Cannot write ${JSON.stringify(id)} to Deno KV: ${message} (nothing was written)`,
-    { cause: error },
-  );
-}
-
-function contention(what: string, id: string): Error {
-  return new Error(
-    `Cannot ${what} ${
-      JSON.stringify(id)
-    } in Deno KV: still conflicting after ${MAX_TRIES} attempts (too many writers on one record)`,
-  );
 }

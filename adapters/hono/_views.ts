@@ -5,7 +5,7 @@
  */
 
 import type { JsonValue } from "../../src/json.ts";
-import type { JobError, JobStatus } from "../../src/store.ts";
+import type { JobError, JobStatus } from "../../src/store/store.ts";
 import type { Temporal } from "../../src/temporal.ts";
 import type { TriggerJSON } from "../../src/triggers/mod.ts";
 import type { JobInfo, ScheduleInfo } from "../../src/types.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { Context } from "hono";
-import type { JobStatus } from "../../src/store.ts";
+import type { JobStatus } from "../../src/store/store.ts";
 import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 
 const STATUSES: readonly JobStatus[] = ["pending", "running", "succeeded", "failed", "cancelled"];

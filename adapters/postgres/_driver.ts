@@ -7,7 +7,7 @@
  */
 
 import type postgres from "postgres";
-import type { SqlDriver, SqlValue } from "../../src/sql/driver.ts";
+import type { SqlDriver, SqlValue } from "../../src/store/sql/driver.ts";
 
 /** A `postgres` client (`postgres(url, options)`). */
 export type Sql = postgres.Sql<Record<string, unknown>>;

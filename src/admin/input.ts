@@ -11,7 +11,7 @@
 import { checkKeys } from "../_keys.ts";
 import { checkBoolean, checkId, checkInt, describe } from "../_options.ts";
 import { assertJson } from "../json.ts";
-import type { JobStatus } from "../store.ts";
+import type { JobStatus } from "../store/store.ts";
 import { isTrigger } from "../triggers/is_trigger.ts";
 import { triggerFromJSON } from "../triggers/mod.ts";
 import { JOB_STATUSES } from "./api.ts";

@@ -10,7 +10,7 @@
 import type { Clock } from "../clock.ts";
 import type { Codec } from "../codec.ts";
 import { JobCancelledError } from "../errors.ts";
-import type { JobRecord, Store } from "../store.ts";
+import type { JobRecord, Store } from "../store/store.ts";
 import type { Waker } from "../waker.ts";
 import { Budgets } from "./_budgets.ts";
 import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";

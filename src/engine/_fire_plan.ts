@@ -6,7 +6,7 @@
  */
 
 import type { MissedReason } from "../events.ts";
-import type { Coalesce, Overlap } from "../store.ts";
+import type { Coalesce, Overlap } from "../store/store.ts";
 
 /** Fires scanned after downtime before the rest are summarised in one `capped` miss. */
 export const SCAN_CAP = 100_000;

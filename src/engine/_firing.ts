@@ -8,7 +8,7 @@
 import { planFires } from "./_fire_plan.ts";
 import { fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
-import type { ClaimedSchedule, Store } from "../store.ts";
+import type { ClaimedSchedule, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import { type Trigger, triggerFromJSON, type TriggerJSON } from "../triggers/mod.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { JobRecord } from "../store.ts";
+import type { JobRecord } from "../store/store.ts";
 
 /** What differs between new jobs; everything else starts empty. */
 export interface JobSpec {

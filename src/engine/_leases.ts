@@ -6,7 +6,7 @@
  */
 
 import { JobCancelledError, LeaseLostError } from "../errors.ts";
-import type { Store } from "../store.ts";
+import type { Store } from "../store/store.ts";
 import type { RunningJob } from "./_running.ts";
 
 /** What lease renewal needs. */

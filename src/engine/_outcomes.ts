@@ -7,7 +7,7 @@
  */
 
 import { instantFromMs } from "../time.ts";
-import type { JobOutcome, JobRecord, Store } from "../store.ts";
+import type { JobOutcome, JobRecord, Store } from "../store/store.ts";
 import type { ResultWaiters } from "./_results.ts";
 import type { RunOutcome } from "./_runner.ts";
 import type { EventSink } from "./_sink.ts";

@@ -13,7 +13,7 @@ import {
   TamperedRecordError,
 } from "../errors.ts";
 import type { JsonValue } from "../json.ts";
-import type { JobRecord, Store } from "../store.ts";
+import type { JobRecord, Store } from "../store/store.ts";
 
 /** How a job ended, as told to `result()` waiters in this process. */
 export type Settlement = { ok: true; value: JsonValue } | { ok: false; error: Error };

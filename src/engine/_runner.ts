@@ -16,7 +16,7 @@ import {
 } from "../errors.ts";
 import { assertJson, type JsonValue } from "../json.ts";
 import { backoffDelay } from "../_options.ts";
-import type { JobError, JobRecord, Store } from "../store.ts";
+import type { JobError, JobRecord, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { Temporal } from "../temporal.ts";
 import type { TaskContext } from "../types.ts";

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { JobRecord } from "../store.ts";
+import type { JobRecord } from "../store/store.ts";
 
 /**
  * A job running in this process. Its `AbortController` is created only when the handler reads

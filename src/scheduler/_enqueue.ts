@@ -8,7 +8,7 @@ import { type Codec, payloadBinding } from "../codec.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkId, checkInt, durationOr } from "../_options.ts";
 import type { JsonValue } from "../json.ts";
-import type { JobRecord } from "../store.ts";
+import type { JobRecord } from "../store/store.ts";
 import { toEpochMs } from "../time.ts";
 import type { EnqueueOptions } from "../types.ts";
 import { jobRecord, newJobId } from "../engine/_job_record.ts";

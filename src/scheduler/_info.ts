@@ -15,7 +15,7 @@ import {
   scheduleBinding,
 } from "../codec.ts";
 import type { JsonValue } from "../json.ts";
-import type { JobRecord, ScheduleRecord } from "../store.ts";
+import type { JobRecord, ScheduleRecord } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { Temporal } from "../temporal.ts";
 import { type Trigger, triggerFromJSON } from "../triggers/mod.ts";

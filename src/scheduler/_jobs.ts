@@ -11,7 +11,7 @@ import { JobCancelledError, NotFoundError, QueueFullError } from "../errors.ts";
 import type { JsonValue } from "../json.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkId } from "../_options.ts";
-import type { JobRecord, JobStatus, ScheduleRecord, Store } from "../store.ts";
+import type { JobRecord, JobStatus, ScheduleRecord, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { EnqueueOptions, JobHandle, JobInfo, ListJobsOptions } from "../types.ts";
 import { jobRecord, runNowJobId } from "../engine/_job_record.ts";

@@ -8,7 +8,7 @@ import { type Codec, scheduleBinding } from "../codec.ts";
 import { assertJson, type JsonValue } from "../json.ts";
 import { checkBoolean, checkEnum, checkId, checkInt, durationOr } from "../_options.ts";
 import { checkKeys } from "../_keys.ts";
-import type { ScheduleRecord } from "../store.ts";
+import type { ScheduleRecord } from "../store/store.ts";
 import { bindTrigger, isTrigger, type Trigger } from "../triggers/mod.ts";
 import type { ScheduleOptions, SchedulePatch } from "../types.ts";
 import { instantAfter } from "./_checks.ts";

@@ -11,7 +11,7 @@ import { type Codec, scheduleBinding } from "../codec.ts";
 import { NotFoundError } from "../errors.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkBoolean, checkEnum, checkId } from "../_options.ts";
-import type { ScheduleRecord, Store } from "../store.ts";
+import type { ScheduleRecord, Store } from "../store/store.ts";
 import type { Temporal } from "../temporal.ts";
 import { type InstantInput, toEpochMs } from "../time.ts";
 import { triggerFromJSON } from "../triggers/mod.ts";

@@ -6,7 +6,7 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import { type Codec, jsonCodec } from "../codec.ts";
-import { MemoryStore } from "../memory_store.ts";
+import { MemoryStore } from "../store/memory_store.ts";
 import {
   checkBackoff,
   checkBoolean,
@@ -19,7 +19,7 @@ import {
 import { checkKeys } from "../_keys.ts";
 import type { TaskDefaults } from "../engine/_tasks.ts";
 import { BACKOFF_KEYS } from "./_task_entry.ts";
-import type { Coalesce, Overlap, Store } from "../store.ts";
+import type { Coalesce, Overlap, Store } from "../store/store.ts";
 import { type DurationInput, validateTimeZone } from "../time.ts";
 import type { TaskOptions } from "../types.ts";
 import type { WakerFactory } from "../waker.ts";

@@ -11,7 +11,7 @@ import { assertJson, type JsonValue } from "../json.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkId, checkInt, durationOr } from "../_options.ts";
 import { DEFAULT_GRACE_MS } from "../_defaults.ts";
-import type { Store } from "../store.ts";
+import type { Store } from "../store/store.ts";
 import type { Temporal } from "../temporal.ts";
 import type { DurationInput, InstantInput } from "../time.ts";
 import type {

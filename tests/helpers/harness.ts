@@ -1,5 +1,5 @@
 /** Shared set-up for scheduler tests on virtual time. */
-import { MemoryStore } from "../../src/memory_store.ts";
+import { MemoryStore } from "../../src/store/memory_store.ts";
 import { VirtualClock } from "../../src/clock.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
 import { SCHEDULER_EVENT_TYPES, type SchedulerEventMap } from "../../src/events.ts";

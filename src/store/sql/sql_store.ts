@@ -8,7 +8,6 @@
  * @module
  */
 
-import { ConflictError } from "../errors.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -25,8 +24,6 @@ import type {
 import { type Dialect, dialectFor } from "./dialect.ts";
 import type { SqlDriver, SqlValue } from "./driver.ts";
 import {
-  expiresOnArrival,
-  isFinal,
   JOB_COLUMNS,
   JOB_SELECT,
   jobParams,
@@ -38,6 +35,8 @@ import {
   toSchedule,
 } from "./_rows.ts";
 import { assertKnownVersion, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import { checkKeys } from "../../_keys.ts";
+import { droppedOnArrival, FINAL_STATUSES, scheduleExists } from "../semantics.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";
@@ -69,7 +68,16 @@ export interface SqlStoreOptions {
    * @default the driver's dialect, e.g. "sqlite"
    */
   name?: string;
+  /**
+   * Open the database for reading only (e.g. the CLI's read commands): nothing is migrated, and
+   * the schema must already be at the version this code knows. Without it, a database that
+   * cannot be written is refused at open.
+   * @default false
+   */
+  readOnly?: boolean;
 }
+
+const SQL_STORE_OPTIONS: readonly (keyof SqlStoreOptions)[] = ["shared", "name", "readOnly"];
 
 /**
  * The earliest instants anything needs attention, as columns `s` (schedules' `due_at`: next run,
@@ -80,6 +88,26 @@ export interface SqlStoreOptions {
 export const NEXT_WAKEUP_SQL: string = `SELECT
   (SELECT due_at FROM ${S} WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1) AS s,
   (SELECT ready_at FROM ${J} WHERE ready_at IS NOT NULL ORDER BY ready_at LIMIT 1) AS j`;
+
+/** The final statuses as an SQL list. */
+const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
+
+/** Most expired jobs one clean-up statement deletes. */
+export const CLEANUP_CHUNK = 500;
+
+/**
+ * The columns admin filters compare, written as the expressions the admin-query indexes hold
+ * (schema version 2), so those filters use them and nothing else does.
+ */
+const ADMIN = {
+  status: "(status || '')",
+  task: "(task || '')",
+  scheduleId: "(schedule_id || '')",
+} as const;
+
+/** Deletes up to `?` expired jobs, walking the expiry index from the oldest. */
+const CLEANUP_CHUNK_SQL = `DELETE FROM ${J} WHERE id IN (SELECT id FROM ${J}
+  WHERE expires_at <= ? AND status IN (${FINAL_SQL}) ORDER BY expires_at LIMIT ?)`;
 
 /**
  * A Store kept in an SQL database reached through a {@linkcode SqlDriver}. Create it with
@@ -121,12 +149,27 @@ export class SqlStore implements Store {
    * @param options Store options.
    * @returns The ready store.
    */
-  static async open(driver: SqlDriver, options: SqlStoreOptions = {}): Promise<SqlStore> {
+  static async open(driver: SqlDriver, options?: SqlStoreOptions): Promise<SqlStore> {
+    const opts = checkKeys(options, SQL_STORE_OPTIONS, "SQL store options");
     const d = dialectFor(driver.dialect);
-    assertKnownVersion(await schemaVersion(driver, d), SCHEMA_VERSION);
-    for (const sql of d.setup) await driver.query(sql);
-    await migrate(driver, d);
-    return new SqlStore(driver, d, options);
+    const version = await schemaVersion(driver, d);
+    assertKnownVersion(version, SCHEMA_VERSION);
+    if (opts.readOnly === true) {
+      if (version !== SCHEMA_VERSION) {
+        throw new Error(
+          `Cannot open store read-only: its schema is at version ${version}, this everywhen needs ${SCHEMA_VERSION}; open it once without readOnly to migrate it`,
+        );
+      }
+      return new SqlStore(driver, d, opts);
+    }
+    try {
+      for (const sql of d.setup) await driver.query(sql);
+      await migrate(driver, d);
+      if (d.writeProbe !== null) await probeWrite(driver, d.writeProbe);
+    } catch (error) {
+      throw readOnlyError(error) ?? error;
+    }
+    return new SqlStore(driver, d, opts);
   }
 
   async putSchedule(
@@ -140,7 +183,7 @@ export class SqlStore implements Store {
       const existing = (await tx.query(`SELECT 1 AS found FROM ${S} WHERE id = ?`, [record.id]))
         .length > 0;
       if (existing && ifExists === "error") {
-        throw new ConflictError("schedule", record.id);
+        throw scheduleExists(record.id);
       }
       if (existing && ifExists === "keep") return "kept";
       await tx.exec(UPSERT_SCHEDULE, scheduleParams(record));
@@ -234,7 +277,7 @@ export class SqlStore implements Store {
   }
 
   async insertJob(job: JobRecord): Promise<boolean> {
-    if (!isFinal(job.status) || !expiresOnArrival(job)) return await insert(this.driver, job);
+    if (!droppedOnArrival(job)) return await insert(this.driver, job);
     return await this.driver.transaction((tx) => insert(tx, job));
   }
 
@@ -370,7 +413,7 @@ export class SqlStore implements Store {
   }
 
   async finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean> {
-    if (expiresOnArrival(outcome)) {
+    if (droppedOnArrival(outcome)) {
       return (await this.driver.exec(`DELETE FROM ${J} WHERE ${HELD}`, [id, owner])).changes > 0;
     }
     const { changes } = await this.driver.exec(
@@ -399,8 +442,8 @@ export class SqlStore implements Store {
       const [{ id, outcome }] = items as [{ id: string; outcome: JobOutcome }];
       return (await this.finishJob(id, owner, outcome)) ? [id] : [];
     }
-    const gone = items.filter((i) => expiresOnArrival(i.outcome)).map((i) => i.id);
-    const kept = items.filter((i) => !expiresOnArrival(i.outcome)).map(({ id, outcome }) => ({
+    const gone = items.filter((i) => droppedOnArrival(i.outcome)).map((i) => i.id);
+    const kept = items.filter((i) => !droppedOnArrival(i.outcome)).map(({ id, outcome }) => ({
       id,
       status: outcome.status,
       result: outcome.result,
@@ -473,7 +516,7 @@ export class SqlStore implements Store {
       const job = toJob(row);
       if (job.status === "pending") {
         Object.assign(job, { status: "cancelled", finishedAt: now, expiresAt });
-        if (expiresOnArrival(job)) {
+        if (droppedOnArrival(job)) {
           await tx.exec(`DELETE FROM ${J} WHERE id = ?`, [id]);
         } else {
           await tx.exec(
@@ -498,12 +541,19 @@ export class SqlStore implements Store {
     return s === null ? j : j === null ? s : Math.min(s, j);
   }
 
+  /**
+   * Removes expired jobs in chunks of {@linkcode CLEANUP_CHUNK}, each its own short statement,
+   * yielding to the event loop between chunks: a million expired jobs never block other work
+   * (or, on SQLite, other processes' writes) for more than one chunk.
+   */
   async cleanup(now: number): Promise<number> {
-    const { changes } = await this.driver.exec(
-      `DELETE FROM ${J} WHERE expires_at <= ? AND status IN ('succeeded', 'failed', 'cancelled')`,
-      [now],
-    );
-    return changes;
+    let removed = 0;
+    for (;;) {
+      const { changes } = await this.driver.exec(CLEANUP_CHUNK_SQL, [now, CLEANUP_CHUNK]);
+      removed += changes;
+      if (changes < CLEANUP_CHUNK) return removed;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
 
   async getMeta(key: string): Promise<string | null> {
@@ -545,28 +595,53 @@ export class SqlStore implements Store {
     const where: string[] = [];
     const { status } = filter;
     if (Array.isArray(status)) {
-      where.push(this.#d.inList("status"));
+      where.push(this.#d.inList(ADMIN.status));
       params.push(this.#d.list(status));
     } else if (status !== undefined) {
-      where.push("status = ?");
+      where.push(`${ADMIN.status} = ?`);
       params.push(status as string);
     }
     if (filter.task !== undefined) {
-      where.push("task = ?");
+      where.push(`${ADMIN.task} = ?`);
       params.push(filter.task);
     }
     if (filter.scheduleId !== undefined) {
-      where.push("schedule_id = ?");
+      where.push(`${ADMIN.scheduleId} = ?`);
       params.push(filter.scheduleId);
     }
     return clause(where);
   }
 }
 
+/** Thrown inside the probe's transaction so that it rolls back. */
+const ROLLBACK = Symbol("rollback");
+
+/** Writes one row back unchanged and rolls back: fails at once on a read-only database. */
+async function probeWrite(driver: SqlDriver, sql: string): Promise<void> {
+  try {
+    await driver.transaction(async (tx) => {
+      await tx.exec(sql);
+      throw ROLLBACK;
+    });
+  } catch (error) {
+    if (error !== ROLLBACK) throw error;
+  }
+}
+
+/** Says plainly that the database is read-only, when `error` is the database saying so. */
+function readOnlyError(error: unknown): Error | null {
+  const message = String((error as Error)?.message ?? error);
+  if (!/read-?only/i.test(message)) return null;
+  return new Error(
+    `Cannot open store: the database is read-only (${message}); make the file and its directory writable, or pass readOnly: true to only read it`,
+    { cause: error },
+  );
+}
+
 /** Inserts `job` unless its id exists; a job whose retention already ended is dropped. */
 async function insert(db: SqlDriver, job: JobRecord): Promise<boolean> {
   const { changes } = await db.exec(INSERT_JOB, jobParams(job));
-  if (changes > 0 && isFinal(job.status) && expiresOnArrival(job)) {
+  if (changes > 0 && droppedOnArrival(job)) {
     await db.exec(`DELETE FROM ${J} WHERE id = ?`, [job.id]);
   }
   return changes > 0;

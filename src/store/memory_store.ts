@@ -8,8 +8,8 @@
  * @module
  */
 
-import { ConflictError } from "./errors.ts";
 import { MinHeap } from "./_heap.ts";
+import { checkKeys } from "../_keys.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -23,8 +23,16 @@ import type {
   ScheduleRelease,
   Store,
 } from "./store.ts";
-import { matchesJob, pageOf } from "./_filters.ts";
-import { isFinished, jobReadyAt as readyAt, scheduleDueAt } from "./_record_times.ts";
+import {
+  droppedOnArrival,
+  isExpired,
+  jobReadyAt as readyAt,
+  listJobsOf,
+  listSchedulesOf,
+  matchesJob,
+  scheduleDueAt,
+  scheduleExists,
+} from "./semantics.ts";
 
 interface Slot {
   rec: ScheduleRecord;
@@ -55,15 +63,21 @@ export class MemoryStore implements Store {
   #runningByKey = new Map<string, number>();
   #meta = new Map<string, string>();
 
+  /**
+   * Creates an empty store.
+   * @param options None yet; an object with any key is refused, so a typo is not ignored.
+   */
+  constructor(options?: Record<string, never>) {
+    checkKeys(options, [], "MemoryStore options");
+  }
+
   putSchedule(
     record: ScheduleRecord,
     ifExists: "replace" | "keep" | "error",
   ): Promise<"inserted" | "replaced" | "kept"> {
     const existing = this.#schedules.has(record.id);
     if (existing && ifExists === "error") {
-      return Promise.reject(
-        new ConflictError("schedule", record.id),
-      );
+      return Promise.reject(scheduleExists(record.id));
     }
     if (existing && ifExists === "keep") return Promise.resolve("kept");
     this.#setSchedule({ rec: { ...record }, leaseOwner: null, leaseUntil: 0 });
@@ -76,14 +90,8 @@ export class MemoryStore implements Store {
   }
 
   listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRecord[]> {
-    const out: ScheduleRecord[] = [];
-    for (const { rec } of this.#schedules.values()) {
-      if (filter.task !== undefined && rec.task !== filter.task) continue;
-      if (filter.paused !== undefined && rec.paused !== filter.paused) continue;
-      out.push({ ...rec });
-    }
-    out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return Promise.resolve(pageOf(out, filter.offset, filter.limit));
+    const page = listSchedulesOf(Array.from(this.#schedules.values(), (slot) => slot.rec), filter);
+    return Promise.resolve(page.map((rec) => ({ ...rec })));
   }
 
   updateSchedule(record: ScheduleRecord): Promise<ScheduleRecord | null> {
@@ -140,10 +148,7 @@ export class MemoryStore implements Store {
   }
 
   listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
-    const out: JobRecord[] = [];
-    for (const job of this.#jobs.values()) if (matchesJob(job, filter)) out.push({ ...job });
-    out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return Promise.resolve(pageOf(out, filter.offset, filter.limit));
+    return Promise.resolve(listJobsOf(this.#jobs.values(), filter).map((job) => ({ ...job })));
   }
 
   countJobs(filter: JobFilter = {}): Promise<number> {
@@ -263,7 +268,7 @@ export class MemoryStore implements Store {
     for (let top = heap.peek(); top && top[0] <= now; top = heap.peek()) {
       heap.pop();
       const job = this.#jobs.get(top[1]);
-      if (job && job.expiresAt === top[0] && isFinished(job)) {
+      if (job && job.expiresAt === top[0] && isExpired(job, now)) {
         this.#jobs.delete(top[1]);
         removed++;
       }
@@ -347,7 +352,7 @@ export class MemoryStore implements Store {
   /** Drops a finished job at once if it is already past retention, else queues its removal. */
   #expire(job: JobRecord): void {
     if (job.expiresAt === null) return;
-    if (job.finishedAt !== null && job.expiresAt <= job.finishedAt) this.#jobs.delete(job.id);
+    if (droppedOnArrival(job)) this.#jobs.delete(job.id);
     else this.#expiryHeap.push(job.expiresAt, job.id);
   }
 

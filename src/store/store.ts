@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { TriggerJSON } from "./triggers/mod.ts";
+import type { TriggerJSON } from "../triggers/mod.ts";
 
 /** Lifecycle of a job. */
 export type JobStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled";

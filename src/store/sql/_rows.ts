@@ -171,19 +171,3 @@ export function toJob(row: Row): JobRecord {
     expiresAt: row.expires_at as number | null,
   };
 }
-
-/**
- * @param job A job about to be written in a final status.
- * @returns Whether it is dropped at once (its retention ended when it finished).
- */
-export function expiresOnArrival(job: Pick<JobRecord, "expiresAt" | "finishedAt">): boolean {
-  return job.expiresAt !== null && job.finishedAt !== null && job.expiresAt <= job.finishedAt;
-}
-
-/**
- * @param status A job status.
- * @returns Whether the job has ended.
- */
-export function isFinal(status: JobRecord["status"]): boolean {
-  return status === "succeeded" || status === "failed" || status === "cancelled";
-}

@@ -57,6 +57,12 @@ export interface Dialect {
   /** Statements run once per connection after the schema version check and before migrating. */
   readonly setup: readonly string[];
   /**
+   * A write that changes nothing, run at open in a transaction that is rolled back, so that a
+   * read-only database is refused at open instead of failing on every write later; `null` where
+   * storage is never read-only.
+   */
+  readonly writeProbe: string | null;
+  /**
    * Appended to the `SELECT` that picks rows to claim: locks them for this transaction and skips
    * rows another transaction holds, so concurrent claimers never wait on each other. Empty where
    * write transactions are serialised anyway (SQLite).
@@ -102,6 +108,8 @@ export const sqlite: Dialect = {
   // WAL lets readers run while one process writes; it is a property of the file, so the first
   // process to open it switches it for everyone. `:memory:` databases answer "memory" and stay so.
   setup: ["PRAGMA journal_mode = WAL"],
+  writeProbe:
+    "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   // BEGIN IMMEDIATE makes every write transaction exclusive: nothing to lock or skip.
   skipLocked: "",
   forUpdate: "",
@@ -141,6 +149,8 @@ export const postgres: Dialect = {
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
   setup: [],
+  writeProbe:
+    "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   skipLocked: " FOR UPDATE SKIP LOCKED",
   forUpdate: " FOR UPDATE",
   lock:
@@ -180,7 +190,13 @@ export const postgres: Dialect = {
  * The platform owns journaling and durability (it refuses `PRAGMA journal_mode`), and one
  * object is one connection, so nothing needs switching.
  */
-export const durableObject: Dialect = { ...sqlite, name: "durable-object", setup: [] };
+export const durableObject: Dialect = {
+  ...sqlite,
+  name: "durable-object",
+  setup: [],
+  // A probe would bill a row write on every wake-up; object storage is always writable.
+  writeProbe: null,
+};
 
 /**
  * @param name A driver's dialect.

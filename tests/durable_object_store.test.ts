@@ -1,0 +1,95 @@
+/**
+ * The store conformance suite against the Durable Object store (the SQL store over
+ * `durableObjectDriver`) inside real workerd. node:test cannot run in workerd, so each Store
+ * call made by the unchanged suite is forwarded to a Durable Object in Miniflare
+ * (`tests/cloudflare/store_worker.ts`), which applies it to its own store and sends back the
+ * result or the error. One object per test gives each test a fresh, empty store.
+ *
+ * Runs once, in the Node 26 suite (Miniflare and workerd are Node packages); skipped elsewhere.
+ */
+import { after, before } from "node:test";
+import process from "node:process";
+import type { Store } from "../src/store/store.ts";
+import { storeConformance } from "./store_conformance.ts";
+import { decode, encode, errorFromWire, type WireError } from "./cloudflare/store_wire.ts";
+
+const runtime = process.env.EVERYWHEN_RUNTIME;
+const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
+const skip = runtime === undefined
+  ? (isNode && Number(process.versions.node.split(".")[0]) >= 22
+    ? false
+    : "workerd tests run on Node >= 22 only")
+  : runtime === "node26"
+  ? false
+  : "workerd tests run once, in the Node 26 suite";
+
+type Send = (object: string, method: string, args: unknown[]) => Promise<unknown>;
+let send: Send | null = null;
+let dispose: (() => Promise<void>) | null = null;
+
+async function bundle(): Promise<string> {
+  const esbuild = await import("esbuild");
+  const result = await esbuild.build({
+    entryPoints: [new URL("./cloudflare/store_worker.ts", import.meta.url).pathname],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser", "import"],
+    target: "es2022",
+    external: ["cloudflare:workers"],
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+if (!skip) {
+  before(async () => {
+    const { Miniflare } = await import("miniflare");
+    const mf = new Miniflare({
+      modules: true,
+      script: await bundle(),
+      compatibilityDate: "2025-09-01",
+      durableObjects: { STORE: { className: "StoreObject", useSQLite: true } },
+    });
+    await mf.ready;
+    dispose = () => mf.dispose();
+    send = async (object, method, args) => {
+      const res = await mf.dispatchFetch(
+        `http://worker/?object=${encodeURIComponent(object)}`,
+        { method: "POST", body: encode({ method, args }) },
+      );
+      const body = decode<{ value?: unknown; thrown?: WireError }>(await res.text());
+      if (body.thrown) throw errorFromWire(body.thrown);
+      return body.value;
+    };
+  });
+  after(async () => await dispose?.());
+}
+
+let objects = 0;
+
+/** A Store whose every call runs in the Durable Object `object` inside workerd. */
+async function remoteStore(): Promise<Store> {
+  if (!send) throw new Error("workerd is not running");
+  const call = send;
+  const object = `store-${++objects}`;
+  const { name, shared } = await call(object, "describe", []) as { name: string; shared: boolean };
+  const methods = new Map<PropertyKey, unknown>();
+  return new Proxy({ name, shared } as unknown as Store, {
+    get(target, key) {
+      if (key === "name" || key === "shared") return target[key];
+      // Not a thenable, and no change feed: a Durable Object's store is not shared.
+      if (typeof key !== "string" || key === "then" || key === "watch") return undefined;
+      let fn = methods.get(key);
+      if (!fn) {
+        fn = (...args: unknown[]) => call(object, key, args);
+        methods.set(key, fn);
+      }
+      return fn;
+    },
+  });
+}
+
+storeConformance("SqlStore (Durable Object in workerd)", remoteStore, { skip });
