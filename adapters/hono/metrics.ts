@@ -6,10 +6,10 @@
  */
 
 import type { Context } from "hono";
-import type { JobStatus } from "../../src/store/store.ts";
+import { JOB_STATUSES } from "../../src/store/semantics.ts";
 import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 
-const STATUSES: readonly JobStatus[] = ["pending", "running", "succeeded", "failed", "cancelled"];
+const STATUSES = JOB_STATUSES;
 const OUTCOMES = ["succeeded", "failed", "retrying", "cancelled"] as const;
 /** Upper bounds of the duration histogram's buckets, in seconds (jobs run from ms to hours). */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];

@@ -42,20 +42,7 @@ export interface ResumeOptions {
   from?: InstantInput;
 }
 
-/**
- * Every job status, in lifecycle order.
- *
- * Kept here until the store-semantics module exports the list; then this re-exports it.
- */
-export const JOB_STATUSES: readonly JobStatus[] = Object.keys(
-  {
-    pending: 0,
-    running: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-  } satisfies Record<JobStatus, 0>,
-) as JobStatus[];
+export { JOB_STATUSES } from "../store/semantics.ts";
 
 /**
  * What an operator or a remote caller can do with a scheduler: the same calls, arguments, results

@@ -12,12 +12,14 @@ import type { EnqueueOptions, ListJobsOptions, SchedulePatch } from "../types.ts
 import type { ListSchedulesOptions, ResumeOptions, SchedulerApi } from "./api.ts";
 import { checkInput, type Field, type Fields } from "./input.ts";
 
-/** Page size of list operations when none is given. */
-export const DEFAULT_LIMIT = 100;
-/** Largest page a list operation returns. */
-export const MAX_LIMIT = 1000;
-/** Most fire instants one `nextRuns` call previews. */
-export const MAX_NEXT_RUNS = 1000;
+import {
+  LIST_LIMIT_DEFAULT as DEFAULT_LIMIT,
+  LIST_LIMIT_MAX,
+  LIST_OFFSET_MAX,
+  NEXT_RUNS_MAX,
+} from "../scheduler/_checks.ts";
+
+export { DEFAULT_LIMIT };
 
 /** How a result travels: what the Workers client turns the plain data back into. */
 export type OutputKind =
@@ -68,8 +70,8 @@ const id: Field = { type: "id", required: true };
 const text: Field = { type: "text" };
 const value: Field = { type: "value" };
 const page = {
-  limit: { type: "integer", max: MAX_LIMIT },
-  offset: { type: "integer" },
+  limit: { type: "integer", max: LIST_LIMIT_MAX },
+  offset: { type: "integer", max: LIST_OFFSET_MAX },
 } as const satisfies Fields;
 const policies = {
   paused: value,
@@ -200,7 +202,7 @@ export const OPERATIONS: readonly Operation[] = [
     name: "nextRuns",
     summary: "the next fire instants of a schedule (5 unless a count is given)",
     access: "read",
-    fields: { id, count: { type: "integer", max: MAX_NEXT_RUNS } },
+    fields: { id, count: { type: "integer", max: NEXT_RUNS_MAX } },
     args: ["id", "count"],
     output: "instants",
     http: { method: "GET", path: "/schedules/:id/next" },

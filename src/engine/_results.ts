@@ -14,6 +14,7 @@ import {
 } from "../errors.ts";
 import type { JsonValue } from "../json.ts";
 import type { JobRecord, Store } from "../store/store.ts";
+import { isFinal } from "../store/semantics.ts";
 
 /** How a job ended, as told to `result()` waiters in this process. */
 export type Settlement = { ok: true; value: JsonValue } | { ok: false; error: Error };
@@ -67,7 +68,7 @@ export class ResultWaiters {
     const job = await this.#store.getJob(id);
     if (!job || (job.expiresAt !== null && job.expiresAt <= now)) {
       this.settle(id, { ok: false, error: new ResultExpiredError(id) });
-    } else if (job.status !== "pending" && job.status !== "running") {
+    } else if (isFinal(job.status)) {
       this.settle(id, await this.#settlementOf(job));
     } else if (stopped) {
       this.settle(id, {
@@ -111,7 +112,7 @@ export class ResultWaiters {
       if (skip(id)) continue;
       const job = await this.#store.getJob(id);
       if (!job) this.settle(id, { ok: false, error: new ResultExpiredError(id) });
-      else if (job.status !== "pending" && job.status !== "running") {
+      else if (isFinal(job.status)) {
         this.settle(id, await this.#settlementOf(job));
       }
     }

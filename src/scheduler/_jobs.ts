@@ -12,6 +12,7 @@ import type { JsonValue } from "../json.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkId } from "../_options.ts";
 import type { JobRecord, JobStatus, ScheduleRecord, Store } from "../store/store.ts";
+import { isFinal } from "../store/semantics.ts";
 import { instantFromMs } from "../time.ts";
 import type { EnqueueOptions, JobHandle, JobInfo, ListJobsOptions } from "../types.ts";
 import { jobRecord, runNowJobId } from "../engine/_job_record.ts";
@@ -122,7 +123,7 @@ export class Jobs {
     const now = clock.now();
     const before = await store.getJob(id);
     if (!before) throw new NotFoundError("job", id);
-    if (before.status !== "pending" && before.status !== "running") return false;
+    if (isFinal(before.status)) return false;
     const ttl = before.resultTtl ?? this.#d.resultTtlOf(before.task);
     const after = await store.cancelJob(id, now, now + ttl);
     if (after === null) throw new NotFoundError("job", id);
