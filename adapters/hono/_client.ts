@@ -254,11 +254,11 @@ export const CLIENT_JS: string = String.raw`
         '" style="cursor:pointer"><td>' + pill(j.status) + "</td>" +
         '<td class="mono small" title="' + esc(j.id) + '">' + jobId(j.id) +
         "</td><td>" + esc(j.task) + '</td><td class="hide-sm muted">' + esc(j.scheduleId || "—") +
-        '</td><td class="muted" style="white-space:nowrap">' + (j.startedAt ? esc(at(j.startedAt)) +
+        '</td><td class="muted" style="white-space:nowrap" data-l="started">' + (j.startedAt ? esc(at(j.startedAt)) +
           '<div class="small">' + esc(rel(j.startedAt)) + "</div>" : "—") + "</td>" +
-        '<td class="mono small">' + esc(j.status === "running" && j.startedAt
+        '<td class="mono small" data-l="took">' + esc(j.status === "running" && j.startedAt
           ? dur(serverNow() - Date.parse(j.startedAt)) : dur(j.durationMs)) + "</td>" +
-        '<td class="mono small">' + esc(attempts) + "</td><td>" + outcome(j) + "</td>" +
+        '<td class="mono small" data-l="attempts">' + esc(attempts) + "</td><td>" + outcome(j) + "</td>" +
         '<td><div class="actions">' + jobActions(j) + "</div></td></tr>";
       return row + (state.open[j.id] ? detail(j) : "");
     }).join("");
@@ -273,12 +273,13 @@ export const CLIENT_JS: string = String.raw`
       $("timeline").innerHTML = '<div class="empty" style="padding:8px 0">Nothing scheduled in this window.</div>';
       return;
     }
-    var W = Math.max(600, $("timeline").clientWidth - 4), L = 170, R = 14, H = 28, top = 22;
+    // Drawn at the box's width (a narrow screen gets a narrow chart, not a shrunken one).
+    var W = Math.max(300, $("timeline").clientWidth - 4), L = W < 600 ? 110 : 170, R = 14, H = 28, top = 22;
     var h = top + lanes.length * H + 6;
     var x = function (t) { return L + ((t - from) / (to - from)) * (W - L - R); };
     var out = ['<svg viewBox="0 0 ' + W + " " + h + '" height="' + h + '">'];
     var step = [600000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000]
-      .find(function (s) { return (to - from) / s <= 8; }) || 86400000;
+      .find(function (s) { return (to - from) / s <= Math.min(8, (W - L - R) / 56); }) || 86400000;
     for (var t = Math.ceil(from / step) * step; t <= to; t += step) {
       var d = new Date(t);
       var label = step >= 86400000 ? d.toLocaleDateString([], { month: "short", day: "numeric" })
@@ -290,10 +291,11 @@ export const CLIENT_JS: string = String.raw`
       var y = top + i * H + H / 2;
       out.push('<rect x="' + L + '" y="' + (y - 9) + '" width="' + (W - L - R) + '" height="18" rx="4" fill="' +
         (i % 2 ? "#fbfcfd" : "#f6f7fb") + '"/>');
-      out.push('<text class="lane-label" x="0" y="' + (y + 4) + '">' + esc(lane.scheduleId.slice(0, 22)) + "</text>");
+      out.push('<text class="lane-label" x="0" y="' + (y + 4) + '">' + esc(lane.scheduleId.slice(0, L < 170 ? 14 : 22)) + "</text>");
       if (lane.fires.length === 0 && lane.next) {
         out.push('<text class="tick" x="' + (W - R - 6) + '" y="' + (y + 4) + '" text-anchor="end">next ' +
-          esc(wall(lane.next.local) + " (" + lane.timezone + ")") + " →</text>");
+          esc(at(lane.next.at) + (W < 600 ? "" : " (" + wall(lane.next.local) + " " + lane.timezone + ")")) +
+          " →</text>");
       }
       if (lane.more && lane.fires.length > 0) {
         // Too many fires to list: a band stands for the rest of the window.

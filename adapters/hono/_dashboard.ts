@@ -81,10 +81,12 @@ button.primary:hover{background:#4338ca}
 button:disabled{opacity:.5;cursor:default}
 .chip.on{background:#0f172a;color:#fff;border-color:#0f172a}
 .actions{display:flex;gap:6px;justify-content:flex-end}
-.enqueue{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;padding:12px 16px}
+.enqueue{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end;padding:12px 16px}
+.enqueue label{display:flex;flex-direction:column;gap:4px;flex:0 1 auto}
+.enqueue label.grow{flex:1 1 260px}
 .enqueue select,.enqueue textarea{font:12.5px var(--mono);padding:6px 8px;border:1px solid #cbd5e1;
 border-radius:7px;background:#fff;color:var(--ink)}
-.enqueue textarea{flex:1 1 260px;min-height:34px;resize:vertical}
+.enqueue textarea{min-height:34px;resize:vertical}
 .enqueue .form-msg{flex-basis:100%;font-size:12.5px;color:var(--bad);min-height:0}
 .enqueue .form-msg:empty{display:none}
 .err{color:var(--bad);max-width:360px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
@@ -115,7 +117,14 @@ line-height:17px;opacity:0;visibility:hidden;transition:opacity .2s;display:-web
 @media (max-width:900px){.stats{grid-template-columns:repeat(3,1fr)}.hide-sm{display:none}}
 @media (max-width:640px){header{padding:8px 12px}header .meta .hide-xs{display:none}
 main{padding:12px 12px 32px}.detail .grid{grid-template-columns:1fr}
-th,td{padding-left:10px;padding-right:10px}section>h2 .tools{margin-left:0}}
+section>h2 .tools{margin-left:0}
+.scroll table,.scroll tbody{display:block}.scroll thead{display:none}
+.scroll tr{display:flex;flex-wrap:wrap;align-items:center;gap:6px 12px;padding:10px 12px;
+border-bottom:1px solid #f0f2f5}
+.scroll td{display:block;padding:0;border:0}.scroll td.hide-sm{display:none}.scroll td:last-child{margin-left:auto}
+.scroll td[data-l]::before{content:attr(data-l) " ";font:11px var(--sans);color:var(--muted)}
+.scroll tr.detail{display:block}.scroll tr.detail td{margin:0}.err{max-width:100%;white-space:normal}
+.enqueue label{flex-basis:100%}}
 `;
 
 /**
@@ -182,10 +191,10 @@ own zone is named next to its times.</p>
 <section id="running-section"><h2>Running now <span class="sub" id="running-count"></span></h2>
 <div id="running"></div></section>
 <section id="enqueue-section"><h2>Enqueue a job <span class="sub">a registered task, with a JSON payload</span></h2>
-<form class="enqueue" id="enqueue"><label class="small muted" for="enq-task">Task</label>
-<select id="enq-task" name="task" required></select>
-<label class="small muted" for="enq-payload">Payload</label>
-<textarea id="enq-payload" name="payload" rows="1" spellcheck="false">null</textarea>
+<form class="enqueue" id="enqueue"><label class="small muted">Task
+<select id="enq-task" name="task" required></select></label>
+<label class="small muted grow">Payload (JSON)
+<textarea id="enq-payload" name="payload" rows="1" spellcheck="false">null</textarea></label>
 <button class="primary" type="submit">Enqueue</button><div class="form-msg" id="enq-msg" role="alert"></div></form></section>
 <section><h2>Recent jobs <span class="sub" id="jobs-count"></span><span class="tools" id="filters"></span></h2>
 <div class="scroll"><table><thead><tr><th>Status</th><th>Job</th><th>Task</th><th class="hide-sm">Schedule</th>

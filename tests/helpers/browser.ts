@@ -66,7 +66,14 @@ export async function openBrowser(
     viewport: { width: options.width, height: options.height },
     ...(options.timezoneId === undefined ? {} : { timezoneId: options.timezoneId }),
   });
-  context.on("close", () => rmSync(profile, { recursive: true, force: true }));
+  context.on("close", () => {
+    try {
+      // Chromium may still be writing its profile as it exits: retried, and left behind if busy.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      // A leftover directory in the temporary folder is harmless.
+    }
+  });
   return context;
 }
 
