@@ -26,7 +26,8 @@ it("dashboard: works under a route and a prefix-stripping mount", {
   const context = await openBrowser({ width: 1280, height: 900 });
   try {
     const page = context.pages()[0] ?? await context.newPage();
-    for (const [mount, jobId] of [["/ops/admin", "report-a"], ["/ops/scheduler", "report-b"]]) {
+    const mounts: [string, string][] = [["/ops/admin", "report-a"], ["/ops/scheduler", "report-b"]];
+    for (const [mount, jobId] of mounts) {
       const at = `${server.origin}${mount}`;
       await scheduler.enqueue("send-report", { to: mount }, { id: jobId, delay: { hours: 1 } });
 
@@ -53,7 +54,10 @@ it("dashboard: works under a route and a prefix-stripping mount", {
         retryable ? 1 : 0,
         "Retry is offered exactly when the API has it",
       );
-      assert.equal(await page.locator("button[data-purge]").count(), "purgeJobs" in scheduler ? 1 : 0);
+      assert.equal(
+        await page.locator("button[data-purge]").count(),
+        "purgeJobs" in scheduler ? 1 : 0,
+      );
 
       // Enqueue: invalid JSON is a message on the form, then a valid payload makes a job.
       await page.selectOption("#enq-task", "sync-inventory");
@@ -72,7 +76,10 @@ it("dashboard: works under a route and a prefix-stripping mount", {
         (s as HTMLSelectElement).innerHTML = "<option>no-such-task</option>";
       });
       await page.click("#enqueue button[type=submit]");
-      await waitFor(async () => /no-such-task/.test(await page.locator("#enq-msg").innerText()), "the error");
+      await waitFor(
+        async () => /no-such-task/.test(await page.locator("#enq-msg").innerText()),
+        "the error",
+      );
 
       // A deep link's sign-in posts to this mount's /login.
       const deep = await page.goto(`${at}/api/jobs`);
@@ -130,7 +137,10 @@ it("dashboard: offers Retry and Purge when the API lists their routes", {
     await page.click('button[data-filter="failed"]');
     await page.click("button[data-purge]");
     await waitFor(() => calls.includes('purge {"status":"failed"}'), "the purge request");
-    await waitFor(async () => /Purged 3 jobs/.test(await page.locator("#toast").innerText()), "toast");
+    await waitFor(
+      async () => /Purged 3 jobs/.test(await page.locator("#toast").innerText()),
+      "toast",
+    );
     // A non-final filter cannot be purged.
     await page.click('button[data-filter="pending"]');
     assert.equal(await page.locator("button[data-purge]").isDisabled(), true);

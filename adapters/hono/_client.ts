@@ -83,10 +83,11 @@ export const CLIENT_JS: string = String.raw`
     return wall(p.year + "-" + p.month + "-" + p.day + "T" + p.hour + ":" + p.minute + ":" + p.second);
   }
 
-  // "nightly@2030-01-01T02:00:00.000Z": the fire time never breaks, the id may wrap before it.
+  // "nightly@2030-01-01T02:00:00.000Z" (or "nightly@run:<time>:<n>" from Run now): the time never
+  // breaks, the id may wrap before it.
   function jobId(id) {
     var i = id.lastIndexOf("@");
-    if (i <= 0 || !/^\d{4}-\d\d-\d\dT/.test(id.slice(i + 1))) return '<span class="jid">' + esc(id) + "</span>";
+    if (i <= 0 || !/^(run:)?\d{4}-\d\d-\d\dT/.test(id.slice(i + 1))) return '<span class="jid">' + esc(id) + "</span>";
     return '<span class="jid">' + esc(id.slice(0, i)) + '<wbr><span class="fire">' + esc(id.slice(i)) +
       "</span></span>";
   }
