@@ -30,7 +30,7 @@ for (const [label, trigger] of previews) {
   console.log(`${label}\n  ${runs.join("\n  ")}`);
 }
 
-const scheduler = new Scheduler({ timezone: "Europe/Berlin", keepAlive: true });
+const scheduler = new Scheduler({ timezone: "Europe/Berlin" });
 scheduler.on("job:succeeded", (d) => console.log(`✔ ${d.task} ${d.jobId} →`, d.result));
 scheduler.on(
   "job:retrying",

@@ -40,7 +40,7 @@ export function checkInt(value: unknown, name: string, min: number, allowInfinit
 }
 
 /** @returns `value` if it is one of `allowed`. */
-export function checkEnum<T extends string>(
+export function checkEnum<const T extends string>(
   value: unknown,
   name: string,
   allowed: readonly T[],

@@ -105,7 +105,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   return {
     store: options.store ?? new MemoryStore(),
     clock: options.clock ??
-      systemClock({ keepAlive: checkBoolean(options.keepAlive ?? false, "keepAlive") }),
+      systemClock({ keepAlive: checkBoolean(options.keepAlive ?? true, "keepAlive") }),
     timezone: validateTimeZone(options.timezone ?? "UTC", "timezone"),
     identity: checkId(options.identity ?? crypto.randomUUID(), "identity"),
     codec: options.codec ?? jsonCodec,

@@ -1,48 +1,77 @@
 /**
  * The admin command line, runtime-agnostic: `runCli(args, io)` parses the arguments, acts on a
- * store through a (never started) Scheduler, and writes to the given streams. The `everywhen`
- * binary (`bin/everywhen.ts`) only supplies the arguments, the store and the streams.
+ * store through a (never started) Scheduler, and writes to the given streams. Its commands are
+ * the admin operations that have one (`src/admin/operations.ts`), with the same input checks as
+ * the HTTP API and the Workers client. The `everywhen` binary (`bin/everywhen.ts`) only supplies
+ * the arguments, the store opener and the streams.
  * @module
  */
 
+import { checkInput, type FieldType, fromText } from "./admin/input.ts";
+import { inputName, type Operation, OPERATIONS, runOperation } from "./admin/operations.ts";
+import { instantText, plain, scheduleState } from "./admin/plain.ts";
 import type { Codec } from "./codec.ts";
 import { NotFoundError } from "./errors.ts";
 import { Scheduler } from "./scheduler.ts";
-import type { JobStatus, Store } from "./store.ts";
-import type { JobInfo, ScheduleInfo } from "./types.ts";
+import type { Store } from "./store.ts";
+import type { Temporal } from "./temporal.ts";
+import type { JobHandle, JobInfo, ScheduleInfo } from "./types.ts";
 
 /** What the CLI needs from its host. */
 export interface CliIo {
-  /** Opens the store at the path given on the command line. */
-  openStore(path: string): Promise<Store>;
+  /**
+   * Opens the store named on the command line (a path or a store URL).
+   * @param url The store argument.
+   * @param options `create`: whether a store that does not exist may be created (`--create`).
+   */
+  openStore(url: string, options: { create: boolean }): Promise<Store>;
+  /** Writes a line to standard output. */
   out(text: string): void;
+  /** Writes a line to standard error. */
   err(text: string): void;
-  /** Codec for encrypted stores. @default JSON */
+  /** Codec for encrypted stores (from `EVERYWHEN_ENCRYPTION_KEY`). @default JSON */
   codec?: Codec;
 }
 
-/** Usage text. */
-export const USAGE: string = `Usage: everywhen <store-file> <command> [options]
+/** What an encrypted record shows when the CLI has no key. */
+export const ENCRYPTED_NOTE = "encrypted: set EVERYWHEN_ENCRYPTION_KEY";
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (flag: string): string =>
+  flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const COMMANDS = OPERATIONS.filter((op) => op.cli !== null);
+
+const PLACEHOLDER: Partial<Record<FieldType, string>> = {
+  integer: "n",
+  boolean: "true|false",
+  statuses: "s,s",
+};
+
+function usageLine(op: Operation): string {
+  const cli = op.cli!;
+  const words = cli.args.map((a) => {
+    const field = op.fields[a]!;
+    const name = field.type === "boolean" ? "on|off" : `<${a}>`;
+    return field.required ? name : `[${name.replace(/[<>]/g, "")}]`;
+  });
+  const flags = Object.keys(op.fields).filter((f) => !cli.args.includes(f))
+    .map((f) => `[--${kebab(f)} ${PLACEHOLDER[op.fields[f]!.type] ?? "v"}]`);
+  return [cli.command, ...words, ...flags].join(" ");
+}
+
+/** Usage text, derived from the operation table. */
+export const USAGE: string = `Usage: everywhen <store> <command> [options]
+
+<store> is a store URL: an SQLite file path or sqlite:<path>, or postgres://user:pass@host/db.
 
 Commands:
-  list                      schedules with state and next run
-  show <id>                 one schedule in full
-  pause <id>                pause a schedule (stays paused across restarts)
-  resume <id>               resume a schedule from now
-  run <id>                  create a job for the schedule now (a worker runs it)
-  remove <id>               remove a schedule (its jobs are kept)
-  jobs [--status s] [--task t] [--schedule id] [--limit n]
-                            recent jobs, newest first
-  job <id>                  one job with result, error and attempts
-  next <id> [n]             the next n fire instants (default 5)
-  lock on|off [--reason r]  store-wide kill switch: every scheduler on the store halts while on
-  lock                      show the lock
+${COMMANDS.map((op) => `  ${usageLine(op)}\n      ${op.summary}`).join("\n")}
 
 Options:
+  --create                  create the store if it does not exist (else a missing file is an error)
   --json                    machine-readable output
   -h, --help                this text`;
-
-const STATUSES: JobStatus[] = ["pending", "running", "succeeded", "failed", "cancelled"];
 
 class UsageError extends Error {
   override name = "UsageError";
@@ -63,39 +92,40 @@ class UsageError extends Error {
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed: Parsed;
+  let call: { op: Operation; input: Record<string, unknown> };
   try {
     parsed = parse(argv);
+    if (parsed.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    call = resolve(parsed);
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (parsed.help) {
-    io.out(USAGE);
-    return 0;
-  }
   let store: Store | undefined;
   try {
-    store = await io.openStore(parsed.file);
+    store = await io.openStore(parsed.file, { create: parsed.create });
     const scheduler = new Scheduler({
       store,
       roles: { schedules: false, jobs: false },
       ...(io.codec ? { codec: io.codec } : {}),
     });
-    const result = await execute(scheduler, parsed);
-    io.out(parsed.json ? JSON.stringify(result.data, null, 2) : result.text);
+    const result = await runOperation(scheduler, call.op, call.input);
+    const shown = await present(scheduler, call.op, call.input, result, !io.codec);
+    io.out(parsed.json ? JSON.stringify(shown.data, null, 2) : shown.text);
     return 0;
   } catch (error) {
     const e = error as Error;
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n\n${USAGE}`);
-      return 2;
-    }
+    // Input the scheduler refuses (a bad duration, a malformed trigger) is bad usage too.
+    const usage = e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError;
     io.err(
       parsed.json
         ? JSON.stringify({ error: { name: e.name, message: e.message } })
         : `${e.name}: ${e.message}`,
     );
-    return 1;
+    return usage && store !== undefined ? 2 : 1;
   } finally {
     await store?.close();
   }
@@ -104,125 +134,155 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 interface Parsed {
   help: boolean;
   json: boolean;
+  create: boolean;
   file: string;
   command: string;
-  args: string[];
+  words: string[];
   flags: Map<string, string>;
 }
 
 function parse(argv: string[]): Parsed {
   const flags = new Map<string, string>();
   const positional: string[] = [];
-  let json = false;
-  let help = false;
+  const switches = { json: false, help: false, create: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--json") json = true;
-    else if (a === "-h" || a === "--help") help = true;
+    if (a === "--json") switches.json = true;
+    else if (a === "--create") switches.create = true;
+    else if (a === "-h" || a === "--help") switches.help = true;
     else if (a.startsWith("--")) {
       const value = argv[++i];
       if (value === undefined) throw new UsageError(`Missing value for ${a}`);
       flags.set(a.slice(2), value);
     } else positional.push(a);
   }
-  const [file, command, ...args] = positional;
-  if (help) return { help, json, file: "", command: "", args: [], flags };
-  if (!file) throw new UsageError("Missing store file");
-  if (!command) throw new UsageError("Missing command");
-  return { help, json, file, command, args, flags };
+  const [file = "", command = "", ...words] = positional;
+  if (!switches.help) {
+    if (!file) throw new UsageError("Missing store");
+    if (!command) throw new UsageError("Missing command");
+  }
+  return { ...switches, file, command, words, flags };
 }
 
-async function execute(s: Scheduler, p: Parsed): Promise<{ text: string; data: unknown }> {
-  const need = (what: string): string => {
-    const v = p.args[0];
-    if (!v) throw new UsageError(`Missing ${what} for ${p.command}`);
-    return v;
-  };
-  switch (p.command) {
-    case "list": {
-      const list = await s.listSchedules();
+/** Finds the operation a command line names and builds its checked input. */
+function resolve(p: Parsed): { op: Operation; input: Record<string, unknown> } {
+  const candidates = COMMANDS.filter((op) => op.cli!.command === p.command);
+  if (candidates.length === 0) throw new UsageError(`Unknown command: ${p.command}`);
+  // `lock` and `lock on|off` are two operations told apart by their words.
+  const op = candidates.find((o) => {
+    const args = o.cli!.args;
+    const required = args.filter((a) => o.fields[a]!.required).length;
+    return p.words.length >= required && p.words.length <= args.length;
+  });
+  if (!op) {
+    const cli = candidates[0]!.cli!;
+    throw new UsageError(
+      p.words.length < cli.args.length
+        ? `Missing ${cli.args[p.words.length]} for ${p.command}`
+        : `Too many arguments for ${p.command}`,
+    );
+  }
+  const raw: Record<string, unknown> = { ...op.cli!.defaults };
+  op.cli!.args.forEach((name, i) => {
+    const word = p.words[i];
+    if (word !== undefined) raw[name] = fromText(name, op.fields[name]!, word);
+  });
+  for (const [flag, text] of p.flags) {
+    const name = camel(flag);
+    const field = op.fields[name];
+    if (!field || op.cli!.args.includes(name)) {
+      throw new UsageError(`Unknown option for ${p.command}: --${flag}`);
+    }
+    raw[name] = fromText(name, field, text);
+  }
+  try {
+    // Checked before the store is opened, so bad usage touches nothing (runOperation checks
+    // again, as on every surface).
+    return { op, input: checkInput(op.fields, raw, inputName(op)) };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The text and JSON an operation's result prints as. */
+async function present(
+  scheduler: Scheduler,
+  op: Operation,
+  input: Record<string, unknown>,
+  result: unknown,
+  keyless: boolean,
+): Promise<{ text: string; data: unknown }> {
+  const id = input.id as string;
+  const record = (r: ScheduleInfo | JobInfo) => shownRecord(r, keyless);
+  switch (op.name) {
+    case "listSchedules": {
+      const list = result as ScheduleInfo[];
       return {
-        data: list.map(scheduleJson),
+        data: list.map(record),
         text: list.length ? table(list.map(scheduleRow)) : "No schedules",
       };
     }
-    case "show": {
-      const info = await s.getSchedule(need("schedule id"));
-      if (!info) throw new NotFoundError("schedule", p.args[0]!);
-      return { data: scheduleJson(info), text: JSON.stringify(scheduleJson(info), null, 2) };
+    case "getSchedule":
+    case "getJob": {
+      if (result === null) throw new NotFoundError(op.name === "getJob" ? "job" : "schedule", id);
+      const data = record(result as ScheduleInfo | JobInfo);
+      return { data, text: JSON.stringify(data, null, 2) };
     }
-    case "pause":
-    case "resume": {
-      const id = need("schedule id");
-      const info = p.command === "pause" ? await s.pauseSchedule(id) : await s.resumeSchedule(id);
+    case "pauseSchedule":
+    case "resumeSchedule":
       return {
-        data: scheduleJson(info),
-        text: `${p.command === "pause" ? "Paused" : "Resumed"} ${id}`,
+        data: record(result as ScheduleInfo),
+        text: `${op.name === "pauseSchedule" ? "Paused" : "Resumed"} ${id}`,
       };
-    }
-    case "run": {
-      const job = await s.runNow(need("schedule id"));
-      return { data: { jobId: job.id }, text: `Created job ${job.id}` };
-    }
-    case "remove": {
-      const id = need("schedule id");
-      if (!(await s.removeSchedule(id))) throw new NotFoundError("schedule", id);
+    case "removeSchedule":
       return { data: { removed: id }, text: `Removed ${id}` };
+    case "runNow":
+    case "enqueue": {
+      const jobId = (result as JobHandle).id;
+      return { data: { jobId }, text: `Created job ${jobId}` };
     }
-    case "jobs": {
-      const status = p.flags.get("status");
-      if (status !== undefined && !STATUSES.includes(status as JobStatus)) {
-        throw new UsageError(`Invalid --status: ${status} (one of ${STATUSES.join(", ")})`);
-      }
-      const limit = Number(p.flags.get("limit") ?? 20);
-      if (!Number.isInteger(limit) || limit < 1) {
-        throw new UsageError("Invalid --limit: expected a positive integer");
-      }
-      const jobs = await s.listJobs({
-        limit,
-        ...(status ? { status: status as JobStatus } : {}),
-        ...(p.flags.has("task") ? { task: p.flags.get("task")! } : {}),
-        ...(p.flags.has("schedule") ? { scheduleId: p.flags.get("schedule")! } : {}),
-      });
-      return { data: jobs.map(jobJson), text: jobs.length ? table(jobs.map(jobRow)) : "No jobs" };
+    case "nextRuns": {
+      const runs = (result as Temporal.Instant[]).map(instantText);
+      const info = await scheduler.getSchedule(id);
+      const zone = info ? zoneOf(info) : undefined;
+      const text = zone ? runs.map((r) => `${r}  (${localTime(r, zone)})`) : runs;
+      return { data: runs, text: text.join("\n") };
     }
-    case "job": {
-      const job = await s.getJob(need("job id"));
-      if (!job) throw new NotFoundError("job", p.args[0]!);
-      return { data: jobJson(job), text: JSON.stringify(jobJson(job), null, 2) };
+    case "listJobs": {
+      const jobs = result as JobInfo[];
+      return { data: jobs.map(record), text: jobs.length ? table(jobs.map(jobRow)) : "No jobs" };
     }
-    case "next": {
-      const id = need("schedule id");
-      const n = Number(p.args[1] ?? 5);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) {
-        throw new UsageError("Invalid count: expected 1 to 1000");
-      }
-      const info = await s.getSchedule(id);
-      if (!info) throw new NotFoundError("schedule", id);
-      const runs = (await s.nextRuns(id, n)).map(String);
-      const zone = zoneOf(info);
-      const local = zone ? runs.map((r) => `${r}  (${localTime(r, zone)})`) : runs;
-      return { data: runs, text: local.join("\n") };
-    }
-    case "lock": {
-      const mode = p.args[0];
-      if (mode === undefined) {
-        const reason = await s.getLock();
-        return {
-          data: { locked: reason !== null, reason },
-          text: reason === null ? "Unlocked" : `Locked: ${reason}`,
-        };
-      }
-      if (mode !== "on" && mode !== "off") throw new UsageError("lock takes on or off");
-      await s.setLock(mode === "on", p.flags.get("reason") ?? "locked by the everywhen CLI");
+    case "countJobs":
+      return { data: { count: result }, text: String(result) };
+    case "cancelJob":
       return {
-        data: { locked: mode === "on" },
-        text: mode === "on" ? "Locked: every scheduler on this store halts" : "Unlocked",
+        data: { cancelled: result },
+        text: result ? `Cancelled ${id}` : `Not cancelled: job ${id} has already finished`,
+      };
+    case "getLock": {
+      const reason = result as string | null;
+      return {
+        data: { locked: reason !== null, reason },
+        text: reason === null ? "Unlocked" : `Locked: ${reason}`,
       };
     }
-    default:
-      throw new UsageError(`Unknown command: ${p.command}`);
+    case "setLock":
+      return {
+        data: { locked: input.locked },
+        text: input.locked ? "Locked: every scheduler on this store halts" : "Unlocked",
+      };
+    default: {
+      const data = plain(result);
+      return { data, text: JSON.stringify(data, null, 2) };
+    }
   }
+}
+
+/** A record as printed: without a key, encrypted fields say so instead of "tampered". */
+function shownRecord(r: ScheduleInfo | JobInfo, keyless: boolean): Record<string, unknown> {
+  const { tampered, ...rest } = plain(r) as Record<string, unknown>;
+  // With the plain JSON codec, the only text that does not decode is ciphertext.
+  return keyless && tampered ? { ...rest, encrypted: ENCRYPTED_NOTE } : { ...rest, tampered };
 }
 
 function zoneOf(info: ScheduleInfo): string | undefined {
@@ -234,37 +294,14 @@ function localTime(iso: string, zone: string): string {
   return new Date(iso).toLocaleString("sv-SE", { timeZone: zone, hour12: false }) + ` ${zone}`;
 }
 
-function scheduleJson(s: ScheduleInfo): Record<string, unknown> {
-  return {
-    ...s,
-    trigger: s.trigger.toJSON(),
-    nextRunAt: str(s.nextRunAt),
-    lastRunAt: str(s.lastRunAt),
-    createdAt: String(s.createdAt),
-    updatedAt: String(s.updatedAt),
-  };
-}
-
-function jobJson(j: JobInfo): Record<string, unknown> {
-  return {
-    ...j,
-    scheduledAt: String(j.scheduledAt),
-    runAt: String(j.runAt),
-    createdAt: String(j.createdAt),
-    startedAt: str(j.startedAt),
-    finishedAt: str(j.finishedAt),
-    expiresAt: str(j.expiresAt),
-  };
-}
-
 function scheduleRow(s: ScheduleInfo): Record<string, string> {
   const t = s.trigger.toJSON() as { type: string; expression?: string };
   return {
     id: s.id,
     task: s.task,
     trigger: t.expression ? `${t.type} ${t.expression}` : t.type,
-    state: s.paused ? "paused" : "active",
-    "next run": str(s.nextRunAt) ?? "-",
+    state: scheduleState(s),
+    "next run": s.nextRunAt ? instantText(s.nextRunAt) : "-",
   };
 }
 
@@ -273,14 +310,10 @@ function jobRow(j: JobInfo): Record<string, string> {
     id: j.id,
     task: j.task,
     status: j.status,
-    attempts: String(j.attempts),
-    "run at": String(j.runAt),
+    attempts: j.maxAttempts === null ? String(j.attempts) : `${j.attempts}/${j.maxAttempts}`,
+    "run at": instantText(j.runAt),
     error: j.error ? `${j.error.name}: ${j.error.message}`.slice(0, 60) : "",
   };
-}
-
-function str(v: { toString(): string } | null): string | null {
-  return v === null ? null : v.toString();
 }
 
 function table(rows: Record<string, string>[]): string {

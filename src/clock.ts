@@ -5,8 +5,22 @@
  * @module
  */
 
+import { checkKeys } from "./_keys.ts";
+import { checkBoolean, checkInt } from "./_options.ts";
+
 /** Opaque timer handle returned by `Clock.setTimer`. */
 export type TimerHandle = unknown;
+
+/** Options for one timer. */
+export interface TimerOptions {
+  /**
+   * Whether this timer keeps the process alive while it is pending. `false` is for timers that
+   * only maintain (clean-up, idle polling): they must not hold a process that has nothing to do.
+   * A clock made with `keepAlive: false` never holds the process, whatever this says.
+   * @default true
+   */
+  keepAlive?: boolean;
+}
 
 /** Time source and timers. */
 export interface Clock {
@@ -16,10 +30,11 @@ export interface Clock {
    */
   now(): number;
   /**
-   * Calls `fn` once after about `ms` milliseconds (callers cap `ms` well below 2^31 - 1).
+   * Calls `fn` once when `ms` milliseconds have passed on this clock: never before, whatever
+   * the delay (implementations chain platform timers past their limits).
    * @returns A handle for `clearTimer`.
    */
-  setTimer(fn: () => void, ms: number): TimerHandle;
+  setTimer(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
   /** Cancels a timer; unknown or fired handles are ignored. */
   clearTimer(handle: TimerHandle): void;
 }
@@ -27,34 +42,85 @@ export interface Clock {
 /** Options for `systemClock`. */
 export interface SystemClockOptions {
   /**
-   * Keep the process alive while a timer is pending. When false, timers are `unref`ed where
-   * the runtime supports it (Node, Bun), so an idle scheduler lets the process exit.
-   * @default false
+   * Whether pending timers keep the process alive. With `false` every timer is unref'd where
+   * the runtime supports it (Node, Bun, Deno), so the process exits when nothing else holds it.
+   * @default true
    */
   keepAlive?: boolean;
+  /**
+   * Longest single platform timer in ms before the clock is read again. Platform timers follow
+   * a monotonic clock that can drift from `Date.now()` (suspend, clock steps), so a long timer
+   * is a chain of shorter ones, each re-checking the wall clock.
+   * @default 30000
+   */
+  maxSleep?: number;
+}
+
+/** The longest delay `setTimeout` accepts before it fires at once (2^31 - 1 ms). */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
+/** A pending chained timer: the platform timer of its current leg. */
+interface Chain {
+  leg: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Lets a platform timer not hold the process: `unref()` on Node and Bun, `Deno.unrefTimer`. */
+function unref(timer: unknown): void {
+  const t = timer as { unref?: () => void } | null;
+  if (typeof t?.unref === "function") t.unref();
+  else if (typeof timer === "number") {
+    (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno?.unrefTimer?.(timer);
+  }
 }
 
 /**
- * The real clock: `Date.now()` and `setTimeout`.
+ * The real clock: `Date.now()` and `setTimeout`, chained so that any delay works (a single
+ * `setTimeout` past 2^31 - 1 ms fires at once) and a timer never fires before its instant
+ * (platform timers may fire a little early, or late after a suspend; each leg re-reads the
+ * clock).
  *
- * @param options Whether timers keep the process alive.
+ * @param options Whether timers keep the process alive, and the longest single leg.
  * @returns A Clock.
  * @example
  * ```ts
  * import { systemClock } from "@everywhen/everywhen";
- * const clock = systemClock({ keepAlive: true });
+ * const clock = systemClock({ keepAlive: false });
+ * const timer = clock.setTimer(() => console.log("a month later"), 30 * 86_400_000);
+ * clock.clearTimer(timer);
  * ```
  */
-export function systemClock(options: SystemClockOptions = {}): Clock {
-  const keepAlive = options.keepAlive ?? false;
+export function systemClock(options?: SystemClockOptions): Clock {
+  const o = checkKeys(options, ["keepAlive", "maxSleep"], "systemClock options");
+  const keepAlive = checkBoolean(o.keepAlive ?? true, "keepAlive");
+  const maxSleep = checkInt(o.maxSleep ?? 30_000, "maxSleep", 1);
+  if (maxSleep > MAX_TIMER_DELAY) {
+    throw new RangeError(`Invalid maxSleep: ${maxSleep} ms is above ${MAX_TIMER_DELAY} ms`);
+  }
   return {
     now: () => Date.now(),
-    setTimer(fn, ms) {
-      const handle = setTimeout(fn, ms) as unknown;
-      if (!keepAlive) (handle as { unref?: () => void } | null)?.unref?.();
-      return handle;
+    setTimer(fn, ms, timerOptions) {
+      const hold = keepAlive && timerOptions?.keepAlive !== false;
+      // NaN and negative delays mean "at once"; Infinity never fires but stays cancellable.
+      const due = Date.now() + (ms > 0 ? ms : 0);
+      const chain: Chain = { leg: undefined };
+      const next = (): void => {
+        chain.leg = setTimeout(leg, Math.min(Math.max(0, due - Date.now()), maxSleep));
+        if (!hold) unref(chain.leg);
+      };
+      const leg = (): void => {
+        if (Date.now() < due) return next();
+        chain.leg = undefined;
+        fn();
+      };
+      next();
+      return chain;
     },
-    clearTimer: (handle) => clearTimeout(handle as number),
+    clearTimer(handle) {
+      const chain = handle as Chain | null | undefined;
+      if (chain?.leg === undefined) return;
+      clearTimeout(chain.leg);
+      chain.leg = undefined;
+    },
   };
 }
 
@@ -93,10 +159,10 @@ export class VirtualClock implements Clock {
     return this.#now;
   }
 
-  /** Registers a virtual timer. */
-  setTimer(fn: () => void, ms: number): TimerHandle {
+  /** Registers a virtual timer (virtual time has no delay limit and no process to hold). */
+  setTimer(fn: () => void, ms: number, _options?: TimerOptions): TimerHandle {
     const id = ++this.#seq;
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), fn });
+    this.#timers.set(id, { at: this.#now + (ms > 0 ? ms : 0), fn });
     return id;
   }
 

@@ -5,12 +5,24 @@
  * @module
  */
 
-import type { Clock, TimerHandle } from "./clock.ts";
+import { type Clock, MAX_TIMER_DELAY, type TimerHandle } from "./clock.ts";
+
+/** Options for `Waker.arm`. */
+export interface ArmOptions {
+  /**
+   * Whether the pending wake-up keeps the process alive: `true` when work waits for it (a
+   * schedule, a job, a result someone awaits), `false` when it only maintains (clean-up, idle
+   * polling), so an idle scheduler lets the process exit. Wakers without a process to hold
+   * (alarms, platform crons) ignore it.
+   * @default true
+   */
+  keepAlive?: boolean;
+}
 
 /** Calls the scheduler back at (never before) an armed instant. */
 export interface Waker {
   /** Arms for `at` (epoch ms), replacing any earlier arming. */
-  arm(at: number): void;
+  arm(at: number, options?: ArmOptions): void;
   /** Cancels the pending wake-up. */
   disarm(): void;
 }
@@ -30,20 +42,19 @@ export type WakerFactory = (wake: () => void, clock: Clock, host: WakerHost) => 
 /** Options for `TimerWaker`. */
 export interface TimerWakerOptions {
   /**
-   * Longest single sleep in ms. Timers can drift or be frozen (suspend, clock steps), so the
-   * waker never trusts one long timer: it wakes at least this often and re-checks the clock.
-   * @default 30000
+   * Longest single sleep in ms before the waker reads the clock again. `systemClock` already
+   * re-checks its timers against the wall clock; the cap protects clocks built on a bare
+   * `setTimeout`, which would fire a longer delay at once.
+   * @default 2147483647 (2^31 - 1)
    */
   maxSleep?: number;
 }
 
-/** The longest delay `setTimeout` accepts before it fires at once (2^31 - 1 ms). */
-const MAX_TIMER_DELAY = 2_147_483_647;
-
 /**
- * A Waker built on a chain of capped timers. It re-arms when a timer fires early (timers may
- * fire before the requested delay, and a clock step can make "now" go back), so `wake` never
- * runs before the armed instant; a late timer (suspend) simply wakes late.
+ * A Waker on one `Clock` timer. The clock's timer handles any delay (chaining platform timers
+ * where needed); the waker re-arms if the clock reads earlier than the armed instant when its
+ * timer fires (a clock stepped back), so `wake` never runs before the armed instant; a late
+ * timer (suspend) simply wakes late.
  *
  * @example
  * ```ts
@@ -58,6 +69,7 @@ export class TimerWaker implements Waker {
   #maxSleep: number;
   #handle: TimerHandle | undefined;
   #at: number | null = null;
+  #keepAlive = true;
 
   /**
    * Creates a disarmed waker.
@@ -68,7 +80,13 @@ export class TimerWaker implements Waker {
   constructor(clock: Clock, wake: () => void, options: TimerWakerOptions = {}) {
     this.#clock = clock;
     this.#wake = wake;
-    this.#maxSleep = Math.min(options.maxSleep ?? 30_000, MAX_TIMER_DELAY);
+    const maxSleep = options.maxSleep ?? MAX_TIMER_DELAY;
+    if (!(maxSleep >= 1 && maxSleep <= MAX_TIMER_DELAY)) {
+      throw new RangeError(
+        `Invalid maxSleep: expected 1 to ${MAX_TIMER_DELAY} ms, got ${String(maxSleep)}`,
+      );
+    }
+    this.#maxSleep = maxSleep;
   }
 
   /** The armed instant, or `null`. */
@@ -76,10 +94,12 @@ export class TimerWaker implements Waker {
     return this.#at;
   }
 
-  arm(at: number): void {
-    if (this.#at === at && this.#handle !== undefined) return;
+  arm(at: number, options: ArmOptions = {}): void {
+    const keepAlive = options.keepAlive ?? true;
+    if (this.#at === at && this.#keepAlive === keepAlive && this.#handle !== undefined) return;
     this.disarm();
     this.#at = at;
+    this.#keepAlive = keepAlive;
     this.#schedule();
   }
 
@@ -92,16 +112,20 @@ export class TimerWaker implements Waker {
   #schedule(): void {
     const at = this.#at;
     if (at === null) return;
-    const delay = Math.max(0, Math.min(at - this.#clock.now(), this.#maxSleep));
-    this.#handle = this.#clock.setTimer(() => {
-      this.#handle = undefined;
-      if (this.#at !== at) return;
-      if (this.#clock.now() < at) {
-        this.#schedule();
-        return;
-      }
-      this.#at = null;
-      this.#wake();
-    }, delay);
+    const delay = Math.min(at - this.#clock.now(), this.#maxSleep);
+    this.#handle = this.#clock.setTimer(
+      () => {
+        this.#handle = undefined;
+        if (this.#at !== at) return;
+        if (this.#clock.now() < at) {
+          this.#schedule();
+          return;
+        }
+        this.#at = null;
+        this.#wake();
+      },
+      delay,
+      { keepAlive: this.#keepAlive },
+    );
   }
 }

@@ -1,14 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../src/cli.ts";
 import { MemoryStore } from "../src/memory_store.ts";
 import { Scheduler } from "../src/scheduler.ts";
-import { cron, every } from "../src/triggers/mod.ts";
+import { at, cron, every } from "../src/triggers/mod.ts";
+import { encryptedCodec, generateEncryptionKey } from "../src/encryption.ts";
 import { VirtualClock } from "../src/clock.ts";
 
 async function cli(store: MemoryStore, ...args: string[]) {
@@ -44,14 +45,22 @@ describe("admin CLI", () => {
     const list = await cli(store, "list");
     assert.equal(list.code, 0);
     assert.match(list.out, /^ID\s+TASK\s+TRIGGER\s+STATE\s+NEXT RUN/);
-    assert.match(list.out, /daily\s+report\s+cron 0 9 \* \* \*\s+active\s+2030-01-01T08:00:00Z/);
+    assert.match(
+      list.out,
+      /daily\s+report\s+cron 0 9 \* \* \*\s+active\s+2030-01-01T08:00:00\.000Z/,
+    );
     const json = JSON.parse((await cli(store, "list", "--json")).out);
     assert.deepEqual(json.map((s: { id: string }) => s.id), ["daily", "tick"]);
     const show = JSON.parse((await cli(store, "show", "daily", "--json")).out);
     assert.equal(show.trigger.timezone, "Europe/Paris");
     const next = await cli(store, "next", "daily", "2");
-    assert.match(next.out, /2030-01-01T08:00:00Z\s+\(2030-01-01 09:00:00 Europe\/Paris\)/);
-    assert.match(next.out, /2030-01-02T08:00:00Z/);
+    assert.match(next.out, /2030-01-01T08:00:00\.000Z\s+\(2030-01-01 09:00:00 Europe\/Paris\)/);
+    assert.match(next.out, /2030-01-02T08:00:00\.000Z/);
+    assert.deepEqual(JSON.parse((await cli(store, "next", "daily", "1", "--json")).out), [
+      "2030-01-01T08:00:00.000Z",
+    ]);
+    assert.equal(show.nextRunAt, "2030-01-01T08:00:00.000Z");
+    assert.equal(show.createdAt, "2030-01-01T00:00:00.000Z");
   });
 
   it("pauses, resumes, runs and removes", async () => {
@@ -85,6 +94,96 @@ describe("admin CLI", () => {
     assert.equal(await store.getMeta("lock"), null);
   });
 
+  it("enqueues, counts and cancels jobs", async () => {
+    const store = await seeded();
+    const made = await cli(
+      store,
+      "enqueue",
+      "report",
+      '{"n":2}',
+      "--id",
+      "job-2",
+      "--delay",
+      "PT1H",
+    );
+    assert.equal(made.code, 0, made.err);
+    assert.equal(made.out, "Created job job-2");
+    const job = (await store.getJob("job-2"))!;
+    assert.deepEqual([job.payload, job.runAt - job.createdAt], ['{"n":2}', 3_600_000]);
+    assert.equal((await cli(store, "count", "--status", "pending")).out, "2");
+    assert.equal((await cli(store, "cancel", "job-2")).out, "Cancelled job-2");
+    assert.match((await cli(store, "cancel", "job-2")).out, /already finished/);
+    assert.deepEqual(JSON.parse((await cli(store, "count", "--json")).out), { count: 2 });
+    assert.equal((await cli(store, "cancel", "nope")).code, 1);
+  });
+
+  it("shows a finished one-shot schedule as finished, not active", async () => {
+    const store = new MemoryStore();
+    const clock = new VirtualClock("2030-01-01T00:00:00Z");
+    const s = new Scheduler({ store, clock });
+    s.task("report", () => "ok");
+    await s.schedule({ id: "once", task: "report", trigger: at("2030-01-01T00:00:01Z") });
+    s.start();
+    await clock.advance(1000);
+    await s.stop();
+    assert.equal((await store.getSchedule("once"))!.nextRunAt, null);
+    const list = await cli(store, "list");
+    assert.match(list.out, /once\s+report\s+at\s+finished\s+-/);
+  });
+
+  it("says a record is encrypted when no key is set, and decrypts it with the key", async () => {
+    const store = new MemoryStore();
+    store.close = () => Promise.resolve();
+    const codec = await encryptedCodec({ key: generateEncryptionKey() });
+    const s = new Scheduler({ store, codec, clock: new VirtualClock("2030-01-01T00:00:00Z") });
+    s.task("pay", () => "ok");
+    await s.schedule({ id: "nightly", task: "pay", trigger: every("P1D"), payload: { eur: 5 } });
+    await s.enqueue("pay", { eur: 7 }, { id: "p1" });
+    const job = JSON.parse((await cli(store, "job", "p1", "--json")).out);
+    assert.equal(job.encrypted, "encrypted: set EVERYWHEN_ENCRYPTION_KEY");
+    assert.equal("tampered" in job, false);
+    assert.equal(job.payload, null);
+    const schedule = JSON.parse((await cli(store, "show", "nightly", "--json")).out);
+    assert.equal(schedule.encrypted, "encrypted: set EVERYWHEN_ENCRYPTION_KEY");
+    const listed = JSON.parse((await cli(store, "jobs", "--json")).out);
+    assert.equal(listed[0].encrypted, "encrypted: set EVERYWHEN_ENCRYPTION_KEY");
+    const out: string[] = [];
+    const code = await runCli(["store.db", "job", "p1", "--json"], {
+      openStore: () => Promise.resolve(store),
+      out: (t) => out.push(t),
+      err: () => {},
+      codec,
+    });
+    assert.equal(code, 0);
+    const clear = JSON.parse(out.join(""));
+    assert.deepEqual([clear.payload, clear.tampered, clear.encrypted], [
+      { eur: 7 },
+      false,
+      undefined,
+    ]);
+    await s.stop();
+  });
+
+  it("opens the store with --create only when asked to", async () => {
+    const store = await seeded();
+    const seen: boolean[] = [];
+    const run = (...args: string[]) =>
+      runCli(["x.db", ...args], {
+        openStore: (_url, options) => {
+          seen.push(options.create);
+          return Promise.resolve(store);
+        },
+        out: () => {},
+        err: () => {},
+      });
+    assert.equal(await run("list"), 0);
+    assert.equal(await run("list", "--create"), 0);
+    assert.deepEqual(seen, [false, true]);
+    // Bad usage never opens the store.
+    assert.equal(await run("frobnicate"), 2);
+    assert.deepEqual(seen, [false, true]);
+  });
+
   it("exits 2 with usage on bad input and 1 on unknown ids, changing nothing", async () => {
     const store = await seeded();
     for (
@@ -93,7 +192,13 @@ describe("admin CLI", () => {
         ["frobnicate"],
         ["pause"],
         ["jobs", "--status", "weird"],
-        ["next", "daily", "0"],
+        ["next", "daily", "-1"],
+        ["next", "daily", "x"],
+        ["next", "daily", "1001"],
+        ["jobs", "--limit", "1001"],
+        ["jobs", "--bogus", "1"],
+        ["lock", "on", "extra"],
+        ["pause", "daily", "--from", "2030-01-01T00:00:00Z"],
         ["lock", "maybe"],
         ["jobs", "--limit"],
       ]
@@ -126,9 +231,15 @@ describe("admin CLI", () => {
         });
       });
     try {
-      const empty = await exec("list");
+      // A mistyped path is refused, not created as a new empty store.
+      const missing = await exec("lock", "on");
+      assert.equal(missing.code, 1);
+      assert.match(missing.err, /x\.db does not exist .*pass --create/);
+      assert.equal(existsSync(join(dir, "x.db")), false, "no file was created");
+      const empty = await exec("list", "--create");
       assert.equal(empty.code, 0, empty.err);
       assert.match(empty.out, /No schedules/);
+      assert.equal(existsSync(join(dir, "x.db")), true);
       const lock = await exec("lock", "on");
       assert.equal(lock.code, 0);
       assert.match((await exec("lock", "--json")).out, /"locked": true/);

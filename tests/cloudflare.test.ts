@@ -3,9 +3,12 @@
  * on a SQLite-backed Durable Object, the RPC client from a Worker, the Cron Trigger bridge, and
  * persistence across a runtime restart.
  *
- * Time: Miniflare cannot fast-forward real time, so the tests use instants a few seconds ahead,
- * except for the DST test, whose objects run on a clock offset to just before a New York clock
- * change (their alarms are real; only "now" is shifted, see tests/cloudflare/worker.ts).
+ * Time: Miniflare cannot fast-forward real time, so the tests use instants a few seconds ahead of
+ * the moment their setup finished (never of the moment the test began), except for the DST test,
+ * whose objects run on a clock shifted to just before a New York clock change once their
+ * schedules exist (their alarms are real; only "now" is shifted, see tests/cloudflare/worker.ts).
+ * Nothing asserts how late a job ran: the tests count what ran, so that a machine several times
+ * slower passes them too (lateness is for benchmarks). Waits are long; they only bound a hang.
  *
  * Runs once, in the Node 26 suite (Miniflare and workerd are Node packages); skipped elsewhere.
  */
@@ -51,7 +54,7 @@ const ms = (iso: string | null): number => Date.parse(iso!);
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 const NY = { timezone: "America/New_York" };
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | false>, limit = 15_000) {
+async function waitFor<T>(what: string, fn: () => Promise<T | null | false>, limit = 120_000) {
   const end = Date.now() + limit;
   for (;;) {
     const value = await fn();
@@ -87,58 +90,82 @@ describe("Cloudflare Workers: Durable Object scheduler in workerd", { skip }, ()
   });
 
   const jobs = (name: string, filter: Record<string, unknown> = {}) =>
-    rt.call<Job[]>(name, "listJobs", [{ limit: 5000, ...filter }]);
+    rt.call<Job[]>(name, "listJobs", [{ limit: 1000, ...filter }]);
   const metrics = (name: string) => rt.call<Metrics>(name, "metrics");
+
+  /** 1,000 schedules of `record` on object `name`, 100 at each of 10 instants from `base`. */
+  const thousand = async (name: string, base: number) => {
+    const instants = Array.from({ length: 10 }, (_, i) => base + i * 200);
+    await rt.batch(Array.from({ length: 1000 }, (_, i) => ({
+      name,
+      method: "schedule",
+      args: [{ id: `s${i}`, task: "record", trigger: at(new Date(instants[i % 10]!)).toJSON() }],
+      trigger: 0,
+    })));
+    return instants;
+  };
+  /** How long creating 1,000 schedules took in the first test, in ms. */
+  let creation = 0;
+
+  it("1,000 schedules on one object share its one alarm, moved only for a new earliest instant", async () => {
+    const name = "many-alarm";
+    const started = Date.now();
+    // An hour ahead: however slow the machine, nothing falls due while they are created.
+    const instants = await thousand(name, Date.now() + 3_600_000);
+    creation = Date.now() - started;
+    const m = await metrics(name);
+    assert.equal(m.alarms, 0);
+    // One alarm for all 1,000, at the earliest instant, moved only when the earliest instant
+    // changes: at most once per instant (the counter is the object's since it last woke).
+    assert.ok(
+      m.setAlarm <= instants.length,
+      `setAlarm is not called again for an unchanged time (${m.setAlarm} calls)`,
+    );
+    // (Within a millisecond: the alarm is set in real time from the scheduler clock's reading.)
+    const alarm = await rt.get<number>(`/alarm?name=${name}`);
+    assert.ok(
+      Math.abs(alarm - instants[0]!) <= 1,
+      `alarm at ${alarm}, first instant ${instants[0]}`,
+    );
+    const first = await rt.call<{ nextRunAt: string }>(name, "getSchedule", ["s0"]);
+    assert.equal(ms(first.nextRunAt), instants[0]);
+  });
 
   it("1,000 schedules on one object fire at their instants through its one alarm", async () => {
     const name = "many";
-    const base = Date.now() + 4000;
-    // 100 schedules per instant: more than one alarm() starts (50), so each instant takes two.
-    const instants = Array.from({ length: 10 }, (_, i) => base + i * 200);
-    const calls = Array.from({ length: 1000 }, (_, i) => ({
-      name,
-      method: "schedule",
-      args: [{
-        id: `s${i}`,
-        task: "record",
-        trigger: at(new Date(instants[i % 10]!)).toJSON(),
-      }],
-      trigger: 0,
-    }));
-    await rt.batch(calls);
+    // Instants from when the schedules will exist: creating 1,000 took `creation` ms just
+    // before, so three times that, plus two seconds, is past the last one created on any machine.
+    const base = Date.now() + 3 * creation + 2000;
+    const instants = await thousand(name, base);
     const created = await metrics(name);
-    assert.ok(Date.now() < base, "creating the schedules took too long for the test's instants");
-    // One alarm for all 1,000, moved only when the earliest instant changes. The 1,000 RPC calls
-    // arrive concurrently, so a later instant can be written first: at most once per instant.
-    assert.ok(
-      created.setAlarm >= 1 && created.setAlarm <= instants.length,
-      `setAlarm is not called again for an unchanged time (${created.setAlarm} calls)`,
-    );
     const done = await waitFor("1,000 jobs", async () => {
       const list = await jobs(name, { status: "succeeded" });
       return list.length === 1000 && list;
     });
     const late = done.map((j) => ms(j.startedAt) - ms(j.scheduledAt));
     assert.ok(late.every((d) => d >= 0), "no job starts before its instant");
-    late.sort((a, b) => a - b);
-    assert.ok(late[late.length - 1]! < 1500, `latest start ${late[late.length - 1]} ms late`);
     assert.deepEqual(
       new Set(done.map((j) => ms(j.scheduledAt))),
       new Set(instants),
       "each job carries its schedule's exact instant",
     );
-    const schedules = await rt.call<{ nextRunAt: string | null }[]>(name, "listSchedules", [{}]);
+    assert.equal(new Set(done.map((j) => j.scheduleId)).size, 1000, "each schedule fired once");
+    const schedules = await rt.call<{ nextRunAt: string | null }[]>(name, "listSchedules", [{
+      limit: 1000,
+    }]);
+    assert.equal(schedules.length, 1000);
     assert.ok(schedules.every((s) => s.nextRunAt === null), "every one-shot schedule is done");
     const m = delta(created, await metrics(name));
     assert.equal(m.fires, 1000);
     assert.equal(m.jobsStarted, 1000);
     assert.ok(m.alarms >= 20, `${m.alarms} alarms: at most 50 jobs start per alarm()`);
+    late.sort((a, b) => a - b);
     report.push(
       `  1,000 one-shot schedules at 10 instants: ${(m.rowsWritten / 1000).toFixed(1)} rows ` +
         `written, ${(m.setAlarm / 1000).toFixed(3)} setAlarm, ${(m.alarms / 1000).toFixed(3)} ` +
         `alarm() calls per fired job (${m.alarms} alarms, ${m.setAlarm} setAlarm, ` +
         `${m.deleteAlarm} deleteAlarm; creating them wrote ${created.rowsWritten} rows; start ` +
-        `latency p50 ${late[500]} ms, max ${late[999]} ms)`,
+        `latency p50 ${late[500]} ms, max ${late[999]} ms, for information only)`,
     );
   });
 
@@ -150,11 +177,13 @@ describe("Cloudflare Workers: Durable Object scheduler in workerd", { skip }, ()
       trigger: every(250).toJSON(),
       payload: { n: 1 },
     }], 0);
-    await sleep(400);
+    // Steady state: counted from the first fire on, over at least eight more.
+    await waitFor("the first fire", async () => (await metrics(name)).fires >= 1);
     const start = await metrics(name);
-    await sleep(2600);
-    const m = delta(start, await metrics(name));
-    assert.ok(m.fires >= 8, `fired ${m.fires} times`);
+    const m = await waitFor("eight more fires", async () => {
+      const d = delta(start, await metrics(name));
+      return d.fires >= 8 && d;
+    });
     report.push(
       `  every(250 ms), steady state over ${m.fires} fires: ` +
         `${(m.rowsWritten / m.fires).toFixed(1)} rows written, ` +
@@ -174,6 +203,9 @@ describe("Cloudflare Workers: Durable Object scheduler in workerd", { skip }, ()
     await add(spring, "after-gap", "0 0 3 * * *");
     await add(fall, "daily-0130", "0 30 1 * * *");
     await add(fall, "hourly-30", "0 30 * * * *");
+    // Now that they exist, each object's clock reads a few seconds before its clock change.
+    await rt.get(`/anchor?name=${encodeURIComponent(spring)}`);
+    await rt.get(`/anchor?name=${encodeURIComponent(fall)}`);
     const fired = async (name: string, n: number) =>
       await waitFor(`${n} jobs on ${name}`, async () => {
         const list = await jobs(name, { status: "succeeded" });
@@ -219,17 +251,30 @@ describe("Cloudflare Workers: Durable Object scheduler in workerd", { skip }, ()
     )).filter((a) => a.jobId === id);
     assert.deepEqual(tries.map((a) => a.attempt), [1, 2, 3]);
     const gaps = [tries[1]!.at - tries[0]!.at, tries[2]!.at - tries[1]!.at];
-    assert.ok(gaps[0]! >= 400 && gaps[0]! < 1400, `first backoff ${gaps[0]} ms (400 expected)`);
-    assert.ok(gaps[1]! >= 800 && gaps[1]! < 1800, `second backoff ${gaps[1]} ms (800 expected)`);
-    await rt.call(name, "schedule", [{
-      id: "after",
-      task: "record",
-      trigger: at(new Date(Date.now() + 300)).toJSON(),
-    }], 0);
+    // The backoff is honoured (later is only the machine being slow, not a defect).
+    assert.ok(gaps[0]! >= 400, `first backoff ${gaps[0]} ms (400 expected)`);
+    assert.ok(gaps[1]! >= 800, `second backoff ${gaps[1]} ms (800 expected)`);
+    // Its first fire is 200 ms after it is written, however long the write took.
+    await rt.call(
+      name,
+      "schedule",
+      [{ id: "after", task: "record", trigger: every(200).toJSON() }],
+      0,
+    );
     await waitFor("the next schedule to fire", async () => {
       const list = await jobs(name, { scheduleId: "after", status: "succeeded" });
-      return list.length === 1;
+      return list.length >= 1;
     });
+    await rt.call(name, "removeSchedule", ["after"]);
+  });
+
+  it("every admin operation is reachable through the Workers client", async () => {
+    const results = await rt.get<{ op: string; ok: boolean; error: string | null }[]>(
+      "/operations",
+    );
+    const { OPERATIONS } = await import("../src/admin/operations.ts");
+    assert.deepEqual(results.map((r) => r.op), OPERATIONS.map((o) => o.name));
+    for (const r of results) assert.ok(r.ok, `${r.op}: ${r.error}`);
   });
 
   it("bad input through the RPC client raises the same typed errors as in process", async () => {

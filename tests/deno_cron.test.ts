@@ -53,7 +53,10 @@ const REFUSED: [string, { timezone?: string }, RegExp][] = [
   ["0 0 15W * *", {}, /L, W and # are not translated/],
   ["0 0 * * FRI#2", {}, /L, W and # are not translated/],
   ["0 0 * * 5L", {}, /L, W and # are not translated/],
-  ["0 0 13 * +FRI", {}, /cannot require both \(the \+ prefix\)/],
+  ["0 0 13 * +FRI", {}, /cannot require both \(a \+ prefix/],
+  // cronie's rule: a day field that starts with `*` ANDs the days; Deno.cron would OR them.
+  ["0 0 */2 * 1", {}, /cannot require both .*reads as a star/],
+  ["0 0 13 * */2", {}, /cannot require both/],
 ];
 
 /** Deno.cron's expression read back in our dialect (weekdays 1..7 → 0..6). */

@@ -307,7 +307,12 @@ describe("admin router: schedules", () => {
         400,
         /timeZone/,
       ],
-      [await patch(JSON.stringify({ pasued: true })), 400, /unknown field "pasued"/],
+      [
+        await patch(JSON.stringify({ pasued: true })),
+        400,
+        /Unknown option in updateSchedule options: "pasued" \(did you mean "paused"\?\)/,
+      ],
+      [await patch(JSON.stringify({ id: "other" })), 400, /"id" is given by the path/],
       [await patch(JSON.stringify({ maxInstances: 0 })), 400, /maxInstances/],
       [await patch(JSON.stringify({ coalesce: "sometimes" })), 400, /coalesce/],
       [await patch("{not json"), 400, /not parsable JSON/],
@@ -416,7 +421,7 @@ describe("admin router: jobs", () => {
 
     await h.scheduler.pauseSchedule("tick");
     await h.scheduler.runNow("tick");
-    const bySchedule = await get("?schedule=tick");
+    const bySchedule = await get("?scheduleId=tick");
     assert.equal(bySchedule.total, 1);
     assert.equal(bySchedule.jobs[0].scheduleId, "tick");
     await h.scheduler.stop();
@@ -451,9 +456,12 @@ describe("admin router: jobs", () => {
       [enqueue({ task: "report", runAt: "tomorrow" }), /runAt/],
       [enqueue({ task: "report", delay: 1, runAt: T0 }), /either delay or runAt/],
       [enqueue({ task: "report", retries: 1.5 }), /retries/],
-      [enqueue({ task: "report", priority: 1 }), /unknown field "priority"/],
+      [enqueue({ task: "report", priority: 1 }), /Unknown option in enqueue options: "priority"/],
+      [enqueue({ task: "report", dealy: 5000 }), /"dealy" \(did you mean "delay"\?\)/],
       [app.request("/admin/api/jobs?status=done", { headers: AUTH }), /Invalid status: "done"/],
-      [app.request("/admin/api/jobs?limit=0", { headers: AUTH }), /Invalid limit/],
+      [app.request("/admin/api/jobs?limit=1001", { headers: AUTH }), /Invalid limit/],
+      [app.request("/admin/api/jobs?limit=-1", { headers: AUTH }), /Invalid limit/],
+      [app.request("/admin/api/schedules?limit=1001", { headers: AUTH }), /Invalid limit/],
       [app.request("/admin/api/jobs?limit=abc", { headers: AUTH }), /Invalid limit/],
       [app.request("/admin/api/jobs?offset=-1", { headers: AUTH }), /Invalid offset/],
       [app.request("/admin/api/schedules?paused=maybe", { headers: AUTH }), /Invalid paused/],
@@ -464,6 +472,69 @@ describe("admin router: jobs", () => {
       assert.match((await json(res)).error.message, message);
     }
     assert.equal(await h.store.countJobs(), 0);
+    await h.scheduler.stop();
+  });
+});
+
+describe("admin router: every operation of the admin contract", () => {
+  it("creates a schedule, previews it, counts jobs, lists tasks and flips the lock", async () => {
+    const { h, app } = await setup();
+    const put = await app.request("/admin/api/schedules/nightly", {
+      method: "PUT",
+      headers: JSON_AUTH,
+      body: JSON.stringify({
+        task: "report",
+        trigger: { v: 1, type: "cron", expression: "0 2 * * *", timezone: "Asia/Tokyo" },
+        payload: { to: "night" },
+      }),
+    });
+    assert.equal(put.status, 200);
+    assert.equal((await json(put)).schedule.nextRuns[0].at, "2030-01-01T17:00:00Z");
+    assert.equal((await h.scheduler.getSchedule("nightly"))!.task, "report");
+    const next = await json(
+      await app.request("/admin/api/schedules/nightly/next?count=2", { headers: AUTH }),
+    );
+    assert.deepEqual(next, {
+      runs: [
+        { at: "2030-01-01T17:00:00.000Z", local: "2030-01-02T02:00:00+09:00" },
+        { at: "2030-01-02T17:00:00.000Z", local: "2030-01-03T02:00:00+09:00" },
+      ],
+      timezone: "Asia/Tokyo",
+    });
+    await h.scheduler.enqueue("report", { to: "a" });
+    const count = await app.request("/admin/api/job-count?status=pending", { headers: AUTH });
+    assert.deepEqual(await json(count), { count: 1 });
+    const tasks = await app.request("/admin/api/tasks", { headers: AUTH });
+    assert.deepEqual(await json(tasks), { tasks: ["report", "flaky"] });
+    const lock = (body: unknown) =>
+      app.request("/admin/api/lock", {
+        method: "PUT",
+        headers: JSON_AUTH,
+        body: JSON.stringify(body),
+      });
+    assert.deepEqual(await json(await lock({ locked: true, reason: "deploy" })), {
+      locked: true,
+      reason: "deploy",
+    });
+    assert.equal(await h.scheduler.getLock(), "deploy");
+    assert.deepEqual(
+      await json(await app.request("/admin/api/lock", { headers: AUTH })),
+      { locked: true, reason: "deploy" },
+    );
+    const bad = await lock({ locked: "yes" });
+    assert.equal(bad.status, 400);
+    assert.match((await json(bad)).error.message, /Invalid locked: expected a boolean/);
+    assert.deepEqual(await json(await lock({ locked: false })), { locked: false, reason: null });
+    const dup = await app.request("/admin/api/schedules/nightly", {
+      method: "PUT",
+      headers: JSON_AUTH,
+      body: JSON.stringify({
+        task: "report",
+        trigger: { v: 1, type: "every", intervalMs: 1000 },
+        ifExists: "error",
+      }),
+    });
+    assert.equal(dup.status, 409);
     await h.scheduler.stop();
   });
 });

@@ -231,7 +231,7 @@ describe("cron: bad input", () => {
     });
     assert.throws(() => cron("* * * * *", { timeZone: "UTC" } as never), {
       name: "TypeError",
-      message: /unknown option "timeZone"/,
+      message: /^Unknown option in cron\(\) options: "timeZone" \(did you mean "timezone"\?\)/,
     });
     assert.throws(
       () => cron("* * * * *", { startAt: "2025-02-01T00:00:00Z", endAt: "2025-01-01T00:00:00Z" }),

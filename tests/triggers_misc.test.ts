@@ -49,7 +49,7 @@ describe("every", () => {
     assert.throws(() => every(true as never), TypeError);
     assert.throws(() => every(1000, { start: 0 } as never), {
       name: "TypeError",
-      message: /unknown option "start"/,
+      message: /^Unknown option in every\(\) options: "start" \(did you mean "startAt"\?\)/,
     });
     assert.throws(() => every(1000, { startAt: 10, endAt: 5 }), RangeError);
   });
@@ -107,11 +107,14 @@ describe("anyOf and allOf", () => {
 
   it("reject bad input", () => {
     assert.throws(() => anyOf(), { name: "TypeError", message: /at least one trigger/ });
-    assert.throws(() => anyOf([at(T0)] as never), {
+    assert.throws(() => anyOf([at(T0)], at(T0) as never), {
       name: "TypeError",
-      message: /not a trigger \(spread an array/,
+      message: /after an array of triggers only an options object may follow/,
     });
-    assert.throws(() => allOf(at(T0) as never), { name: "TypeError", message: /array/ });
+    assert.throws(() => allOf(at(T0), [at(T0)] as never), {
+      name: "TypeError",
+      message: /argument 1: not a trigger \(pass one array, allOf\(\[a, b\]\), or spread it\)/,
+    });
     assert.throws(() => allOf([]), TypeError);
     assert.throws(() => allOf([at(T0), {} as never]), /argument 1: not a trigger/);
     assert.throws(() => allOf([at(T0)], { tolerance: -1 }), RangeError);

@@ -4,29 +4,23 @@
  * @module
  */
 
-import { assertJson, type JsonValue } from "../../src/json.ts";
-import type { InstantInput } from "../../src/time.ts";
-import { Temporal } from "../../src/temporal.ts";
+import { checkId } from "../../src/_options.ts";
+import type { ListSchedulesOptions, SchedulerApi } from "../../src/admin/api.ts";
+import { checkInput } from "../../src/admin/input.ts";
+import {
+  inputFromArgs,
+  inputName,
+  type Operation,
+  OPERATION_BY_NAME,
+  OPERATIONS,
+} from "../../src/admin/operations.ts";
+import { plain } from "../../src/admin/plain.ts";
+import type { JsonValue } from "../../src/json.ts";
 import type { Trigger } from "../../src/triggers/mod.ts";
-import type {
-  EnqueueOptions,
-  JobHandle,
-  JobInfo,
-  ListJobsOptions,
-  ScheduleInfo,
-  ScheduleOptions,
-  SchedulePatch,
-} from "../../src/types.ts";
+import type { JobHandle, ScheduleInfo, ScheduleOptions } from "../../src/types.ts";
 import type { StorageMetrics } from "./_driver.ts";
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./_types.ts";
-import {
-  errorFromWire,
-  jobFromWire,
-  scheduleFromWire,
-  toWire,
-  type WireRequest,
-  type WireResponse,
-} from "./_wire.ts";
+import { errorFromWire, outputFromWire, type WireRequest, type WireResponse } from "./_wire.ts";
 
 /** Options of a schedule created through the client: the task is given by name. */
 export type ClientScheduleOptions<P = JsonValue> = Omit<ScheduleOptions<P>, "task"> & {
@@ -35,59 +29,17 @@ export type ClientScheduleOptions<P = JsonValue> = Omit<ScheduleOptions<P>, "tas
 };
 
 /** Filter for {@linkcode SchedulerClient.listSchedules}. */
-export interface ClientScheduleFilter {
-  /** Only this task's schedules. */
-  task?: string;
-  /** Only paused (or only active) schedules. */
-  paused?: boolean;
-  /** At most this many. */
-  limit?: number;
-  /** Skip this many. */
-  offset?: number;
-}
+export type ClientScheduleFilter = ListSchedulesOptions;
 
-/** The scheduler of one Durable Object, reached over RPC. Mirrors `Scheduler`'s API. */
-export interface SchedulerClient {
+/**
+ * The scheduler of one Durable Object, reached over RPC: the {@linkcode SchedulerApi} contract,
+ * like the in-process `Scheduler`, plus the object's name and counters.
+ */
+export interface SchedulerClient extends SchedulerApi {
   /** The object's name (`idFromName`). */
   readonly name: string;
-  /** Adds, replaces or keeps a schedule (see `Scheduler.schedule`). */
-  schedule<P = JsonValue>(options: ClientScheduleOptions<P>): Promise<ScheduleInfo<P>>;
-  /** Reads a schedule. @returns The schedule, or `null`. */
-  getSchedule(id: string): Promise<ScheduleInfo | null>;
-  /** Lists schedules. @returns Schedules ordered by id. */
-  listSchedules(filter?: ClientScheduleFilter): Promise<ScheduleInfo[]>;
-  /** Changes a schedule (see `Scheduler.updateSchedule`). */
-  updateSchedule<P = JsonValue>(id: string, patch: SchedulePatch<P>): Promise<ScheduleInfo>;
-  /** Replaces a schedule's trigger. */
+  /** Replaces a schedule's trigger (`updateSchedule(id, { trigger })`). */
   reschedule(id: string, trigger: Trigger): Promise<ScheduleInfo>;
-  /** Pauses a schedule; it stays paused across restarts. */
-  pauseSchedule(id: string): Promise<ScheduleInfo>;
-  /** Resumes a schedule, from now or from an instant in the past (misfire policy applies). */
-  resumeSchedule(id: string, options?: { from?: InstantInput }): Promise<ScheduleInfo>;
-  /** Removes a schedule; its jobs are kept. @returns whether it existed. */
-  removeSchedule(id: string): Promise<boolean>;
-  /** Creates a job of the schedule now. */
-  runNow(id: string): Promise<JobHandle>;
-  /** Previews a schedule. @returns Its next fire instants. */
-  nextRuns(id: string, count?: number): Promise<Temporal.Instant[]>;
-  /** Enqueues a job (see `Scheduler.enqueue`). */
-  enqueue<R = JsonValue>(
-    task: string,
-    payload?: JsonValue,
-    options?: EnqueueOptions,
-  ): Promise<JobHandle<R>>;
-  /** A handle on a job id (the job need not exist yet). @returns The handle. */
-  job<R = JsonValue>(id: string): JobHandle<R>;
-  /** Reads a job. @returns The job, or `null`. */
-  getJob<R = JsonValue>(id: string): Promise<JobInfo<R> | null>;
-  /** Lists jobs. @returns Jobs matching the filter, newest first. */
-  listJobs(options?: ListJobsOptions): Promise<JobInfo[]>;
-  /** Cancels a job. @returns whether it was pending or running. */
-  cancelJob(id: string): Promise<boolean>;
-  /** Sets or lifts the object's kill switch. */
-  setLock(locked: boolean, reason?: string): Promise<void>;
-  /** Reads the kill switch. @returns The lock's reason, or `null`. */
-  getLock(): Promise<string | null>;
   /** Reads the object's counters. @returns Storage rows and alarm calls since it last woke. */
   metrics(): Promise<StorageMetrics>;
 }
@@ -127,20 +79,24 @@ export function schedulerClient(
     throw new TypeError("Invalid object name: expected a non-empty string");
   }
   let stub: DurableObjectStubLike | undefined;
-  const call = async (op: string, ...args: unknown[]): Promise<unknown> => {
+  const rpc = async (op: string, input: Record<string, unknown>): Promise<unknown> => {
     stub ??= namespace.get(namespace.idFromName(name) as never) as DurableObjectStubLike;
-    const request: WireRequest = { op, args: args.map(toWire) };
+    const request: WireRequest = { op, input };
     const response = await stub.everywhen(request) as WireResponse;
     if (!response.ok) throw errorFromWire(response.error);
     return response.value;
   };
-  const schedule = async (op: string, ...args: unknown[]) =>
-    scheduleFromWire(await call(op, ...args));
+  /** Checks the input here (the same check the object runs), so bad input never travels. */
+  const call = async (op: Operation, args: readonly unknown[]): Promise<unknown> => {
+    const input = checkInput(op.fields, inputFromArgs(op, args), inputName(op));
+    return outputFromWire(op.output, await rpc(op.name, plain(input) as never), handle);
+  };
+  const jobResult = OPERATION_BY_NAME.get("jobResult")!;
   const handle = <R>(id: string): JobHandle<R> => ({
     id,
     result: async (options) => {
       options?.signal?.throwIfAborted();
-      const waiting = call("result", id) as Promise<R>;
+      const waiting = call(jobResult, [id]) as Promise<R>;
       if (!options?.signal) return await waiting;
       const signal = options.signal;
       waiting.catch(() => {});
@@ -153,46 +109,15 @@ export function schedulerClient(
     info: () => client.getJob<R>(id),
     cancel: () => client.cancelJob(id),
   });
-  const client: SchedulerClient = {
+  // Every operation of the table is a method, with the same arguments as the Scheduler's.
+  const methods: Record<string, unknown> = {};
+  for (const op of OPERATIONS) methods[op.name] = (...args: unknown[]) => call(op, args);
+  const client = {
+    ...methods,
     name,
-    schedule: (options) => {
-      assertJson(options?.payload, "payload");
-      return schedule("schedule", options) as never;
-    },
-    async getSchedule(id) {
-      const value = await call("getSchedule", id);
-      return value === null ? null : scheduleFromWire(value);
-    },
-    listSchedules: async (filter = {}) =>
-      ((await call("listSchedules", filter)) as unknown[]).map(scheduleFromWire),
-    updateSchedule: (id, patch) => {
-      if (patch && "payload" in patch) assertJson(patch.payload, "payload");
-      return schedule("updateSchedule", id, patch);
-    },
-    reschedule: (id, trigger) => schedule("updateSchedule", id, { trigger }),
-    pauseSchedule: (id) => schedule("pauseSchedule", id),
-    resumeSchedule: (id, options = {}) => schedule("resumeSchedule", id, options),
-    removeSchedule: async (id) => (await call("removeSchedule", id)) as boolean,
-    runNow: async (id) => handle((await call("runNow", id)) as string),
-    nextRuns: async (id, count) =>
-      ((await call("nextRuns", id, count)) as string[]).map((s) => Temporal.Instant.from(s)),
-    async enqueue<R>(task: string, payload?: JsonValue, options?: EnqueueOptions) {
-      assertJson(payload, "payload");
-      return handle<R>((await call("enqueue", task, payload, options)) as string);
-    },
-    job: (id) => handle(id),
-    async getJob<R>(id: string) {
-      const value = await call("getJob", id);
-      return value === null ? null : jobFromWire(value) as JobInfo<R>;
-    },
-    listJobs: async (options = {}) =>
-      ((await call("listJobs", options)) as unknown[]).map(jobFromWire),
-    cancelJob: async (id) => (await call("cancelJob", id)) as boolean,
-    setLock: async (locked, reason) => {
-      await call("setLock", locked, reason);
-    },
-    getLock: async () => (await call("getLock")) as string | null,
-    metrics: async () => (await call("metrics")) as StorageMetrics,
-  };
+    job: (id: string) => handle(checkId(id)),
+    reschedule: (id: string, trigger: Trigger) => client.updateSchedule(id, { trigger }),
+    metrics: async () => (await rpc("metrics", {})) as StorageMetrics,
+  } as unknown as SchedulerClient;
   return client;
 }

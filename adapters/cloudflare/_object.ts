@@ -7,15 +7,16 @@
 
 import type { Clock } from "../../src/clock.ts";
 import { systemClock } from "../../src/clock.ts";
-import type { JsonValue } from "../../src/json.ts";
+import { OPERATION_BY_NAME, runOperation } from "../../src/admin/operations.ts";
+import { plain } from "../../src/admin/plain.ts";
+import type { JobHandle } from "../../src/types.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler.ts";
 import { SqlStore } from "../../src/sql/sql_store.ts";
-import { triggerFromJSON } from "../../src/triggers/mod.ts";
 import { TimerWaker, type Waker } from "../../src/waker.ts";
 import { DurableAlarm } from "./_alarm.ts";
 import { durableObjectDriver, newMetrics, type StorageMetrics } from "./_driver.ts";
 import type { AlarmInvocationInfo, DurableObjectBase, DurableObjectStateLike } from "./_types.ts";
-import { errorToWire, toWire, type WireRequest, type WireResponse } from "./_wire.ts";
+import { errorToWire, type WireRequest, type WireResponse } from "./_wire.ts";
 
 /** Options for {@linkcode durableScheduler}: the scheduler's, minus what the object supplies. */
 export interface DurableSchedulerOptions
@@ -195,56 +196,19 @@ export function durableScheduler<Env>(
     async everywhen(request: WireRequest): Promise<WireResponse> {
       try {
         await this.ready;
-        return { ok: true, value: toWire(await this.#call(request)) };
+        return { ok: true, value: await this.#call(request) };
       } catch (error) {
         return { ok: false, error: errorToWire(error) };
       }
     }
 
-    async #call({ op, args }: WireRequest): Promise<unknown> {
-      const s = this.scheduler;
-      const a = Array.isArray(args) ? args : [];
-      const opts = (i: number) => (a[i] ?? {}) as Record<string, unknown>;
-      const withTrigger = (o: Record<string, unknown>) =>
-        o.trigger === undefined ? o : { ...o, trigger: triggerFromJSON(o.trigger) };
-      switch (op) {
-        case "schedule":
-          return await s.schedule(withTrigger(opts(0)) as never);
-        case "getSchedule":
-          return await s.getSchedule(a[0] as string);
-        case "listSchedules":
-          return await s.listSchedules(opts(0));
-        case "updateSchedule":
-          return await s.updateSchedule(a[0] as string, withTrigger(opts(1)));
-        case "pauseSchedule":
-          return await s.pauseSchedule(a[0] as string);
-        case "resumeSchedule":
-          return await s.resumeSchedule(a[0] as string, opts(1));
-        case "removeSchedule":
-          return await s.removeSchedule(a[0] as string);
-        case "runNow":
-          return (await s.runNow(a[0] as string)).id;
-        case "nextRuns":
-          return await s.nextRuns(a[0] as string, a[1] as number | undefined);
-        case "enqueue":
-          return (await s.enqueue(a[0] as string, a[1], opts(2))).id;
-        case "getJob":
-          return await s.getJob(a[0] as string);
-        case "listJobs":
-          return await s.listJobs(opts(0));
-        case "cancelJob":
-          return await s.cancelJob(a[0] as string);
-        case "result":
-          return await s.job(a[0] as string).result() as JsonValue;
-        case "setLock":
-          return await s.setLock(a[0] as boolean, a[1] as string | undefined);
-        case "getLock":
-          return await s.getLock();
-        case "metrics":
-          return { ...this.metrics };
-        default:
-          throw new TypeError(`Unknown operation: ${JSON.stringify(op)}`);
-      }
+    /** Runs an admin operation from the table (src/admin/operations.ts) on this object. */
+    async #call({ op, input }: WireRequest): Promise<unknown> {
+      if (op === "metrics") return { ...this.metrics };
+      const operation = OPERATION_BY_NAME.get(op);
+      if (!operation) throw new TypeError(`Unknown operation: ${JSON.stringify(op)}`);
+      const result = await runOperation(this.scheduler, operation, input);
+      return operation.output === "handle" ? (result as JobHandle).id : plain(result);
     }
   };
 }

@@ -19,16 +19,17 @@ import {
   TamperedRecordError,
   UnknownTaskError,
 } from "../../src/errors.ts";
+import type { OutputKind } from "../../src/admin/operations.ts";
 import { Temporal } from "../../src/temporal.ts";
 import { triggerFromJSON } from "../../src/triggers/mod.ts";
 import type { JobInfo, ScheduleInfo } from "../../src/types.ts";
 
-/** A call to the scheduler object. */
+/** A call to the scheduler object: an admin operation and its input (see `src/admin/`). */
 export interface WireRequest {
-  /** The operation. */
+  /** The operation's name, e.g. `"enqueue"`. */
   op: string;
-  /** Its arguments, as plain data. */
-  args: unknown[];
+  /** Its input fields, as plain data. */
+  input: Record<string, unknown>;
 }
 
 /** An error as plain data. */
@@ -51,25 +52,6 @@ export interface WireError {
 
 /** The answer to a {@linkcode WireRequest}. */
 export type WireResponse = { ok: true; value: unknown } | { ok: false; error: WireError };
-
-/**
- * Turns rich values into plain data: anything with a `toJSON()` (a `Trigger`, `Temporal`
- * values, `Date`) becomes its JSON form; arrays and plain objects are copied through.
- * @param value The value.
- * @returns Plain data.
- */
-export function toWire(value: unknown): unknown {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(toWire);
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    const json = (value as { toJSON?: () => unknown }).toJSON;
-    return typeof json === "function" ? json.call(value) : value;
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = toWire(v);
-  return out;
-}
 
 /** @returns The error as plain data. */
 export function errorToWire(error: unknown): WireError {
@@ -159,4 +141,36 @@ export function jobFromWire(value: unknown): JobInfo {
   const r = value as Record<string, unknown>;
   reviveTimes(r, JOB_TIMES);
   return r as unknown as JobInfo;
+}
+
+/**
+ * Turns an operation's result, read over RPC, back into what the in-process method returns.
+ * @param kind The operation's output kind.
+ * @param value The plain result.
+ * @param handle Makes the job handle of a job id.
+ * @returns The result.
+ */
+export function outputFromWire(
+  kind: OutputKind,
+  value: unknown,
+  handle: (id: string) => unknown,
+): unknown {
+  switch (kind) {
+    case "schedule":
+      return scheduleFromWire(value);
+    case "schedule?":
+      return value === null ? null : scheduleFromWire(value);
+    case "schedules":
+      return (value as unknown[]).map(scheduleFromWire);
+    case "job?":
+      return value === null ? null : jobFromWire(value);
+    case "jobs":
+      return (value as unknown[]).map(jobFromWire);
+    case "handle":
+      return handle(value as string);
+    case "instants":
+      return (value as string[]).map((s) => Temporal.Instant.from(s));
+    case "value":
+      return value;
+  }
 }

@@ -11,6 +11,7 @@
  */
 
 import { cron } from "../../src/triggers/cron.ts";
+import { cronFields, daysAreAnded } from "../../src/triggers/_cron_fields.ts";
 
 const NICKNAMES: Record<string, string> = {
   "@yearly": "0 0 1 1 *",
@@ -83,16 +84,19 @@ export function toDenoCron(expression: string, options: ToDenoCronOptions = {}):
   }
   const [minute, hour, dom, month, dowRaw] = fields as [string, string, string, string, string];
   let dow = dowRaw.replace(/-sun\b/gi, "-7");
-  const and = dow.startsWith("+");
-  if (and) dow = dow.slice(1);
+  if (dow.startsWith("+")) dow = dow.slice(1);
   if (/[lw]/i.test(dom) || /[l#]/i.test(names(dow, DAYS, 0))) {
     throw refuse("L, W and # are not translated (Deno.cron's rules for them are its own)");
   }
   const domStar = dom === "*" || dom === "?";
   const dowStar = dow === "*" || dow === "?";
-  if (and && !domStar && !dowStar) {
+  // Ours ANDs the day fields when either starts with `*` (cronie's rule, so `*/2` counts) or
+  // day-of-week has `+`; Deno.cron ORs any two restricted fields, so only AND with a plain `*`
+  // on one side means the same in both.
+  const parsed = cronFields(expression);
+  if (typeof parsed !== "string" && daysAreAnded(parsed) && !domStar && !dowStar) {
     throw refuse(
-      "Deno.cron matches a restricted day of month OR a restricted day of week; it cannot require both (the + prefix)",
+      "Deno.cron matches a restricted day of month OR a restricted day of week; it cannot require both (a + prefix, or a day field such as */2 that cron reads as a star)",
     );
   }
   const days = dowStar ? "*" : renderList([...expand(names(dow, DAYS, 0), 0, 7)].map((d) =>

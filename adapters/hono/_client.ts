@@ -1,8 +1,11 @@
 /**
  * The dashboard's browser script, as text. Plain ES2020 without template literals, so that it
- * can live in this string unchanged; it talks only to the admin JSON API next to the page.
+ * can live in this string unchanged (the job statuses are filled in from the one list); it talks
+ * only to the admin JSON API next to the page.
  * @module
  */
+
+import { JOB_STATUSES } from "../../src/admin/api.ts";
 
 /** The script run by the dashboard page. */
 export const CLIENT_JS: string = String.raw`
@@ -16,7 +19,7 @@ export const CLIENT_JS: string = String.raw`
   var esc = function (v) {
     return String(v).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
   };
-  var STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"];
+  var STATUSES = ${JSON.stringify(JOB_STATUSES)};
 
   function api(path, init) {
     init = init || {};

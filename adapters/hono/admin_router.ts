@@ -26,6 +26,7 @@ import { eventStream } from "./_events.ts";
 import { errorResponse, statusOf } from "./_http.ts";
 import { schedulerMeta } from "./_sessions.ts";
 import { bodyLimit, DEFAULT_BODY_LIMIT } from "./body_limit.ts";
+import { metricsHandler } from "./metrics.ts";
 
 /** Options for {@linkcode adminRouter}. Exactly one of `token`, `auth`, `unsafe` is required. */
 export interface AdminRouterOptions {
@@ -181,6 +182,7 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
   router.get("/api/routes", (c) => c.json({ routes: apiRouteList(router) }));
   router.get("/api/events", (c) => eventStream(c, scheduler, sessionCheck(c)));
   apiRoutes(router, scheduler);
+  router.get("/metrics", metricsHandler(scheduler));
   // Last, so it only sees what no route above answered (a mounted app's notFound is not used).
   router.all("*", (c) => {
     // `/admin/` to `/admin`: the target is the router's own base, never the request's path.

@@ -4,7 +4,10 @@
  * @module
  */
 
+import { checkKeys } from "../_keys.ts";
+import type { Temporal } from "../temporal.ts";
 import { instantFromMs, type InstantInput, toEpochMs } from "../time.ts";
+import { MAX_NEXT_RUNS } from "./limits.ts";
 import type { BoundsOptions, Trigger, TriggerJSON, TriggerType } from "./types.ts";
 
 /** Key of the method that makes a trigger concrete for a scheduler (see `bindTrigger`). */
@@ -43,7 +46,7 @@ export abstract class BaseTrigger implements Trigger {
   }
 
   /**
-   * @param count How many fires.
+   * @param count How many fires, at most `MAX_NEXT_RUNS` (10,000).
    * @param after The reference instant (default: now).
    * @returns Up to `count` fires.
    */
@@ -67,8 +70,10 @@ export function nextRunsOf(
   if (typeof count !== "number") {
     throw new TypeError(`Invalid count: got ${typeof count} (expected a number)`);
   }
-  if (!Number.isInteger(count) || count < 0) {
-    throw new RangeError(`Invalid count: ${count} (expected a non-negative integer)`);
+  if (!Number.isInteger(count) || count < 0 || count > MAX_NEXT_RUNS) {
+    throw new RangeError(
+      `Invalid count: ${count} (expected an integer from 0 to ${MAX_NEXT_RUNS})`,
+    );
   }
   let ms: number | null = after === undefined ? Date.now() : toEpochMs(after, "after");
   const out: Temporal.Instant[] = [];
@@ -81,7 +86,7 @@ export function nextRunsOf(
 }
 
 /**
- * Checks that `options` is an object with only the given keys.
+ * Checks that `options` is an object with only the given keys (see `checkKeys`).
  * @param options The options value.
  * @param keys Allowed keys.
  * @param fn The function name for messages, e.g. `"cron()"`.
@@ -92,18 +97,7 @@ export function checkOptions(
   keys: readonly string[],
   fn: string,
 ): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`Invalid ${fn} options: expected an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) {
-      throw new TypeError(
-        `Invalid ${fn} options: unknown option ${JSON.stringify(key)} (use ${keys.join(", ")})`,
-      );
-    }
-  }
-  return options as Record<string, unknown>;
+  return checkKeys(options as Record<string, unknown> | undefined, keys, `${fn} options`);
 }
 
 /** Parsed bounds; `undefined` means unbounded. */

@@ -36,9 +36,11 @@ class AtTrigger extends BaseTrigger {
  * A trigger that fires once, at `instant`.
  *
  * @param instant The instant (a `Date`, `Temporal` value, ISO string with offset, or epoch ms).
+ * @param extra Nothing: `at` has no options (the instant carries its own offset or zone).
  * @returns The trigger; `next(after)` is the instant when it is strictly after `after`, else
  * `null`.
  * @throws {TypeError | RangeError | SyntaxError} For an invalid instant.
+ * @throws {TypeError} For a second argument, such as `{ timezone }`.
  * @example
  * ```ts
  * const once = at("2025-06-01T12:00:00Z");
@@ -46,6 +48,12 @@ class AtTrigger extends BaseTrigger {
  * once.next("2025-06-01T12:00:00Z"); // null
  * ```
  */
-export function at(instant: InstantInput): Trigger {
+export function at(instant: InstantInput, ...extra: never[]): Trigger {
+  if (extra.length > 0) {
+    throw new TypeError(
+      `Invalid at() arguments: at() takes only the instant (give it an offset or a zone, ` +
+        `e.g. "2025-06-01T09:00:00+02:00" or a Temporal.ZonedDateTime)`,
+    );
+  }
   return new AtTrigger(toEpochMs(instant, "instant"));
 }

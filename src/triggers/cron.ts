@@ -3,9 +3,8 @@
  * @module
  */
 
-import type { Cron } from "croner";
 import { validateTimeZone } from "../time.ts";
-import { nextRunMs, sharedPattern } from "./_pattern_cache.ts";
+import { nextFireMs, type SharedPattern, sharedPattern } from "./_pattern_cache.ts";
 import { BaseTrigger, BIND, type BindContext, checkOptions, isoOf, readBounds } from "./_base.ts";
 import { withDefined } from "./_base.ts";
 import type { BoundsOptions, CronTriggerJSON, Trigger } from "./types.ts";
@@ -25,7 +24,7 @@ const KEYS = ["timezone", "startAt", "endAt"] as const;
 class CronTrigger extends BaseTrigger {
   readonly #expression: string;
   readonly #timezone: string | undefined;
-  readonly #pattern: Cron;
+  readonly #pattern: SharedPattern;
   readonly #startMs: number | undefined;
   readonly #endMs: number | undefined;
 
@@ -51,7 +50,7 @@ class CronTrigger extends BaseTrigger {
     const start = this.#startMs;
     // Croner answers strictly after a reference, in whole seconds; startAt is inclusive.
     const from = start !== undefined && afterMs < start ? start - 1 : afterMs;
-    const ms = nextRunMs(this.#pattern, from);
+    const ms = nextFireMs(this.#pattern, from);
     if (ms === null) return null;
     return this.#endMs !== undefined && ms > this.#endMs ? null : ms;
   }
@@ -71,19 +70,22 @@ class CronTrigger extends BaseTrigger {
 }
 
 /**
- * A trigger that fires on a cron expression: 5 fields, or 6 with seconds first; `L`, `W`, `#`,
- * month and day names, and nicknames such as `@daily`. 0 and 7 are Sunday. When both
- * day-of-month and day-of-week are restricted, either may match (Vixie cron); prefix
- * day-of-week with `+` to require both. Across DST, a fixed time in a skipped hour fires once at
- * the first valid instant after it, a fixed time in a repeated hour fires once (the first), and
- * wildcard or stepped fields follow elapsed time. Parsed patterns are shared between triggers.
+ * A trigger that fires on a cron expression: 5 fields, or 6 with seconds first (no year field);
+ * `L`, `W`, `#`, month and day names, and nicknames such as `@daily`. 0 and 7 are Sunday.
+ * Day-of-month and day-of-week combine as in cronie: when either field's text starts with `*`
+ * (`*`, `*\/2`, `?`) both must match, otherwise either may; prefix day-of-week with `+` to
+ * require both in any case. Across DST, a fixed time skipped by a gap fires once at the first
+ * valid instant after it (also when the gap ends at midnight), a fixed time in a repeated hour
+ * fires once (the first), and wildcard or stepped fields follow elapsed time. Parsed patterns are
+ * shared between triggers.
  *
  * @param expression The cron expression.
  * @param options Zone and bounds.
  * @returns The trigger.
  * @throws {TypeError} When `expression` is not a string or an option is unknown.
- * @throws {SyntaxError} When the expression does not parse.
- * @throws {RangeError} For an unknown time zone or `startAt` after `endAt`.
+ * @throws {SyntaxError} When the expression does not parse or has a year field.
+ * @throws {RangeError} For a pattern that can never fire (`0 0 31 2 *`), an unknown time zone or
+ * `startAt` after `endAt`.
  * @example
  * ```ts
  * const weekdays = cron("30 9 * * MON-FRI", { timezone: "America/New_York" });

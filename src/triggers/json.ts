@@ -9,6 +9,7 @@ import { at } from "./at.ts";
 import { calendar } from "./calendar.ts";
 import { cron } from "./cron.ts";
 import { every } from "./every.ts";
+import { checkTree } from "./_tree.ts";
 import type { Trigger } from "./types.ts";
 
 type Fields = Record<string, unknown>;
@@ -51,7 +52,10 @@ function checkFields(json: Fields, path: string): void {
   }
 }
 
-function decode(value: unknown, path: string): Trigger {
+// `count` is the number of triggers decoded so far in the whole tree (a JS value may share one
+// object many times, so widths alone do not bound the work).
+function decode(value: unknown, path: string, depth: number, count: { nodes: number }): Trigger {
+  count.nodes++;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw fail(path, "expected an object");
   }
@@ -69,7 +73,11 @@ function decode(value: unknown, path: string): Trigger {
   for (const key of ["startAt", "endAt"]) if (bounds[key] === undefined) delete bounds[key];
   const children = (): Trigger[] => {
     if (!Array.isArray(json.triggers)) throw fail(`${path}.triggers`, "expected an array");
-    return json.triggers.map((child, i) => decode(child, `${path}.triggers[${i}]`));
+    // Checked before descending, so that hostile nesting fails here and not as a stack overflow.
+    checkTree(depth + 1, count.nodes + json.triggers.length, path);
+    return json.triggers.map((child, i) =>
+      decode(child, `${path}.triggers[${i}]`, depth + 1, count)
+    );
   };
   switch (json.type) {
     case "cron":
@@ -81,7 +89,7 @@ function decode(value: unknown, path: string): Trigger {
     case "calendar":
       return calendar(json.interval as Fields, { ...bounds, at: json.at as string });
     case "anyOf":
-      return anyOf(...children());
+      return anyOf(children());
     default: {
       const options = { tolerance: json.toleranceMs, maxIterations: json.maxIterations } as Fields;
       for (const key of ["tolerance", "maxIterations"]) {
@@ -103,7 +111,9 @@ function decode(value: unknown, path: string): Trigger {
  * @param json The JSON value or text.
  * @returns The trigger.
  * @throws {TypeError} For a wrong shape, type or unknown field.
- * @throws {RangeError} For an unsupported version or out-of-range values (e.g. unknown zone).
+ * @throws {RangeError} For an unsupported version, out-of-range values (e.g. unknown zone), or
+ * `anyOf`/`allOf` nested deeper than `MAX_TRIGGER_DEPTH` or holding more than `MAX_TRIGGER_NODES`
+ * triggers.
  * @throws {SyntaxError} For unparsable JSON text, cron expressions, instants or times.
  * @example
  * ```ts
@@ -119,7 +129,7 @@ export function triggerFromJSON(json: unknown): Trigger {
     } catch (error) {
       throw new SyntaxError(`Invalid trigger JSON: not parsable JSON text`, { cause: error });
     }
-    return decode(parsed, "$");
+    return decode(parsed, "$", 0, { nodes: 0 });
   }
-  return decode(json, "$");
+  return decode(json, "$", 0, { nodes: 0 });
 }

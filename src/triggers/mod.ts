@@ -27,8 +27,14 @@ export { cron, type CronOptions } from "./cron.ts";
 export { every, type EveryOptions } from "./every.ts";
 export { at } from "./at.ts";
 export { calendar, type CalendarOptions } from "./calendar.ts";
-export { anyOf } from "./any_of.ts";
+export { anyOf, type AnyOfOptions } from "./any_of.ts";
 export { allOf, type AllOfOptions } from "./all_of.ts";
 export { triggerFromJSON } from "./json.ts";
 export { isTrigger } from "./is_trigger.ts";
+export {
+  MAX_ALL_OF_ITERATIONS,
+  MAX_NEXT_RUNS,
+  MAX_TRIGGER_DEPTH,
+  MAX_TRIGGER_NODES,
+} from "./limits.ts";
 export { bindTrigger, type TriggerContext } from "./bind.ts";

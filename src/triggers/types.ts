@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { Temporal } from "../temporal.ts";
 import type { InstantInput } from "../time.ts";
 
 /** The kinds of trigger. */
@@ -35,7 +36,8 @@ export interface Trigger {
   next(after?: InstantInput): Temporal.Instant | null;
   /**
    * The next `count` fires after `after`; the same as calling `next` repeatedly.
-   * @param count How many fires (a non-negative integer).
+   * @param count How many fires: an integer from 0 to 10,000 (`MAX_NEXT_RUNS`), else a
+   * `RangeError`.
    * @param after The reference instant (default: now).
    * @returns Up to `count` instants, fewer when the trigger is exhausted.
    */

@@ -3,9 +3,11 @@
  * `durableScheduler` object with a few tasks, a `fetch` handler that drives it through
  * `schedulerClient` (RPC), and a `scheduled` handler built with `cronTriggers`.
  *
- * Objects named `clock:<ISO instant>` run on a clock shifted so that it read that instant when
- * the object woke: the alarm is real, only the scheduler's notion of "now" is offset. That is how
- * the DST test puts an object a few seconds before a New York clock change.
+ * Objects named `clock:<ISO instant>` run on a shifted clock: the alarm is real, only the
+ * scheduler's notion of "now" is offset. The object wakes ten minutes before the named instant;
+ * `GET /anchor?name=…` then shifts it to read exactly that instant, and re-arms its alarm. That is
+ * how the DST test puts an object a few seconds before a New York clock change once its schedules
+ * exist, however long creating them took.
  */
 import { DurableObject } from "cloudflare:workers";
 import { type Clock, every, Scheduler, systemClock, triggerFromJSON } from "../../mod.ts";
@@ -15,6 +17,8 @@ import {
   durableScheduler,
   schedulerClient,
 } from "../../adapters/cloudflare.ts";
+import { OPERATIONS } from "../../src/admin/operations.ts";
+import { ADMIN_SAMPLES, SAMPLE_SCHEDULE } from "../helpers/admin_samples.ts";
 
 interface Env {
   SCHEDULER: DurableObjectNamespaceLike;
@@ -36,12 +40,16 @@ function registerTasks(scheduler: Scheduler): void {
   }, { retries: 2, backoff: { initial: 400, factor: 2, max: 5000, jitter: "none" } });
 }
 
+/** Clock offsets of the `clock:` objects, by name. */
+const offsets = new Map<string, number>();
+const named = (name: string | undefined) => /^clock:(.+)$/.exec(name ?? "")?.[1];
+
 function offsetClock(name: string | undefined): Clock | undefined {
-  const match = /^clock:(.+)$/.exec(name ?? "");
-  if (!match) return undefined;
-  const offset = Date.parse(match[1]!) - Date.now();
+  const instant = named(name);
+  if (instant === undefined) return undefined;
+  offsets.set(name!, Date.parse(instant) - 10 * 60_000 - Date.now());
   const real = systemClock();
-  return { ...real, now: () => Date.now() + offset };
+  return { ...real, now: () => Date.now() + offsets.get(name!)! };
 }
 
 export class TestScheduler extends durableScheduler(
@@ -57,6 +65,23 @@ export class TestScheduler extends durableScheduler(
   attempts(): { jobId: string; attempt: number; at: number }[] {
     return attempts;
   }
+
+  /** Test-only RPC: when the object's one alarm is set for (epoch ms), or `null`. */
+  async alarmAt(): Promise<number | null> {
+    await this.ready;
+    const ctx = (this as unknown as { ctx: { storage: { getAlarm(): Promise<number | null> } } })
+      .ctx;
+    return await ctx.storage.getAlarm();
+  }
+
+  /** Test-only RPC: shifts a `clock:` object's clock to read its named instant now. */
+  async anchor(): Promise<void> {
+    await this.ready;
+    const name = (this as unknown as { ctx: { id: { name?: string } } }).ctx.id.name!;
+    offsets.set(name, Date.parse(named(name)!) - Date.now());
+    // Any write re-arms the alarm, which converts scheduler time with the new offset.
+    await this.scheduler.store.setMeta("test:anchored", String(this.scheduler.clock.now()));
+  }
 }
 
 type Call = { name: string; method: string; args?: unknown[]; trigger?: number };
@@ -71,11 +96,42 @@ async function call(env: Env, { name, method, args = [], trigger }: Call): Promi
     const opts = args[trigger] as { trigger: unknown };
     args[trigger] = { ...opts, trigger: triggerFromJSON(opts.trigger) };
   }
-  const value = await client[method]!(...args);
+  // A method that resolves to nothing (removeSchedule) answers null: JSON has no undefined.
+  const value = (await client[method]!(...args)) ?? null;
   if (value && typeof (value as { result?: unknown }).result === "function") {
     return { id: (value as { id: string }).id }; // a JobHandle
   }
   return value;
+}
+
+/** Runs one sample call of every admin operation through the client, in table order. */
+async function operations(env: Env): Promise<unknown[]> {
+  const client = schedulerClient(env.SCHEDULER, "operations");
+  await client.schedule(SAMPLE_SCHEDULE);
+  const methods = client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const out = [];
+  for (const op of OPERATIONS) {
+    const sample = ADMIN_SAMPLES[op.name];
+    const method = op.name === "jobResult"
+      ? (id: unknown) => client.job(id as string).result()
+      : methods[op.name];
+    if (typeof method !== "function") {
+      out.push({ op: op.name, ok: false, error: "not a method of the client" });
+      continue;
+    }
+    try {
+      await method(...sample.args);
+      out.push({ op: op.name, ok: sample.rejects === undefined, error: null });
+    } catch (e) {
+      const err = e as Error;
+      out.push({
+        op: op.name,
+        ok: err.name === sample.rejects,
+        error: `${err.name}: ${err.message}`,
+      });
+    }
+  }
+  return out;
 }
 
 /** Runs the same bad calls through the client and in process; returns both sides. */
@@ -138,6 +194,22 @@ export default {
         return Response.json(calls.length);
       }
       if (url.pathname === "/errors") return Response.json(await errors(env));
+      if (url.pathname === "/operations") return Response.json(await operations(env));
+      if (url.pathname === "/alarm") {
+        const name = url.searchParams.get("name")!;
+        const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(name) as never) as {
+          alarmAt(): Promise<number | null>;
+        };
+        return Response.json(await stub.alarmAt());
+      }
+      if (url.pathname === "/anchor") {
+        const name = url.searchParams.get("name")!;
+        const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(name) as never) as {
+          anchor(): Promise<void>;
+        };
+        await stub.anchor();
+        return Response.json(true);
+      }
       if (url.pathname === "/attempts") {
         const name = url.searchParams.get("name")!;
         const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(name) as never) as {
