@@ -128,26 +128,26 @@ border-bottom:1px solid #f0f2f5}
 `;
 
 /**
- * Finds the router's public path from the page's own URL and the request's path inside the
- * router, so that every URL the page uses is right under any mount: a route, a prefix-stripping
- * mount or a proxy that strips a prefix. `fallback` (the server's idea) is used when the two
- * disagree. Each `form[data-to]` then posts to the router's route named by `data-to`.
+ * Finds the router's public path from the page's own URL: `up` path segments above it (0: the
+ * router's root, with or without a trailing slash). So every URL the page uses is right under any
+ * mount: a route, a prefix-stripping mount or a proxy that strips a prefix. The server's `base`
+ * stays when the URL is too short. Each `form[data-to]` then posts to the router's route `data-to`.
  */
 const BASE_JS = `(function () {
-  var at = window.EVERYWHEN, path = location.pathname, base = null;
-  if (at.within === "/") base = path.replace(/\\/+$/, "");
-  else {
-    var parts = path.split("/"), drop = at.within.split("/").length - 1;
-    if (parts.length > drop) base = parts.slice(0, parts.length - drop).join("/");
-  }
-  at.base = base !== null && (base === "" || base.charAt(0) === "/") ? base : at.fallback;
+  var at = window.EVERYWHEN, path = location.pathname, parts = path.split("/"), base = null;
+  if (at.up === 0) base = path.replace(/\\/+$/, "");
+  else if (parts.length > at.up) base = parts.slice(0, parts.length - at.up).join("/");
+  if (base !== null && (base === "" || base.charAt(0) === "/")) at.base = base;
   document.querySelectorAll("form[data-to]").forEach(function (f) {
     f.action = location.origin + at.base + f.getAttribute("data-to");
   });
 })();`;
 
-const baseScript = (fallback: string, within: string): string =>
-  `<script>window.EVERYWHEN = ${scriptJson({ fallback, within })};\n${BASE_JS}</script>`;
+/** The path is not embedded (it may name another host), only how many segments it has. */
+const baseScript = (base: string, within: string): string => {
+  const up = within === "/" ? 0 : within.split("/").length - 1;
+  return `<script>window.EVERYWHEN = ${scriptJson({ base, up })};\n${BASE_JS}</script>`;
+};
 
 /** A form posting to the router's route `to`; the script corrects its action under any mount. */
 const formTo = (base: string, to: string, attributes: string): string =>
