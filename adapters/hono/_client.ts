@@ -89,10 +89,10 @@ export const CLIENT_JS: string = String.raw`
   // "nightly@2030-01-01T02:00:00.000Z" (or "nightly@run:<time>:<n>" from Run now): the time never
   // breaks, the id may wrap before it.
   function jobId(id) {
-    var i = id.lastIndexOf("@");
-    if (i <= 0 || !/^(run:)?\d{4}-\d\d-\d\dT/.test(id.slice(i + 1))) return '<span class="jid">' + esc(id) + "</span>";
-    return '<span class="jid">' + esc(id.slice(0, i)) + '<wbr><span class="fire">' + esc(id.slice(i)) +
-      "</span></span>";
+    var m = /^(.+)(@(?:run:)?)(\d{4}-\d\d-\d\dT[\d:.]+Z)(.*)$/.exec(id);
+    if (!m) return '<span class="jid any">' + esc(id) + "</span>";
+    return '<span class="jid">' + esc(m[1]) + "<wbr>" + esc(m[2]) + '<span class="fire">' + esc(m[3]) +
+      "</span><wbr>" + esc(m[4]) + "</span>";
   }
 
   var features = { retry: false, purge: false };
@@ -203,8 +203,8 @@ export const CLIENT_JS: string = String.raw`
       '">' + esc(j.error.name + ": " + j.error.message) + "</div>";
     if (j.status === "succeeded") {
       var text = JSON.stringify(j.result);
-      return '<span class="mono small muted">' + esc(text.length > 60 ? text.slice(0, 57) + "…" : text) +
-        "</span>";
+      if (text.length > 200) text = text.slice(0, 199) + "…";
+      return '<div class="res mono small muted" title="' + esc(text) + '">' + esc(text) + "</div>";
     }
     if (j.status === "running") {
       var p = progressOf(j.progress);
@@ -257,7 +257,7 @@ export const CLIENT_JS: string = String.raw`
       var row = '<tr data-job="' + esc(j.id) + '" data-status="' + esc(j.status) +
         '" style="cursor:pointer"><td>' + pill(j.status) + "</td>" +
         '<td class="mono small" title="' + esc(j.id) + '">' + jobId(j.id) +
-        "</td><td>" + esc(j.task) + '</td><td class="hide-sm muted">' + esc(j.scheduleId || "—") +
+        '</td><td class="nowrap">' + esc(j.task) + '</td><td class="hide-md muted">' + esc(j.scheduleId || "—") +
         '</td><td class="muted" style="white-space:nowrap" data-l="started">' + (j.startedAt ? esc(at(j.startedAt)) +
           '<div class="small">' + esc(rel(j.startedAt)) + "</div>" : "—") + "</td>" +
         '<td class="mono small" data-l="took">' + esc(j.status === "running" && j.startedAt

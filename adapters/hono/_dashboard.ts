@@ -56,14 +56,15 @@ section>h2 .tools{margin-left:auto;display:flex;flex-wrap:wrap;gap:6px}
 .scroll{overflow-x:auto}
 table{width:100%;border-collapse:collapse}
 th{text-align:left;font-size:11.5px;text-transform:uppercase;letter-spacing:.5px;color:var(--muted);
-font-weight:600;padding:8px 16px;background:#fafbfc;border-bottom:1px solid var(--line)}
-td{padding:9px 16px;border-bottom:1px solid #f0f2f5;vertical-align:middle}
+font-weight:600;padding:8px 12px;background:#fafbfc;border-bottom:1px solid var(--line)}
+td{padding:9px 12px;border-bottom:1px solid #f0f2f5;vertical-align:middle}
+th:first-child,td:first-child{padding-left:16px}th:last-child,td:last-child{padding-right:16px}
 tr:last-child td{border-bottom:0}
 tbody tr:hover td{background:#fafbff}
 .mono{font-family:var(--mono);font-size:12.5px}
 .muted{color:var(--muted)}.small{font-size:12px}
 .id{font-weight:600;overflow-wrap:anywhere}
-.jid{overflow-wrap:break-word}.jid .fire{white-space:nowrap}
+.jid{overflow-wrap:break-word}.jid .fire{white-space:nowrap}.jid.any{overflow-wrap:anywhere}
 .pill{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;
 line-height:18px;white-space:nowrap}
 .s-succeeded,.s-active{color:var(--ok);background:var(--ok-bg)}
@@ -89,8 +90,10 @@ border-radius:7px;background:#fff;color:var(--ink)}
 .enqueue textarea{min-height:34px;resize:vertical}
 .enqueue .form-msg{flex-basis:100%;font-size:12.5px;color:var(--bad);min-height:0}
 .enqueue .form-msg:empty{display:none}
-.err{color:var(--bad);max-width:360px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.bar{height:8px;background:#e8edf5;border-radius:99px;overflow:hidden;min-width:160px}
+.err,.res{max-width:260px;overflow:hidden;display:-webkit-box;-webkit-line-clamp:2;
+-webkit-box-orient:vertical;overflow-wrap:anywhere}.err{color:var(--bad)}
+.nowrap{white-space:nowrap}
+.bar{height:8px;background:#e8edf5;border-radius:99px;overflow:hidden;min-width:120px}
 .bar>i{display:block;height:100%;background:linear-gradient(90deg,#3b82f6,#6366f1);border-radius:99px;
 transition:width .4s ease}
 .running{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(300px,100%),1fr));gap:12px;
@@ -114,6 +117,7 @@ line-height:17px;opacity:0;visibility:hidden;transition:opacity .2s;display:-web
 -webkit-line-clamp:2;-webkit-box-orient:vertical;pointer-events:none}
 .toast.show{opacity:1;visibility:visible}
 .toast.bad{background:var(--bad)}
+@media (max-width:1180px){.hide-md{display:none}}
 @media (max-width:900px){.stats{grid-template-columns:repeat(3,1fr)}.hide-sm{display:none}}
 @media (max-width:640px){header{padding:8px 12px}header .meta .hide-xs{display:none}
 main{padding:12px 12px 32px}.detail .grid{grid-template-columns:1fr}
@@ -121,9 +125,9 @@ section>h2 .tools{margin-left:0}
 .scroll table,.scroll tbody{display:block}.scroll thead{display:none}
 .scroll tr{display:flex;flex-wrap:wrap;align-items:center;gap:6px 12px;padding:10px 12px;
 border-bottom:1px solid #f0f2f5}
-.scroll td{display:block;padding:0;border:0}.scroll td.hide-sm{display:none}.scroll td:last-child{margin-left:auto}
+.scroll td{display:block;padding:0;border:0}.scroll td.hide-sm,.scroll td.hide-md{display:none}.scroll td:last-child{margin-left:auto}
 .scroll td[data-l]::before{content:attr(data-l) " ";font:11px var(--sans);color:var(--muted)}
-.scroll tr.detail{display:block}.scroll tr.detail td{margin:0}.err{max-width:100%;white-space:normal}
+.scroll tr.detail{display:block}.scroll tr.detail td{margin:0}.err,.res{max-width:100%}
 .enqueue label{flex-basis:100%}}
 `;
 
@@ -197,7 +201,7 @@ own zone is named next to its times.</p>
 <textarea id="enq-payload" name="payload" rows="1" spellcheck="false">null</textarea></label>
 <button class="primary" type="submit">Enqueue</button><div class="form-msg" id="enq-msg" role="alert"></div></form></section>
 <section><h2>Recent jobs <span class="sub" id="jobs-count"></span><span class="tools" id="filters"></span></h2>
-<div class="scroll"><table><thead><tr><th>Status</th><th>Job</th><th>Task</th><th class="hide-sm">Schedule</th>
+<div class="scroll"><table><thead><tr><th>Status</th><th>Job</th><th>Task</th><th class="hide-md">Schedule</th>
 <th>Started</th><th>Duration</th><th>Attempts</th><th>Result / error</th>
 <th style="text-align:right">Actions</th></tr></thead>
 <tbody id="jobs"></tbody></table></div><div class="pager" id="pager"></div></section>
