@@ -81,9 +81,21 @@ it("dashboard: works under a route and a prefix-stripping mount", {
         "the error",
       );
 
-      // A deep link's sign-in posts to this mount's /login.
       const deep = await page.goto(`${at}/api/jobs`);
       assert.equal(deep?.status(), 200, "signed in: the API answers under the mount");
+
+      // Sign-out posts to this mount's /logout and lands on its sign-in page.
+      await page.goto(at);
+      await page.waitForSelector("body[data-loaded=true]");
+      await Promise.all([
+        page.waitForURL((url) => url.pathname.startsWith(`${mount}`)),
+        page.waitForResponse((r) => r.url().startsWith(`${at}/logout`)),
+        page.click("header form button"),
+      ]);
+      await page.waitForSelector("#token");
+      assert.equal(await page.$eval("form", (f) => (f as HTMLFormElement).action), `${at}/login`);
+
+      // A deep link's sign-in posts to this mount's /login.
       await context.clearCookies();
       const signedOut = await page.goto(`${at}/api/jobs/`);
       assert.equal(signedOut?.status(), 401);
