@@ -51,12 +51,7 @@ export {
   type SchedulerEvent,
   type SchedulerEventMap,
 } from "./src/events.ts";
-export { SchedulerEvents, type SchedulerListener } from "./src/_scheduler_events.ts";
-export type { ScheduleDefaults } from "./src/_schedules.ts";
+export { SchedulerEvents, type SchedulerListener } from "./src/scheduler/events.ts";
+export type { RunDueOptions, ScheduleDefaults, SchedulerOptions } from "./src/scheduler/options.ts";
 export * from "./src/types.ts";
-export {
-  type RunDueOptions,
-  Scheduler,
-  type SchedulerOptions,
-  type SchedulerState,
-} from "./src/scheduler.ts";
+export { Scheduler, type SchedulerState } from "./src/scheduler/scheduler.ts";

@@ -23,7 +23,7 @@
 
 import process from "node:process";
 import { checkKeys } from "../src/_keys.ts";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
 import {
   schedulerLifecycle,

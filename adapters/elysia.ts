@@ -29,7 +29,7 @@
 import process from "node:process";
 import { Elysia } from "elysia";
 import { checkKeys } from "../src/_keys.ts";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
 import { adminRouter, type AdminRouterOptions } from "./hono/admin_router.ts";
 import {

@@ -25,7 +25,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { checkKeys } from "../src/_keys.ts";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 
 export { adminRouter, type AdminRouterOptions } from "./hono/admin_router.ts";
 export { bodyLimit, DEFAULT_BODY_LIMIT } from "./hono/body_limit.ts";

@@ -8,7 +8,7 @@
 
 import { DEFAULT_GRACE_MS } from "../src/_defaults.ts";
 import { checkKeys } from "../src/_keys.ts";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import type { DurationInput } from "../src/time.ts";
 
 /** A signal that can start a shutdown. */

@@ -20,7 +20,7 @@
 
 import process from "node:process";
 import { checkKeys } from "../src/_keys.ts";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import {
   type LifecycleOptions,
   schedulerLifecycle,

@@ -16,7 +16,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { openStore } from "../adapters/postgres.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { at } from "../src/triggers/mod.ts";
 import { startWorker } from "../tests/helpers/processes.ts";
 import { startPostgres } from "../tests/helpers/postgres.ts";

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { openStore } from "../adapters/sqlite.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { at } from "../src/triggers/mod.ts";
 import { startWorker } from "../tests/helpers/processes.ts";
 

@@ -12,7 +12,7 @@ import { inputName, type Operation, OPERATIONS, runOperation } from "./admin/ope
 import { instantText, plain, scheduleState } from "./admin/plain.ts";
 import type { Codec } from "./codec.ts";
 import { NotFoundError } from "./errors.ts";
-import { Scheduler } from "./scheduler.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
 import type { Store } from "./store.ts";
 import type { Temporal } from "./temporal.ts";
 import type { JobHandle, JobInfo, ScheduleInfo } from "./types.ts";

@@ -51,8 +51,12 @@ export interface TaskOptions {
   backoff?: BackoffOptions;
   /** Time limit per attempt; aborts `ctx.signal` and fails the attempt. @default none */
   timeout?: DurationInput;
-  /** At most this many jobs of the task run at once in this process. @default Infinity */
-  maxInstances?: number;
+  /**
+   * At most this many jobs of the task run at once in this process. (A schedule's
+   * `maxInstances` is another limit: its jobs pending or running across all processes.)
+   * @default Infinity
+   */
+  maxRunning?: number;
   /** How long finished jobs and their results are kept. @default 86_400_000 (one day) */
   resultTtl?: DurationInput;
 }
@@ -217,7 +221,7 @@ export interface JobHandle<R = JsonValue> {
   result(options?: { signal?: AbortSignal }): Promise<R>;
   /** Reads the job's current state; `null` once cleaned up. */
   info(): Promise<JobInfo<R> | null>;
-  /** Cancels the job (see `scheduler.cancelJob`). */
+  /** Cancels the job (see `scheduler.cancelJob`; throws `NotFoundError` for an unknown job). */
   cancel(): Promise<boolean>;
 }
 
@@ -229,8 +233,20 @@ export interface ListJobsOptions {
   task?: string;
   /** Only jobs created by this schedule. */
   scheduleId?: string;
-  /** At most this many jobs (newest first). @default 100 */
+  /** At most this many jobs (newest first), 0 to 1000. @default 100 */
   limit?: number;
-  /** Matching jobs to skip before the page starts. @default 0 */
+  /** Matching jobs to skip before the page starts, 0 to 2^31-1. @default 0 */
+  offset?: number;
+}
+
+/** Filter and page for `listSchedules`: the same `limit`/`offset` contract as `listJobs`. */
+export interface ListSchedulesOptions {
+  /** Only schedules of this task. */
+  task?: string;
+  /** Only paused (`true`) or only unpaused (`false`) schedules. */
+  paused?: boolean;
+  /** At most this many schedules (ordered by id), 0 to 1000. @default 100 */
+  limit?: number;
+  /** Matching schedules to skip before the page starts, 0 to 2^31-1. @default 0 */
   offset?: number;
 }

@@ -18,7 +18,7 @@ import { instantText, plain, scheduleState } from "../src/admin/plain.ts";
 import { runCli } from "../src/cli.ts";
 import { Temporal } from "../src/temporal.ts";
 import { every } from "../src/triggers/mod.ts";
-import type { Scheduler } from "../src/scheduler.ts";
+import type { Scheduler } from "../src/scheduler/scheduler.ts";
 import { ADMIN_SAMPLES, SAMPLE_SCHEDULE } from "./helpers/admin_samples.ts";
 import { harness } from "./helpers/harness.ts";
 import { VirtualClock } from "../src/clock.ts";
@@ -42,11 +42,6 @@ function js(scheduler: Scheduler) {
   const s = scheduler as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   return async (op: Operation, args: unknown[]): Promise<unknown> => {
     if (op.name === "jobResult") return await scheduler.job(args[0] as string).result();
-    if (op.name === "listTasks" && typeof s.listTasks !== "function") {
-      // Scheduler.listTasks() arrives with the engine split; until then the table reads
-      // scheduler.tasks (the last test below proves that operation).
-      return scheduler.tasks;
-    }
     return await s[op.name]!(...args);
   };
 }

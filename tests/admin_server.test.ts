@@ -8,7 +8,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { adminRouter } from "../adapters/hono.ts";
 import { serveScheduler } from "../adapters/node.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 const MB = 1024 * 1024;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../src/cli.ts";
 import { MemoryStore } from "../src/memory_store.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { at, cron, every } from "../src/triggers/mod.ts";
 import { encryptedCodec, generateEncryptionKey } from "../src/encryption.ts";
 import { VirtualClock } from "../src/clock.ts";

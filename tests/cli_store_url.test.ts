@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openStore, parseStoreUrl } from "../bin/open_store.ts";
 import { runCli } from "../src/cli.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { every } from "../src/triggers/mod.ts";
 import { failInCi, startPostgres } from "./helpers/postgres.ts";
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { adminRouter } from "../adapters/hono.ts";
 import { openStore } from "../adapters/sqlite.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { calendar, cron, every } from "../src/triggers/mod.ts";
 import {
   browserSkip as skip,

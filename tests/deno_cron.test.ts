@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { denoCron, type DenoCronFunction, denoCronWaker, toDenoCron } from "../adapters/deno.ts";
 import { systemClock, VirtualClock } from "../src/clock.ts";
 import { MemoryStore } from "../src/memory_store.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { cron } from "../src/triggers/mod.ts";
 
 interface DenoLike {

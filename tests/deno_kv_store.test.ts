@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DenoKvStore, openKvStore } from "../adapters/deno.ts";
 import { VirtualClock } from "../src/clock.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { cron } from "../src/triggers/mod.ts";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Elysia } from "elysia";
 import { everywhen } from "../adapters/elysia.ts";
 import { MemoryStore } from "../src/memory_store.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 
 const isBun = "Bun" in globalThis;
 const onBun = isBun ? false : "the Elysia plugin is tested on Bun (Elysia's listen needs Bun)";

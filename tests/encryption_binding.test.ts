@@ -20,7 +20,7 @@ import {
 import { encryptedCodec, generateEncryptionKey } from "../src/encryption.ts";
 import { JobFailedError, TamperedRecordError } from "../src/errors.ts";
 import { MemoryStore } from "../src/memory_store.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import type { JobRecord, ScheduleRecord, Store } from "../src/store.ts";
 import { every } from "../src/triggers/mod.ts";
 import { T0 } from "./helpers/harness.ts";

@@ -7,7 +7,7 @@ import { adminRouter } from "../adapters/hono.ts";
 import { VirtualClock } from "../src/clock.ts";
 import { NonRetryableError } from "../src/errors.ts";
 import { MemoryStore } from "../src/memory_store.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { every } from "../src/triggers/mod.ts";
 
 const TOKEN = "metrics-test-token-0123456789";

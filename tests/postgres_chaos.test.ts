@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../adapters/postgres.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { failInCi, startPostgres } from "./helpers/postgres.ts";
 import {
   processTestSkip,

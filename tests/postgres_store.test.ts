@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import postgres from "postgres";
 import { openStore } from "../adapters/postgres.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { every } from "../src/triggers/mod.ts";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
 import { failInCi, startPostgres } from "./helpers/postgres.ts";

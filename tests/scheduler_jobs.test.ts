@@ -237,7 +237,7 @@ describe("enqueue and results", () => {
       peak = Math.max(peak, ++active);
       await gate.promise;
       active--;
-    }, { maxInstances: 1 });
+    }, { maxRunning: 1 });
     const jobs = await Promise.all([1, 2, 3].map(() => t.enqueue(null)));
     h.scheduler.start();
     await h.clock.advance(0);
@@ -295,6 +295,12 @@ describe("enqueue and results", () => {
     await assert.rejects(now.result(), JobCancelledError);
     assert.equal((await now.info())!.status, "cancelled");
     assert.equal(await h.scheduler.cancelJob(now.id), false);
+    assert.equal(await h.scheduler.getJob("missing"), null);
+    await assert.rejects(h.scheduler.cancelJob("missing"), {
+      name: "NotFoundError",
+      kind: "job",
+      jobId: "missing",
+    });
     await h.clock.advance(120_000);
     assert.equal(h.of("job:started").length, 1);
     await h.scheduler.stop();

@@ -168,11 +168,20 @@ describe("schedules", () => {
     await h.clock.advance(0);
     await job.result();
     assert.equal(fired.length, 6);
-    assert.equal(await h.scheduler.removeSchedule("s"), true);
+    assert.equal(await h.scheduler.removeSchedule("s"), undefined);
     await h.clock.advance(60 * MIN);
     assert.equal(fired.length, 6);
+    // One rule for unknown ids: reads give null, every operation on the id throws NotFoundError.
+    assert.equal(await h.scheduler.getSchedule("s"), null);
     await assert.rejects(h.scheduler.pauseSchedule("s"), NotFoundError);
-    await assert.rejects(h.scheduler.nextRuns("s"), NotFoundError);
+    const unknown = { name: "NotFoundError", kind: "schedule", scheduleId: "s" };
+    await assert.rejects(h.scheduler.pauseSchedule("s"), unknown);
+    await assert.rejects(h.scheduler.resumeSchedule("s"), unknown);
+    await assert.rejects(h.scheduler.updateSchedule("s", { paused: true }), unknown);
+    await assert.rejects(h.scheduler.reschedule("s", every("PT1M")), unknown);
+    await assert.rejects(h.scheduler.removeSchedule("s"), unknown);
+    await assert.rejects(h.scheduler.runNow("s"), unknown);
+    await assert.rejects(h.scheduler.nextRuns("s"), unknown);
     assert.deepEqual(
       h.events.filter((e) => e.type.startsWith("schedule:")).map((e) => e.type),
       [

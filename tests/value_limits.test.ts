@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { openStore } from "../adapters/sqlite.ts";
 import { VirtualClock } from "../src/clock.ts";
 import { MemoryStore } from "../src/memory_store.ts";
-import { Scheduler } from "../src/scheduler.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
 import type { Store } from "../src/store.ts";
 import { every } from "../src/triggers/mod.ts";
 import { T0 } from "./helpers/harness.ts";

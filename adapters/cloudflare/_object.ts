@@ -10,7 +10,7 @@ import { systemClock } from "../../src/clock.ts";
 import { OPERATION_BY_NAME, runOperation } from "../../src/admin/operations.ts";
 import { plain } from "../../src/admin/plain.ts";
 import type { JobHandle } from "../../src/types.ts";
-import { Scheduler, type SchedulerOptions } from "../../src/scheduler.ts";
+import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
 import { SqlStore } from "../../src/sql/sql_store.ts";
 import { TimerWaker, type Waker } from "../../src/waker.ts";
 import { DurableAlarm } from "./_alarm.ts";

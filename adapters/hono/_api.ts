@@ -15,7 +15,7 @@ import {
   runOperation,
 } from "../../src/admin/operations.ts";
 import { instantText, plain } from "../../src/admin/plain.ts";
-import type { Scheduler } from "../../src/scheduler.ts";
+import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 import type { Temporal } from "../../src/temporal.ts";
 import { instantFromMs } from "../../src/time.ts";
 import type { JobHandle, JobInfo, ScheduleInfo } from "../../src/types.ts";
@@ -160,7 +160,7 @@ async function status(c: Context, scheduler: Scheduler): Promise<Response> {
       identity: scheduler.identity,
       timezone: scheduler.timezone,
       store: scheduler.store.name,
-      tasks: scheduler.tasks,
+      tasks: await scheduler.listTasks(),
       runningJobs: scheduler.runningJobs,
       lock: await scheduler.getLock(),
     },

@@ -9,7 +9,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { SCHEDULER_EVENT_TYPES } from "../../src/events.ts";
-import type { Scheduler } from "../../src/scheduler.ts";
+import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 
 // Everything a dashboard shows; not "scheduler:started" (it cannot be seen from a stream) nor
 // "scheduler:error" (its detail holds arbitrary error objects).

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Scheduler } from "../../src/scheduler.ts";
+import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { base64url } from "./_tokens.ts";
 
 /** Store-wide key-value records (the scheduler's store meta). */

@@ -8,7 +8,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { checkKeys } from "../../src/_keys.ts";
 import { checkBoolean, durationOr } from "../../src/_options.ts";
-import type { Scheduler } from "../../src/scheduler.ts";
+import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 import type { DurationInput } from "../../src/time.ts";
 import { apiRoutes } from "./_api.ts";
 import {

@@ -7,7 +7,7 @@
 
 import type { Context } from "hono";
 import type { JobStatus } from "../../src/store.ts";
-import type { Scheduler } from "../../src/scheduler.ts";
+import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 
 const STATUSES: readonly JobStatus[] = ["pending", "running", "succeeded", "failed", "cancelled"];
 const OUTCOMES = ["succeeded", "failed", "retrying", "cancelled"] as const;
@@ -144,7 +144,7 @@ export class SchedulerMetrics {
    */
   async render(): Promise<string> {
     const s = this.#scheduler;
-    const tasks = s.tasks;
+    const tasks = await s.listTasks();
     const [byStatus, byTask, lock] = await Promise.all([
       Promise.all(STATUSES.map((status) => s.countJobs({ status }))),
       Promise.all(

@@ -11,7 +11,7 @@ import process from "node:process";
 import { Elysia } from "elysia";
 import { MemoryStore } from "../../mod.ts";
 import { every } from "../../src/triggers/mod.ts";
-import { Scheduler } from "../../src/scheduler.ts";
+import { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { everywhen } from "../../adapters/elysia.ts";
 
 const token = process.env.ADMIN_TOKEN;

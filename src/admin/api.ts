@@ -75,7 +75,7 @@ export interface SchedulerApi {
   /** Resumes a schedule, from now or from a past instant. @returns The updated schedule. */
   resumeSchedule(id: string, options?: ResumeOptions): Promise<ScheduleInfo>;
   /** Removes a schedule (its jobs are kept); an unknown id throws `NotFoundError`. */
-  removeSchedule(id: string): Promise<unknown>;
+  removeSchedule(id: string): Promise<void>;
   /** Creates a job of the schedule now, outside its trigger. @returns The job's handle. */
   runNow(id: string): Promise<JobHandle>;
   /** Previews a schedule. @returns Its next `count` fire instants (default 5). */

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { NotFoundError } from "../errors.ts";
-import type { Scheduler } from "../scheduler.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { EnqueueOptions, ListJobsOptions, SchedulePatch } from "../types.ts";
 import type { ListSchedulesOptions, ResumeOptions, SchedulerApi } from "./api.ts";
 import { checkInput, type Field, type Fields } from "./input.ts";
@@ -184,12 +183,7 @@ export const OPERATIONS: readonly Operation[] = [
     output: "value",
     http: { method: "DELETE", path: "/schedules/:id" },
     cli: { command: "remove", args: ["id"] },
-    run: async (s, input) => {
-      // Today's Scheduler answers false for an unknown id; the contract throws.
-      if (await s.removeSchedule(idOf(input)) === false) {
-        throw new NotFoundError("schedule", idOf(input));
-      }
-    },
+    run: (s, input) => s.removeSchedule(idOf(input)),
   },
   {
     name: "runNow",
@@ -276,14 +270,7 @@ export const OPERATIONS: readonly Operation[] = [
     output: "value",
     http: { method: "POST", path: "/jobs/:id/cancel" },
     cli: { command: "cancel", args: ["id"] },
-    run: async (s, input) => {
-      const cancelled = await s.cancelJob(idOf(input));
-      // Today's Scheduler answers false for an unknown id; the contract throws.
-      if (!cancelled && await s.getJob(idOf(input)) === null) {
-        throw new NotFoundError("job", idOf(input));
-      }
-      return cancelled;
-    },
+    run: (s, input) => s.cancelJob(idOf(input)),
   },
   {
     name: "jobResult",
@@ -327,7 +314,7 @@ export const OPERATIONS: readonly Operation[] = [
     output: "value",
     http: { method: "GET", path: "/tasks" },
     cli: null,
-    run: (s) => Promise.resolve(s.tasks),
+    run: (s) => s.listTasks(),
   },
 ];
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../adapters/sqlite.ts";
-import { Scheduler } from "../../src/scheduler.ts";
+import { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { readRuns, type RuntimeName, sleep, startWorker, type Worker } from "./processes.ts";
 
 export interface ChaosOptions {

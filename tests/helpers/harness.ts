@@ -1,7 +1,7 @@
 /** Shared set-up for scheduler tests on virtual time. */
 import { MemoryStore } from "../../src/memory_store.ts";
 import { VirtualClock } from "../../src/clock.ts";
-import { Scheduler, type SchedulerOptions } from "../../src/scheduler.ts";
+import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
 import { SCHEDULER_EVENT_TYPES, type SchedulerEventMap } from "../../src/events.ts";
 
 export const T0: number = Date.parse("2030-01-01T00:00:00Z");

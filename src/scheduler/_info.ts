@@ -13,22 +13,39 @@ import {
   type RecordBinding,
   resultBinding,
   scheduleBinding,
-} from "./codec.ts";
-import type { JsonValue } from "./json.ts";
-import type { JobRecord, ScheduleRecord } from "./store.ts";
-import { instantFromMs } from "./time.ts";
-import type { Temporal } from "./temporal.ts";
-import { triggerFromJSON } from "./triggers/mod.ts";
-import type { JobInfo, ScheduleInfo } from "./types.ts";
+} from "../codec.ts";
+import type { JsonValue } from "../json.ts";
+import type { JobRecord, ScheduleRecord } from "../store.ts";
+import { instantFromMs } from "../time.ts";
+import type { Temporal } from "../temporal.ts";
+import { type Trigger, triggerFromJSON } from "../triggers/mod.ts";
+import type { JobInfo, ScheduleInfo } from "../types.ts";
 
-/** @returns The schedule as `ScheduleInfo`. */
+/** @returns The stored schedule as `ScheduleInfo` (trigger parsed, payload decoded). */
 export async function toScheduleInfo(r: ScheduleRecord, codec: Codec): Promise<ScheduleInfo> {
   const flag = { tampered: false };
+  const payload = await safeDecode(codec, r.payload, scheduleBinding(r), flag);
+  return scheduleInfo(r, triggerFromJSON(r.trigger), payload, flag.tampered);
+}
+
+/**
+ * @param r The record.
+ * @param trigger Its trigger, already live (a schedule just built need not parse it back).
+ * @param payload Its payload, already decoded.
+ * @param tampered Whether the payload could not be decoded.
+ * @returns The schedule as `ScheduleInfo`.
+ */
+export function scheduleInfo(
+  r: ScheduleRecord,
+  trigger: Trigger,
+  payload: JsonValue,
+  tampered = false,
+): ScheduleInfo {
   return {
     id: r.id,
     task: r.task,
-    trigger: triggerFromJSON(r.trigger),
-    payload: await safeDecode(codec, r.payload, scheduleBinding(r), flag),
+    trigger,
+    payload,
     paused: r.paused,
     coalesce: r.coalesce,
     misfireGraceTime: r.misfireGraceTime,
@@ -40,7 +57,7 @@ export async function toScheduleInfo(r: ScheduleRecord, codec: Codec): Promise<S
     lastRunAt: maybe(r.lastRunAt),
     createdAt: instantFromMs(r.createdAt),
     updatedAt: instantFromMs(r.updatedAt),
-    tampered: flag.tampered,
+    tampered,
   };
 }
 

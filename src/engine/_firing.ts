@@ -1,32 +1,23 @@
 /**
- * Firing one claimed schedule: plan its overdue fires, build their jobs (id `schedule@instant`,
- * jitter applied to the run time only) and write them with the next run time in one store
- * step, then report every fire that did not run.
+ * Firing one claimed schedule: plan its overdue fires, build their jobs (jitter applied to the
+ * run time only) and write them with the next run time in one store step, then report every
+ * fire that did not run.
  * @module
  */
 
-import type { SchedulerEventMap } from "./events.ts";
 import { planFires } from "./_fire_plan.ts";
-import type { ClaimedSchedule, JobRecord, Store } from "./store.ts";
-import { instantFromMs } from "./time.ts";
-import { type Trigger, triggerFromJSON, type TriggerJSON } from "./triggers/mod.ts";
+import { fireJobId, jobRecord } from "./_job_record.ts";
+import type { EventSink } from "./_sink.ts";
+import type { ClaimedSchedule, Store } from "../store.ts";
+import { instantFromMs } from "../time.ts";
+import { type Trigger, triggerFromJSON, type TriggerJSON } from "../triggers/mod.ts";
 
-/** What firing needs from the scheduler. */
-export interface FireHost {
-  readonly store: Store;
+/** What firing needs. */
+export interface FireDeps {
+  readonly store: Pick<Store, "releaseSchedule">;
   readonly owner: string;
   readonly random: () => number;
-  emit<K extends keyof SchedulerEventMap>(type: K, detail: () => SchedulerEventMap[K]): void;
-  newJob(spec: {
-    id: string;
-    task: string;
-    scheduleId: string;
-    at: number;
-    runAt: number;
-    payload: string;
-    resultTtl: number | null;
-  }): JobRecord;
-  reportError(error: unknown, context: string): void;
+  readonly events: EventSink;
 }
 
 // Stores that keep records in memory hand back the same trigger JSON object on every claim, so
@@ -42,16 +33,12 @@ function triggerOf(json: TriggerJSON): Trigger {
   return trigger;
 }
 
-/** The id of the job created by fire `at` of schedule `scheduleId`. */
-export function fireJobId(scheduleId: string, at: number): string {
-  return `${scheduleId}@${new Date(at).toISOString()}`;
-}
-
 /**
+ * Fires a claimed schedule and releases it.
  * @returns The number of jobs created (0 if another process took the schedule over).
  */
 export async function fireSchedule(
-  host: FireHost,
+  deps: FireDeps,
   claimed: ClaimedSchedule,
   now: number,
 ): Promise<number> {
@@ -62,8 +49,8 @@ export async function fireSchedule(
     next = (after) => trigger.nextMs(after);
   } catch (error) {
     // A stored trigger this version cannot read: stop it from firing rather than loop on it.
-    host.reportError(error, `reading the trigger of schedule ${s.id}`);
-    await host.store.releaseSchedule(s.id, host.owner, {
+    deps.events.reportError(error, `reading the trigger of schedule ${s.id}`);
+    await deps.store.releaseSchedule(s.id, deps.owner, {
       nextRunAt: null,
       lastRunAt: s.lastRunAt,
       jobs: [],
@@ -72,30 +59,27 @@ export async function fireSchedule(
   }
   const plan = planFires(next, { ...s, nextRunAt: s.nextRunAt! }, claimed.activeJobs, now);
   const queued = s.overlap === "queue";
-  const jobs = plan.run.map((at) => {
-    const job = host.newJob({
+  const jobs = plan.run.map((at) =>
+    jobRecord({
       id: fireJobId(s.id, at),
       task: s.task,
       scheduleId: s.id,
-      at,
-      runAt: at + jitterFor(s.jitter, at, next, host.random),
+      scheduledAt: at,
+      runAt: at + jitterFor(s.jitter, at, next, deps.random),
       payload: s.payload,
       resultTtl: s.resultTtl,
-    });
-    if (queued) {
-      job.concurrencyKey = `schedule:${s.id}`;
-      job.concurrencyLimit = s.maxInstances;
-    }
-    return job;
-  });
-  const inserted = await host.store.releaseSchedule(s.id, host.owner, {
+      createdAt: now,
+      ...(queued ? { concurrencyKey: `schedule:${s.id}`, concurrencyLimit: s.maxInstances } : {}),
+    })
+  );
+  const inserted = await deps.store.releaseSchedule(s.id, deps.owner, {
     nextRunAt: plan.nextRunAt,
     lastRunAt: plan.run.at(-1) ?? s.lastRunAt,
     jobs,
   });
   if (inserted === null) return 0;
   for (const m of plan.missed) {
-    host.emit("job:missed", () => ({
+    deps.events.emit("job:missed", () => ({
       scheduleId: s.id,
       task: s.task,
       fireAt: instantFromMs(m.at),
@@ -106,7 +90,7 @@ export async function fireSchedule(
   const created = new Set(inserted);
   for (const job of jobs) {
     if (!created.has(job.id)) continue;
-    host.emit("job:created", () => ({
+    deps.events.emit("job:created", () => ({
       jobId: job.id,
       task: job.task,
       scheduleId: s.id,
@@ -116,8 +100,12 @@ export async function fireSchedule(
   return inserted.length;
 }
 
-/** A random delay below both `jitter` and the gap to the following fire. */
-function jitterFor(
+/**
+ * A random delay below both `jitter` and the gap to the following fire. Pure apart from
+ * `random`.
+ * @returns Milliseconds to add to the fire instant.
+ */
+export function jitterFor(
   jitter: number,
   at: number,
   next: (after: number) => number | null,

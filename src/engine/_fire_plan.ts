@@ -1,11 +1,12 @@
 /**
  * Deciding what a due schedule does: which overdue fires run, which are missed and why, and
- * when it fires next. Pure, so the misfire rules are tested without a store or a clock.
+ * when it fires next. Pure, so the misfire rules are tested without a store or a clock
+ * (tests/engine_rules.test.ts).
  * @module
  */
 
-import type { MissedReason } from "./events.ts";
-import type { Coalesce, Overlap } from "./store.ts";
+import type { MissedReason } from "../events.ts";
+import type { Coalesce, Overlap } from "../store.ts";
 
 /** Fires scanned after downtime before the rest are summarised in one `capped` miss. */
 export const SCAN_CAP = 100_000;

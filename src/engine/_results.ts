@@ -4,24 +4,26 @@
  * @module
  */
 
-import { type Codec, describeBinding, resultBinding } from "./codec.ts";
+import { type Codec, describeBinding, resultBinding } from "../codec.ts";
 import {
   JobCancelledError,
   JobFailedError,
   ResultExpiredError,
   SchedulerStoppedError,
   TamperedRecordError,
-} from "./errors.ts";
-import type { JsonValue } from "./json.ts";
-import type { Settlement } from "./_runner.ts";
-import type { JobRecord, Store } from "./store.ts";
+} from "../errors.ts";
+import type { JsonValue } from "../json.ts";
+import type { JobRecord, Store } from "../store.ts";
+
+/** How a job ended, as told to `result()` waiters in this process. */
+export type Settlement = { ok: true; value: JsonValue } | { ok: false; error: Error };
 
 type Waiter = { resolve: (value: JsonValue) => void; reject: (error: Error) => void };
 
 /** The result waiters of one scheduler. */
 export class ResultWaiters {
   #waiters = new Map<string, Waiter[]>();
-  #store: Store;
+  #store: Pick<Store, "getJob">;
   #codec: Codec;
   #reportError: (error: unknown, context: string) => void;
 
@@ -31,7 +33,7 @@ export class ResultWaiters {
    * @param reportError Where undecodable results are reported.
    */
   constructor(
-    store: Store,
+    store: Pick<Store, "getJob">,
     codec: Codec,
     reportError: (error: unknown, context: string) => void,
   ) {

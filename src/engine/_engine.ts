@@ -1,0 +1,286 @@
+/**
+ * The engine: one loop that fires due schedules and claims and runs due jobs, woken by a single
+ * Waker. Each pass renews leases, cleans up, honours the store-wide lock and manual-mode budgets,
+ * fires, claims, and polls results of jobs run elsewhere; then it arms the waker for the next
+ * instant something is due. A claimed job flows one way: runner → outcome writer → store →
+ * result waiters.
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { Codec } from "../codec.ts";
+import { JobCancelledError } from "../errors.ts";
+import type { JobRecord, Store } from "../store.ts";
+import type { Waker } from "../waker.ts";
+import { Budgets } from "./_budgets.ts";
+import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";
+import { fireSchedule } from "./_firing.ts";
+import { LeaseKeeper } from "./_leases.ts";
+import { OutcomeWriter } from "./_outcomes.ts";
+import type { ResultWaiters } from "./_results.ts";
+import { runJob } from "./_runner.ts";
+import { RunningJob } from "./_running.ts";
+import type { EventSink } from "./_sink.ts";
+import type { TaskEntry } from "./_tasks.ts";
+
+/** The store meta key of the store-wide lock. */
+export const LOCK_KEY = "lock";
+
+/** Lifecycle state of a scheduler. */
+export type SchedulerState = "idle" | "started" | "stopping" | "stopped";
+
+/** What the engine needs. */
+export interface EngineDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly codec: Codec;
+  readonly owner: string;
+  readonly random: () => number;
+  readonly events: EventSink;
+  readonly results: ResultWaiters;
+  /** The tasks this process can run (the registry adds to it). */
+  readonly tasks: ReadonlyMap<string, TaskEntry>;
+  readonly concurrency: number;
+  readonly roles: { readonly schedules: boolean; readonly jobs: boolean };
+  readonly pollInterval: number;
+  readonly leaseMs: number;
+  readonly manual: boolean;
+}
+
+const FIRE_BATCH = 256;
+const CLEANUP_EVERY = 60_000;
+
+/** The scheduling loop of one scheduler. */
+export class Engine {
+  #d: EngineDeps;
+  #waker!: Waker;
+  #state: SchedulerState = "idle";
+  #paused = false;
+  #running = new Map<string, RunningJob>();
+  #budgets = new Budgets();
+  #leases: LeaseKeeper;
+  #outcomes: OutcomeWriter;
+  #ticking: Promise<void> | null = null;
+  #again = false;
+  #nextCleanupAt = 0;
+  #nextPollAt = 0;
+  #unwatch: (() => void) | null = null;
+  /** The clock reading the latest pass worked with. */
+  #passNow = 0;
+
+  /** @param deps Store, clock, limits and sinks. */
+  constructor(deps: EngineDeps) {
+    this.#d = deps;
+    this.#leases = new LeaseKeeper({ store: deps.store, owner: deps.owner, leaseMs: deps.leaseMs });
+    this.#outcomes = new OutcomeWriter({
+      store: deps.store,
+      owner: deps.owner,
+      events: deps.events,
+      results: deps.results,
+    });
+  }
+
+  /** Sets the waker (built after the engine, since it calls `kick`). */
+  set waker(waker: Waker) {
+    this.#waker = waker;
+  }
+
+  /** The lifecycle state. */
+  get state(): SchedulerState {
+    return this.#state;
+  }
+
+  /** Whether `pause()` is in effect. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** The jobs running in this process. */
+  get running(): ReadonlyMap<string, RunningJob> {
+    return this.#running;
+  }
+
+  /** Starts the loop. */
+  start(): void {
+    this.#state = "started";
+    this.#unwatch = this.#d.store.watch?.(() => this.kick()) ?? null;
+    this.kick();
+  }
+
+  /** Halts (`true`) or resumes (`false`) firing and claiming; running jobs continue. */
+  setPaused(paused: boolean): void {
+    this.#paused = paused;
+    if (!paused) this.kick();
+  }
+
+  /**
+   * Stops the loop: nothing new starts; running jobs get `grace` ms, then are aborted.
+   * Resolves once every outcome is recorded.
+   */
+  async stop(grace: number): Promise<void> {
+    this.#state = "stopping";
+    this.#unwatch?.();
+    this.#unwatch = null;
+    this.#waker.disarm();
+    await this.#ticking;
+    if (this.#running.size > 0) {
+      let timer: unknown;
+      const expired = new Promise<void>((r) => (timer = this.#d.clock.setTimer(r, grace)));
+      await Promise.race([this.#allDone(), expired]);
+      this.#d.clock.clearTimer(timer);
+      for (const [id, run] of this.#running) {
+        run.abort(new JobCancelledError(id, { cause: "scheduler stopped" }));
+      }
+      await this.#allDone();
+    }
+    this.#state = "stopped";
+  }
+
+  /**
+   * Runs everything due now (within `maxJobs`, until `signal` aborts) and waits until the loop
+   * is idle and the jobs it started have finished.
+   */
+  async runDue(maxJobs: number, signal: AbortSignal | undefined): Promise<void> {
+    const close = this.#budgets.open(maxJobs, signal);
+    try {
+      this.kick();
+      for (;;) {
+        await this.#ticking;
+        if (this.#running.size === 0 && !this.#ticking) break;
+        await this.#allDone();
+      }
+    } finally {
+      close();
+    }
+  }
+
+  /** Something changed (a write, a finished job, the waker): run a pass soon. */
+  kick(): void {
+    if (this.#state !== "started" && this.#state !== "stopping") return;
+    if (this.#d.manual && this.#budgets.runs === 0 && this.#running.size === 0) return;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    this.#ticking = this.#loop().finally(() => (this.#ticking = null));
+  }
+
+  async #loop(): Promise<void> {
+    // Let the caller's synchronous burst (e.g. many enqueues) finish before one pass handles it.
+    await Promise.resolve();
+    do {
+      do {
+        this.#again = false;
+        try {
+          await this.#pass();
+        } catch (error) {
+          this.#d.events.reportError(error, "scheduler loop");
+        }
+      } while (this.#again && this.#state === "started");
+      try {
+        await this.#arm();
+      } catch (error) {
+        this.#d.events.reportError(error, "arming the waker");
+        this.#waker.arm(this.#d.clock.now() + this.#d.pollInterval);
+      }
+      // A kick that arrived while arming (an enqueue, a finished job) must not be lost.
+    } while (this.#again && this.#state === "started");
+  }
+
+  async #pass(): Promise<void> {
+    const d = this.#d;
+    const now = d.clock.now();
+    this.#passNow = now;
+    await this.#leases.renewDue(now, this.#running);
+    if (this.#state !== "started" || this.#paused) return;
+    if (now >= this.#nextCleanupAt) {
+      this.#nextCleanupAt = now + CLEANUP_EVERY;
+      await d.store.cleanup(now);
+    }
+    if (await d.store.getMeta(LOCK_KEY) !== null) return;
+    if (this.#budgets.halted(d.manual)) return;
+    if (d.roles.schedules) await this.#fireDue(now);
+    if (d.roles.jobs) await this.#claim(now);
+    if (d.store.shared && d.results.size > 0 && now >= this.#nextPollAt) {
+      this.#nextPollAt = now + d.pollInterval;
+      await d.results.poll((id) => this.#running.has(id));
+    }
+  }
+
+  async #fireDue(now: number): Promise<void> {
+    const d = this.#d;
+    const deps = { store: d.store, owner: d.owner, random: d.random, events: d.events };
+    for (;;) {
+      const claimed = await d.store.claimDueSchedules(now, d.owner, d.leaseMs, FIRE_BATCH);
+      const created = await Promise.all(claimed.map((c) => fireSchedule(deps, c, now)));
+      if (created.some((n) => n > 0)) {
+        this.#again = true;
+        // Start the first batch's jobs before firing the next batch.
+        if (d.roles.jobs) await this.#claim(now);
+      }
+      if (claimed.length < FIRE_BATCH) return;
+    }
+  }
+
+  async #claim(now: number): Promise<void> {
+    // Groups are computed once per pass; a limited task's cap is its room at the pass's start.
+    for (const group of claimGroups(this.#d.tasks.values())) await this.#claimFor(now, group);
+  }
+
+  async #claimFor(now: number, { tasks, cap }: ClaimGroup): Promise<void> {
+    const d = this.#d;
+    if (this.#budgets.halted(d.manual)) return;
+    const limit = claimLimit(d.concurrency - this.#running.size, cap, this.#budgets.left());
+    if (limit === 0) return;
+    const jobs = await d.store.claimJobs(now, d.owner, d.leaseMs, limit, { tasks });
+    this.#budgets.spend(jobs.length);
+    for (const job of jobs) this.#start(job, d.tasks.get(job.task)!, now);
+    if (jobs.length > 0) this.#leases.claimed(now);
+    if (jobs.length === limit && limit < cap) this.#again = true;
+  }
+
+  #start(job: JobRecord, task: TaskEntry, now: number): void {
+    const run = new RunningJob(job);
+    // The claim's lease, should the store not report it on the record.
+    if (job.leaseUntil === null) run.leaseUntil = now + this.#d.leaseMs;
+    task.running++;
+    this.#running.set(job.id, run);
+    run.done = this.#execute(task, run);
+  }
+
+  async #execute(task: TaskEntry, run: RunningJob): Promise<void> {
+    try {
+      await this.#outcomes.record(run.job, await runJob(this.#d, task, run));
+    } catch (error) {
+      this.#d.events.reportError(error, `recording the outcome of job ${run.job.id}`);
+    } finally {
+      task.running--;
+      this.#running.delete(run.job.id);
+      if (this.#running.size === 0) this.#leases.idle();
+      this.kick();
+    }
+  }
+
+  async #arm(): Promise<void> {
+    if (this.#state !== "started" && this.#state !== "stopping") return;
+    const d = this.#d;
+    const now = d.clock.now();
+    let at = this.#leases.nextRenewAt;
+    // In manual mode the platform's own alarm wakes runDue(); timers only renew leases.
+    if (this.#state === "started" && !this.#paused && !d.manual) {
+      const due = await d.store.nextWakeup();
+      // Due at or before the instant the pass worked with, yet still there: the pass could not
+      // take it (unknown task, full concurrency, lock), so look again soon instead of spinning.
+      // Anything that fell due while the pass ran is armed for at once.
+      if (due !== null) at = Math.min(at, due <= this.#passNow ? now + d.pollInterval : due);
+      at = Math.min(at, this.#nextCleanupAt);
+      if (d.store.shared) at = Math.min(at, now + d.pollInterval);
+    }
+    if (at === Infinity) this.#waker.disarm();
+    else this.#waker.arm(at);
+  }
+
+  #allDone(): Promise<unknown> {
+    return Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Job records and job ids. Every job (enqueued, fired by a schedule, or `runNow`) is built here
+ * and nowhere else, so the fields a new job starts with and the shape of its id are one rule.
+ * @module
+ */
+
+import type { JobRecord } from "../store.ts";
+
+/** What differs between new jobs; everything else starts empty. */
+export interface JobSpec {
+  id: string;
+  task: string;
+  scheduleId: string | null;
+  /** The fire instant (scheduled jobs) or the requested run time (enqueued jobs). */
+  scheduledAt: number;
+  /** Earliest start; `scheduledAt` unless jitter moves it. */
+  runAt?: number;
+  /** Codec text of the payload. */
+  payload: string;
+  resultTtl: number | null;
+  /** When the job is created (the clock reading of the call that makes it). */
+  createdAt: number;
+  maxAttempts?: number | null;
+  timeout?: number | null;
+  /** Jobs sharing a key run at most `concurrencyLimit` at once (queued schedule fires). */
+  concurrencyKey?: string | null;
+  concurrencyLimit?: number | null;
+}
+
+/**
+ * Builds a pending job. Pure: the same spec always gives an equal record.
+ * @param spec The job's identity, timing and payload.
+ * @returns The record to insert.
+ */
+export function jobRecord(spec: JobSpec): JobRecord {
+  return {
+    id: spec.id,
+    task: spec.task,
+    scheduleId: spec.scheduleId,
+    scheduledAt: spec.scheduledAt,
+    runAt: spec.runAt ?? spec.scheduledAt,
+    status: "pending",
+    payload: spec.payload,
+    result: null,
+    error: null,
+    attempts: 0,
+    maxAttempts: spec.maxAttempts ?? null,
+    timeout: spec.timeout ?? null,
+    resultTtl: spec.resultTtl,
+    concurrencyKey: spec.concurrencyKey ?? null,
+    concurrencyLimit: spec.concurrencyLimit ?? null,
+    progress: null,
+    cancelRequested: false,
+    leaseOwner: null,
+    leaseUntil: null,
+    createdAt: spec.createdAt,
+    startedAt: null,
+    finishedAt: null,
+    expiresAt: null,
+  };
+}
+
+/**
+ * The id of the job made by fire `at` of a schedule: `schedule@instant`. Deterministic, so two
+ * processes firing the same instant create one job, not two.
+ * @returns `"<scheduleId>@<ISO instant>"`.
+ */
+export function fireJobId(scheduleId: string, at: number): string {
+  return `${scheduleId}@${new Date(at).toISOString()}`;
+}
+
+/**
+ * The id of a `runNow` job: the schedule, the instant and a random suffix, so two calls in the
+ * same millisecond make two jobs.
+ * @returns `"<scheduleId>@run:<ISO instant>:<6 random hex digits>"`.
+ */
+export function runNowJobId(scheduleId: string, now: number): string {
+  return `${scheduleId}@run:${new Date(now).toISOString()}:${newJobId().slice(0, 6)}`;
+}
+
+/** @returns A fresh random id for an enqueued job that the caller did not name. */
+export function newJobId(): string {
+  return crypto.randomUUID();
+}

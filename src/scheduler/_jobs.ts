@@ -1,0 +1,174 @@
+/**
+ * Job operations behind the facade: enqueue, `runNow`, read, list, count, cancel and handles.
+ * Records come from the one job-record module; every instant is checked before the store is
+ * touched, and `job:created` is told only after the insert succeeded.
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { Codec } from "../codec.ts";
+import { JobCancelledError, NotFoundError, QueueFullError } from "../errors.ts";
+import type { JsonValue } from "../json.ts";
+import { checkKeys } from "../_keys.ts";
+import { checkId } from "../_options.ts";
+import type { JobRecord, JobStatus, ScheduleRecord, Store } from "../store.ts";
+import { instantFromMs } from "../time.ts";
+import type { EnqueueOptions, JobHandle, JobInfo, ListJobsOptions } from "../types.ts";
+import { jobRecord, runNowJobId } from "../engine/_job_record.ts";
+import type { ResultWaiters } from "../engine/_results.ts";
+import type { RunningJob } from "../engine/_running.ts";
+import type { EventSink } from "../engine/_sink.ts";
+import { checkPage } from "./_checks.ts";
+import { checkEnqueueOptions, enqueuedJob } from "./_enqueue.ts";
+import { toJobInfo } from "./_info.ts";
+
+const FILTER_KEYS = ["status", "task", "scheduleId"] as const;
+
+/** What job operations need. */
+export interface JobDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly codec: Codec;
+  readonly events: EventSink;
+  readonly results: ResultWaiters;
+  /** Jobs running in this process (cancelled by aborting them). */
+  readonly running: ReadonlyMap<string, RunningJob>;
+  readonly maxPending: number;
+  /** The retention of a job's task in this process, or the default. */
+  resultTtlOf(task: string): number;
+  /** Whether the scheduler has stopped (a pending job will not run here). */
+  stopped(): boolean;
+  /** Tells the engine that something changed. */
+  kick(): void;
+}
+
+/** The job operations of one scheduler. */
+export class Jobs {
+  #d: JobDeps;
+
+  /** @param deps Store, clock, codec, event sink, result waiters and engine views. */
+  constructor(deps: JobDeps) {
+    this.#d = deps;
+  }
+
+  /** @returns The handle of a new job of `task` (checked by the caller). */
+  async enqueue<R>(
+    task: string,
+    payload: JsonValue,
+    options: EnqueueOptions | undefined,
+  ): Promise<JobHandle<R>> {
+    const { store, clock, codec, maxPending } = this.#d;
+    const now = clock.now();
+    const spec = checkEnqueueOptions(options, now);
+    if (maxPending !== Infinity) {
+      const pending = await store.countJobs({ status: "pending" });
+      if (pending >= maxPending) {
+        throw new QueueFullError(
+          `Cannot enqueue: ${pending} jobs are pending (maxPending is ${maxPending})`,
+        );
+      }
+    }
+    await this.#insert(await enqueuedJob(task, payload, spec, now, codec));
+    return this.handle<R>(spec.id);
+  }
+
+  /** @returns The handle of an extra job of schedule `s`, due now. */
+  async runNow(s: ScheduleRecord): Promise<JobHandle> {
+    const now = this.#d.clock.now();
+    const job = jobRecord({
+      id: runNowJobId(s.id, now),
+      task: s.task,
+      scheduleId: s.id,
+      scheduledAt: now,
+      payload: s.payload,
+      resultTtl: s.resultTtl,
+      createdAt: now,
+    });
+    await this.#insert(job);
+    return this.handle(job.id);
+  }
+
+  /** @returns The job, or `null` if unknown or cleaned up. */
+  async get<R>(id: string): Promise<JobInfo<R> | null> {
+    const job = await this.#d.store.getJob(checkId(id));
+    return job ? toJobInfo(job, this.#d.codec) as Promise<JobInfo<R>> : null;
+  }
+
+  /** @returns A page of matching jobs, newest first. */
+  async list(options: ListJobsOptions | undefined): Promise<JobInfo[]> {
+    const o = checkKeys(options, [...FILTER_KEYS, "limit", "offset"], "listJobs options");
+    const jobs = await this.#d.store.listJobs({ ...jobFilter(o), ...checkPage(o.limit, o.offset) });
+    return Promise.all(jobs.map((j) => toJobInfo(j, this.#d.codec)));
+  }
+
+  /** @returns How many jobs match. */
+  async count(filter: Omit<ListJobsOptions, "limit" | "offset"> | undefined): Promise<number> {
+    const o = checkKeys(filter, FILTER_KEYS, "countJobs filter");
+    return await this.#d.store.countJobs(jobFilter(o));
+  }
+
+  /**
+   * Cancels a job.
+   * @returns `true` if it was pending or running, `false` if it had already finished.
+   */
+  async cancel(id: string): Promise<boolean> {
+    checkId(id);
+    const { store, clock, events, results } = this.#d;
+    const running = this.#d.running.get(id);
+    if (running) {
+      running.abort(new JobCancelledError(id));
+      return true;
+    }
+    const now = clock.now();
+    const before = await store.getJob(id);
+    if (!before) throw new NotFoundError("job", id);
+    if (before.status !== "pending" && before.status !== "running") return false;
+    const ttl = before.resultTtl ?? this.#d.resultTtlOf(before.task);
+    const after = await store.cancelJob(id, now, now + ttl);
+    if (after === null) throw new NotFoundError("job", id);
+    if (after.status === "cancelled") {
+      events.emit("job:cancelled", () => ({
+        jobId: id,
+        task: after.task,
+        scheduleId: after.scheduleId,
+      }));
+      results.settle(id, { ok: false, error: new JobCancelledError(id) });
+    }
+    return true;
+  }
+
+  /** @returns A handle on job `id` (it need not exist yet). */
+  handle<R>(id: string): JobHandle<R> {
+    return {
+      id,
+      result: async (options) => {
+        const o = checkKeys(options, ["signal"], "result options");
+        const { results, clock } = this.#d;
+        return await results.wait(id, clock.now(), this.#d.stopped(), o.signal) as R;
+      },
+      info: () => this.get<R>(id),
+      cancel: () => this.cancel(id),
+    };
+  }
+
+  async #insert(job: JobRecord): Promise<void> {
+    if (!await this.#d.store.insertJob(job)) return;
+    this.#d.events.emit("job:created", () => ({
+      jobId: job.id,
+      task: job.task,
+      scheduleId: job.scheduleId,
+      runAt: instantFromMs(job.runAt),
+    }));
+    this.#d.kick();
+  }
+}
+
+function jobFilter(
+  o: { status?: JobStatus | JobStatus[]; task?: string; scheduleId?: string },
+): { status?: JobStatus | JobStatus[]; task?: string; scheduleId?: string } {
+  return {
+    ...(o.status === undefined ? {} : { status: o.status }),
+    ...(o.task === undefined ? {} : { task: checkId(o.task, "task") }),
+    ...(o.scheduleId === undefined ? {} : { scheduleId: checkId(o.scheduleId, "scheduleId") }),
+  };
+}
