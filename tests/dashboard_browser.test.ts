@@ -2,9 +2,9 @@
 // playwright-core against a live server. Node only; under CI a missing Chromium is a failure.
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
@@ -12,35 +12,16 @@ import { adminRouter } from "../adapters/hono.ts";
 import { openStore } from "../adapters/sqlite.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { calendar, cron, every } from "../src/triggers/mod.ts";
+import {
+  browserSkip as skip,
+  chromiumPath,
+  openBrowser,
+  serveOnce,
+  waitFor,
+} from "./helpers/browser.ts";
 
-const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 const OUT = fileURLToPath(new URL("../.test-output/", import.meta.url));
 const TOKEN = "browser-test-token-0123456789";
-
-function findChromium(): string | null {
-  const given = process.env.EVERYWHEN_CHROMIUM;
-  if (given) return given;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, "chromium");
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-const chromiumPath = isNode ? findChromium() : null;
-const skip = !isNode
-  ? "browser test runs under Node only"
-  : chromiumPath === null && process.env.CI !== "true"
-  ? "no Chromium found (set EVERYWHEN_CHROMIUM or install chromium); fails under CI=true"
-  : false;
-
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 it("dashboard: shows schedules and jobs, live progress, and pauses a schedule", {
   skip,
@@ -50,8 +31,6 @@ it("dashboard: shows schedules and jobs, live progress, and pauses a schedule", 
     chromiumPath !== null,
     "CI=true but no Chromium: set EVERYWHEN_CHROMIUM or install the Debian package chromium",
   );
-  const { chromium } = await import("playwright-core");
-  const { serve } = await import("@hono/node-server");
   const dir = mkdtempSync(join(tmpdir(), "everywhen-browser-"));
   const store = await openStore(join(dir, "admin.db"));
   const scheduler = new Scheduler({ store, timezone: "Europe/Berlin" });
@@ -94,35 +73,18 @@ it("dashboard: shows schedules and jobs, live progress, and pauses a schedule", 
   const failed = await scheduler.enqueue("sync-inventory", null);
   const running = await scheduler.enqueue("rebuild-index", null, { id: "rebuild-index-1" });
   await scheduler.enqueue("send-report", { to: "later@example.com" }, { delay: { hours: 2 } });
+  const manual = await scheduler.runNow("nightly-report");
   scheduler.start();
   assert.deepEqual(await finished.result(), { sentTo: "ceo@example.com", pages: 12 });
+  await manual.result();
   await assert.rejects(failed.result(), /Supplier API timed out/);
   await waitFor(async () => (await running.info())?.progress !== null, "progress");
 
   const app = new Hono();
   app.route("/admin", adminRouter(scheduler, { token: TOKEN, title: "Acme jobs" }));
-  let port = 0;
-  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
-    port = info.port;
-  });
-  await waitFor(() => Promise.resolve(port !== 0), "the server to listen");
-  const base = `http://127.0.0.1:${port}/admin`;
-
-  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: chromiumPath!,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-    viewport: { width: 1400, height: 1000 },
-  });
+  const server = await serveOnce(app.fetch);
+  const base = `${server.origin}/admin`;
+  const context = await openBrowser({ width: 1400, height: 1000, timezoneId: "UTC" });
   try {
     const page = context.pages()[0] ?? await context.newPage();
     const response = await page.goto(base);
@@ -144,6 +106,13 @@ it("dashboard: shows schedules and jobs, live progress, and pauses a schedule", 
 
     mkdirSync(OUT, { recursive: true });
     await page.screenshot({ path: join(OUT, "dashboard.png"), fullPage: true });
+    // `EVERYWHEN_SCREENSHOT=1` refreshes the README's picture from this run.
+    if (process.env.EVERYWHEN_SCREENSHOT === "1") {
+      copyFileSync(
+        join(OUT, "dashboard.png"),
+        fileURLToPath(new URL("../docs/dashboard.png", import.meta.url)),
+      );
+    }
 
     await row.locator('button[data-action="pause"]').click();
     await waitFor(
@@ -172,13 +141,9 @@ it("dashboard: shows schedules and jobs, live progress, and pauses a schedule", 
     // Mounted at the root, `//evil.example/` renders a form that posts to this server.
     const rootApp = new Hono();
     rootApp.route("/", adminRouter(scheduler, { token: TOKEN }));
-    let rootPort = 0;
-    const rootServer = serve({ fetch: rootApp.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
-      rootPort = info.port;
-    });
+    const rootServer = await serveOnce(rootApp.fetch);
     try {
-      await waitFor(() => Promise.resolve(rootPort !== 0), "the root server to listen");
-      const origin = `http://127.0.0.1:${rootPort}`;
+      const origin = rootServer.origin;
       await page.goto(`${origin}//evil.example/`);
       assert.equal(
         await page.$eval("form", (f) => (f as HTMLFormElement).action),

@@ -43,28 +43,43 @@ export function tokenAuthFor(
   return { token: admin, sessions, throttle: new LoginThrottle(), ttl, trustProxy };
 }
 
-const bases = new WeakMap<Context, string>();
+const bases = new WeakMap<Context, { base: string; within: string }>();
+
+/** Fills the matched segments into a mount path with parameters (`/:tenant/admin`). */
+const filled = (c: Context, pattern: string): string =>
+  pattern.replace(
+    /\/:([^/{?]+)(\{[^}]*\})?\??/g,
+    (_, name: string) => `/${encodeURIComponent(c.req.param(name) ?? "")}`,
+  ).replace(/\/+$/, "");
 
 /**
  * The router's first middleware: records where the router is mounted, from the pattern it was
- * registered under (`/admin/*` gives `/admin`), or `fixed` when given (prefix-stripping mounts).
+ * registered under (`/admin/*` gives `/admin`), or `fixed` when given (prefix-stripping mounts),
+ * and the request's path inside the router (what follows the route it was registered under).
  */
 export function mountPoint(fixed: string | undefined): MiddlewareHandler {
   return async (c, next) => {
-    let base = fixed ?? c.req.routePath.replace(/\/\*$/, "");
-    // A mount path with parameters (`/:tenant/admin`): fill in the matched segments.
-    base = base.replace(
-      /\/:([^/{?]+)(\{[^}]*\})?\??/g,
-      (_, name: string) => `/${encodeURIComponent(c.req.param(name) ?? "")}`,
-    );
-    bases.set(c, base.replace(/\/+$/, ""));
+    const routed = filled(c, c.req.routePath.replace(/\/\*$/, ""));
+    const within = c.req.path.startsWith(routed) ? c.req.path.slice(routed.length) : c.req.path;
+    bases.set(c, {
+      base: fixed === undefined ? routed : filled(c, fixed),
+      within: within.startsWith("/") ? within : `/${within}`,
+    });
     await next();
   };
 }
 
 /** @returns The router's mount path without a trailing slash (`""` at the root). */
 export function routerBase(c: Context): string {
-  return bases.get(c) ?? "";
+  return bases.get(c)?.base ?? "";
+}
+
+/**
+ * @returns The request's path inside the router (`/api/jobs`), from which a page finds the
+ * router's public path in its own URL under any mount, even one that strips its prefix.
+ */
+export function routerPath(c: Context): string {
+  return bases.get(c)?.within ?? c.req.path;
 }
 
 /** @returns Whether the request arrived over TLS (per `X-Forwarded-Proto` behind a trusted proxy). */
@@ -87,7 +102,7 @@ export function unauthorized(c: Context, login: boolean, message: string): Respo
   c.header("WWW-Authenticate", 'Bearer realm="everywhen"');
   c.header("Cache-Control", "no-store");
   if (login && c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html")) {
-    return c.html(loginPage(routerBase(c), message === "" ? null : message), 401);
+    return c.html(loginPage(routerBase(c), routerPath(c), message === "" ? null : message), 401);
   }
   return c.json({
     error: {
@@ -139,7 +154,7 @@ export function loginHandler(auth: TokenAuth): (c: Context) => Promise<Response>
       c.header("Retry-After", String(Math.ceil(wait / 1000)));
       const message = "Too many failed sign-ins: try again in a minute";
       if (json) return c.json({ error: { name: "TooManyRequests", message } }, 429);
-      return c.html(loginPage(base, message), 429);
+      return c.html(loginPage(base, routerPath(c), message), 429);
     }
     let token: unknown;
     try {
@@ -152,7 +167,7 @@ export function loginHandler(auth: TokenAuth): (c: Context) => Promise<Response>
     if (typeof token !== "string" || !(await auth.token.matches(token))) {
       auth.throttle.fail(client, Date.now());
       if (json) return c.json({ error: { name: "Unauthorized", message: "Invalid token" } }, 401);
-      return c.html(loginPage(base, "That token is not valid"), 401);
+      return c.html(loginPage(base, routerPath(c), "That token is not valid"), 401);
     }
     setCookie(c, COOKIE, await auth.sessions.create(Date.now()), {
       path: base || "/",
@@ -161,7 +176,8 @@ export function loginHandler(auth: TokenAuth): (c: Context) => Promise<Response>
       secure: viaTls(c, auth.trustProxy),
       maxAge: Math.floor(auth.ttl / 1000),
     });
-    return c.redirect(base || "/", 303);
+    // `./` from the router's `/login` is its root, wherever a prefix-stripping mount put it.
+    return c.redirect(base || "./", 303);
   };
 }
 
@@ -172,7 +188,8 @@ export function logoutHandler(auth: TokenAuth): (c: Context) => Promise<Response
     const cookie = getCookie(c, COOKIE);
     if (cookie !== undefined) await auth.sessions.revoke(cookie);
     deleteCookie(c, COOKIE, { path: base || "/", secure: viaTls(c, auth.trustProxy) });
-    return c.redirect(base || "/", 303);
+    // `./` from the router's `/login` is its root, wherever a prefix-stripping mount put it.
+    return c.redirect(base || "./", 303);
   };
 }
 

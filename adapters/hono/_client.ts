@@ -73,6 +73,31 @@ export const CLIENT_JS: string = String.raw`
     return months[Number(m[2]) - 1] + " " + Number(m[3]) + ", " + m[4] + ":" + m[5] + secs;
   }
 
+  // Every instant is shown in one zone, the browser's, named on the page.
+  var ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  var inZone = new Intl.DateTimeFormat("en-US", { timeZone: ZONE, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+
+  // "2030-01-01T00:00:00Z" -> "Jan 1, 09:00" in ZONE (Asia/Tokyo)
+  function at(iso) {
+    if (!iso) return "—";
+    var p = {};
+    inZone.formatToParts(new Date(iso)).forEach(function (x) { p[x.type] = x.value; });
+    return wall(p.year + "-" + p.month + "-" + p.day + "T" + p.hour + ":" + p.minute + ":" + p.second);
+  }
+
+  // "nightly@2030-01-01T02:00:00.000Z" (or "nightly@run:<time>:<n>" from Run now): the time never
+  // breaks, the id may wrap before it.
+  function jobId(id) {
+    var m = /^(.+)(@(?:run:)?)(\d{4}-\d\d-\d\dT[\d:.]+Z)(.*)$/.exec(id);
+    if (!m) return '<span class="jid any">' + esc(id) + "</span>";
+    return '<span class="jid">' + esc(m[1]) + "<wbr>" + esc(m[2]) + '<span class="fire">' + esc(m[3]) +
+      "</span><wbr>" + esc(m[4]) + "</span>";
+  }
+
+  var features = { retry: false, purge: false };
+  var FINAL = ["succeeded", "failed", "cancelled"];
+
   function pill(status) {
     return '<span class="pill s-' + esc(status) + '">' + esc(status) + "</span>";
   }
@@ -99,6 +124,15 @@ export const CLIENT_JS: string = String.raw`
       (st.scheduler.lock ? " (locked)" : "");
     $("sched-tz").textContent = st.scheduler.timezone;
     $("sched-store").textContent = st.scheduler.store;
+    $("view-tz").textContent = ZONE;
+    var select = $("enq-task"), tasks = st.scheduler.tasks.slice().sort();
+    if (select.getAttribute("data-tasks") !== tasks.join("\n")) {
+      var chosen = select.value;
+      select.innerHTML = tasks.map(function (t) {
+        return '<option' + (t === chosen ? " selected" : "") + ">" + esc(t) + "</option>";
+      }).join("");
+      select.setAttribute("data-tasks", tasks.join("\n"));
+    }
     state.skew = Date.parse(st.now) - Date.now();
     var cards = [["", state.scheduleCount, "schedules"], ["", st.jobs.pending, "pending"],
       ["run", st.jobs.running, "running"], ["ok", st.jobs.succeeded, "succeeded"],
@@ -118,10 +152,12 @@ export const CLIENT_JS: string = String.raw`
     }
     $("schedules").innerHTML = list.map(function (s) {
       var next = s.nextRuns[0];
+      var own = s.timezone === ZONE ? "" : '<div class="muted small">' + esc(wall(next && next.local)) +
+        " " + esc(s.timezone) + "</div>";
       var nextCell = s.state === "active" && next
-        ? '<div>' + esc(wall(next.local)) + ' <span class="muted small">' + esc(rel(next.at)) +
-          "</span></div>" + (s.nextRuns[1] ? '<div class="muted small">then ' +
-            esc(s.nextRuns.slice(1, 3).map(function (r) { return wall(r.local); }).join(", ")) +
+        ? '<div>' + esc(at(next.at)) + ' <span class="muted small">' + esc(rel(next.at)) +
+          "</span></div>" + own + (s.nextRuns[1] ? '<div class="muted small">then ' +
+            esc(s.nextRuns.slice(1, 3).map(function (r) { return at(r.at); }).join(", ")) +
             "</div>" : "")
         : '<span class="muted">' + (s.state === "paused" ? "paused" : "no more runs") + "</span>";
       var toggle = s.paused
@@ -134,7 +170,8 @@ export const CLIENT_JS: string = String.raw`
         '<td><span class="mono">' + esc(s.summary) + '</span><span class="tz">' +
         esc(s.timezone) + "</span></td>" +
         "<td>" + nextCell + "</td>" +
-        '<td class="hide-sm muted">' + esc(rel(s.lastRunAt)) + "</td>" +
+        '<td class="hide-sm muted">' + (s.lastRunAt ? esc(at(s.lastRunAt)) + '<div class="small">' +
+          esc(rel(s.lastRunAt)) + "</div>" : "—") + "</td>" +
         "<td>" + pill(s.state) + "</td>" +
         '<td><div class="actions">' + toggle +
         '<button data-action="run" class="primary">Run now</button></div></td></tr>';
@@ -153,8 +190,7 @@ export const CLIENT_JS: string = String.raw`
       var bar = p.pct === null ? "" : '<div class="bar"><i style="width:' + p.pct.toFixed(1) +
         '%"></i></div>';
       return '<div class="job-card" data-running="' + esc(j.id) + '"><div class="top"><span><b>' +
-        esc(j.task) + '</b> <span class="mono muted small">' + esc(j.id.length > 16 ? j.id.slice(0, 15) + "…" : j.id) +
-        '</span></span><span class="muted small" style="white-space:nowrap">' +
+        esc(j.task) + '</b> <span class="mono muted small">' + jobId(j.id) + '</span></span><span class="muted small" style="white-space:nowrap">' +
         esc(dur(serverNow() - started)) +
         "</span></div>" + bar + '<div class="small muted" style="margin-top:6px">' +
         esc((p.pct === null ? "" : Math.round(p.pct) + "% ") + p.label) +
@@ -167,8 +203,8 @@ export const CLIENT_JS: string = String.raw`
       '">' + esc(j.error.name + ": " + j.error.message) + "</div>";
     if (j.status === "succeeded") {
       var text = JSON.stringify(j.result);
-      return '<span class="mono small muted">' + esc(text.length > 60 ? text.slice(0, 57) + "…" : text) +
-        "</span>";
+      if (text.length > 200) text = text.slice(0, 199) + "…";
+      return '<div class="res mono small muted" title="' + esc(text) + '">' + esc(text) + "</div>";
     }
     if (j.status === "running") {
       var p = progressOf(j.progress);
@@ -184,13 +220,22 @@ export const CLIENT_JS: string = String.raw`
       return '<div><div class="small muted">' + title + "</div><pre>" +
         esc(typeof value === "string" ? value : JSON.stringify(value, null, 2)) + "</pre></div>";
     };
-    return '<tr class="detail" data-detail="' + esc(j.id) + '"><td colspan="8"><div class="small muted">' +
-      "id <span class=mono>" + esc(j.id) + "</span> · created " + esc(rel(j.createdAt)) +
-      " · scheduled " + esc(j.scheduledAt) + "</div>" + '<div class="grid">' +
+    return '<tr class="detail" data-detail="' + esc(j.id) + '"><td colspan="9"><div class="small muted">' +
+      "id <span class=mono>" + jobId(j.id) + "</span> · created " + esc(at(j.createdAt)) +
+      " · scheduled " + esc(at(j.scheduledAt)) + " (" + esc(j.scheduledAt) + ")</div>" + '<div class="grid">' +
       block("Payload", j.payload) +
       (j.error ? block("Error", j.error.stack || j.error.name + ": " + j.error.message)
         : block("Result", j.result)) +
       block("Progress", j.progress) + "</div></td></tr>";
+  }
+
+  // Cancel while a job may still run; Retry once it failed or was cancelled, where the API has it.
+  function jobActions(j) {
+    if (FINAL.indexOf(j.status) < 0) return '<button data-job-action="cancel">Cancel</button>';
+    if (features.retry && (j.status === "failed" || j.status === "cancelled")) {
+      return '<button data-job-action="retry">Retry</button>';
+    }
+    return "";
   }
 
   function renderJobs(page) {
@@ -203,7 +248,7 @@ export const CLIENT_JS: string = String.raw`
       '>Previous</button><button data-page="1"' +
       (page.offset + page.jobs.length >= page.total ? " disabled" : "") + ">Next</button>";
     if (page.jobs.length === 0) {
-      $("jobs").innerHTML = '<tr><td colspan="8" class="empty">No jobs' +
+      $("jobs").innerHTML = '<tr><td colspan="9" class="empty">No jobs' +
         (state.filter ? " with status " + esc(state.filter) : "") + ".</td></tr>";
       return;
     }
@@ -211,12 +256,14 @@ export const CLIENT_JS: string = String.raw`
       var attempts = j.attempts + (j.maxAttempts ? " / " + j.maxAttempts : "");
       var row = '<tr data-job="' + esc(j.id) + '" data-status="' + esc(j.status) +
         '" style="cursor:pointer"><td>' + pill(j.status) + "</td>" +
-        '<td class="mono" title="' + esc(j.id) + '">' + esc(j.id.length > 30 ? j.id.slice(0, 29) + "…" : j.id) +
-        "</td><td>" + esc(j.task) + '</td><td class="hide-sm muted">' + esc(j.scheduleId || "—") +
-        '</td><td class="muted">' + esc(j.startedAt ? rel(j.startedAt) : "—") + "</td>" +
-        '<td class="mono small">' + esc(j.status === "running" && j.startedAt
+        '<td class="mono small" title="' + esc(j.id) + '">' + jobId(j.id) +
+        '</td><td class="nowrap">' + esc(j.task) + '</td><td class="hide-md muted">' + esc(j.scheduleId || "—") +
+        '</td><td class="muted" style="white-space:nowrap" data-l="started">' + (j.startedAt ? esc(at(j.startedAt)) +
+          '<div class="small">' + esc(rel(j.startedAt)) + "</div>" : "—") + "</td>" +
+        '<td class="mono small" data-l="took">' + esc(j.status === "running" && j.startedAt
           ? dur(serverNow() - Date.parse(j.startedAt)) : dur(j.durationMs)) + "</td>" +
-        '<td class="mono small">' + esc(attempts) + "</td><td>" + outcome(j) + "</td></tr>";
+        '<td class="mono small" data-l="attempts">' + esc(attempts) + "</td><td>" + outcome(j) + "</td>" +
+        '<td><div class="actions">' + jobActions(j) + "</div></td></tr>";
       return row + (state.open[j.id] ? detail(j) : "");
     }).join("");
   }
@@ -230,16 +277,17 @@ export const CLIENT_JS: string = String.raw`
       $("timeline").innerHTML = '<div class="empty" style="padding:8px 0">Nothing scheduled in this window.</div>';
       return;
     }
-    var W = Math.max(600, $("timeline").clientWidth - 4), L = 170, R = 14, H = 28, top = 22;
+    // Drawn at the box's width (a narrow screen gets a narrow chart, not a shrunken one).
+    var W = Math.max(300, $("timeline").clientWidth - 4), L = W < 600 ? 110 : 170, R = 14, H = 28, top = 22;
     var h = top + lanes.length * H + 6;
     var x = function (t) { return L + ((t - from) / (to - from)) * (W - L - R); };
     var out = ['<svg viewBox="0 0 ' + W + " " + h + '" height="' + h + '">'];
     var step = [600000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000]
-      .find(function (s) { return (to - from) / s <= 8; }) || 86400000;
+      .find(function (s) { return (to - from) / s <= Math.min(8, (W - L - R) / 56); }) || 86400000;
     for (var t = Math.ceil(from / step) * step; t <= to; t += step) {
       var d = new Date(t);
       var label = step >= 86400000 ? d.toLocaleDateString([], { month: "short", day: "numeric" })
-        : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+        : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
       out.push('<line x1="' + x(t) + '" x2="' + x(t) + '" y1="16" y2="' + h + '" stroke="#eef0f4"/>');
       out.push('<text class="tick" x="' + x(t) + '" y="12" text-anchor="middle">' + esc(label) + "</text>");
     }
@@ -247,10 +295,11 @@ export const CLIENT_JS: string = String.raw`
       var y = top + i * H + H / 2;
       out.push('<rect x="' + L + '" y="' + (y - 9) + '" width="' + (W - L - R) + '" height="18" rx="4" fill="' +
         (i % 2 ? "#fbfcfd" : "#f6f7fb") + '"/>');
-      out.push('<text class="lane-label" x="0" y="' + (y + 4) + '">' + esc(lane.scheduleId.slice(0, 22)) + "</text>");
+      out.push('<text class="lane-label" x="0" y="' + (y + 4) + '">' + esc(lane.scheduleId.slice(0, L < 170 ? 14 : 22)) + "</text>");
       if (lane.fires.length === 0 && lane.next) {
         out.push('<text class="tick" x="' + (W - R - 6) + '" y="' + (y + 4) + '" text-anchor="end">next ' +
-          esc(wall(lane.next.local) + " (" + lane.timezone + ")") + " →</text>");
+          esc(at(lane.next.at) + (W < 600 ? "" : " (" + wall(lane.next.local) + " " + lane.timezone + ")")) +
+          " →</text>");
       }
       if (lane.more && lane.fires.length > 0) {
         // Too many fires to list: a band stands for the rest of the window.
@@ -284,7 +333,8 @@ export const CLIENT_JS: string = String.raw`
     $("filters").innerHTML = [""].concat(STATUSES).map(function (s) {
       return '<button class="chip' + (state.filter === s ? " on" : "") + '" data-filter="' + s + '">' +
         (s || "all") + "</button>";
-    }).join("");
+    }).join("") + (features.purge ? '<button data-purge="1"' +
+      (state.filter && FINAL.indexOf(state.filter) < 0 ? " disabled" : "") + ">Purge…</button>" : "");
   }
 
   function refresh() {
@@ -328,6 +378,30 @@ export const CLIENT_JS: string = String.raw`
       }).catch(function (e) { toast(e.message, true); b.disabled = false; });
       return;
     }
+    if (b && b.dataset.jobAction) {
+      var job = b.closest("tr").dataset.job, verb = b.dataset.jobAction;
+      b.disabled = true;
+      api("/jobs/" + encodeURIComponent(job) + "/" + verb, { method: "POST" }).then(function (r) {
+        var done = verb === "cancel" ? r.cancelled : r.result;
+        toast(done === false ? job + " was not " + verb + (verb === "cancel" ? "led" : "d") + " (" +
+          (r.job ? r.job.status : "unchanged") + ")" : (verb === "cancel" ? "Cancelled " : "Retried ") + job);
+        refresh();
+      }).catch(function (e) { toast(e.message, true); b.disabled = false; });
+      return;
+    }
+    if (b && b.dataset.purge) {
+      var which = state.filter ? [state.filter] : FINAL;
+      if (!confirm("Delete every " + which.join(", ") + " job? This cannot be undone.")) return;
+      api("/jobs/purge", {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify(state.filter ? { status: state.filter } : {}),
+      }).then(function (r) {
+        var n = typeof r.result === "number" ? r.result : r.purged;
+        toast("Purged " + n + (n === 1 ? " job" : " jobs"));
+        refresh();
+      }).catch(function (e) { toast(e.message, true); });
+      return;
+    }
     if (b && b.dataset.hours) { state.hours = Number(b.dataset.hours); renderControls(); refresh(); return; }
     if (b && b.dataset.filter !== undefined) {
       state.filter = b.dataset.filter; state.offset = 0; renderControls(); refresh(); return;
@@ -360,8 +434,36 @@ export const CLIENT_JS: string = String.raw`
       .forEach(function (type) { es.addEventListener(type, soon); });
   } else live(false, "polling");
 
+  $("enqueue").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var msg = $("enq-msg"), text = $("enq-payload").value.trim(), payload;
+    try {
+      payload = text === "" ? null : JSON.parse(text);
+    } catch (e) {
+      msg.textContent = "The payload is not valid JSON: " + e.message;
+      return;
+    }
+    msg.textContent = "";
+    api("/jobs", {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ task: $("enq-task").value, payload: payload }),
+    }).then(function (r) { toast("Enqueued " + r.job.id); refresh(); })
+      .catch(function (e) { msg.textContent = e.message; });
+  });
+
+  // Offer Retry and Purge only where this server's API has them.
+  function detect() {
+    return api("/routes").then(function (r) {
+      var has = function (route) {
+        return r.routes.some(function (x) { return x.method + " " + x.path === route; });
+      };
+      features.retry = has("POST /api/jobs/:id/retry");
+      features.purge = has("POST /api/jobs/purge");
+    }).catch(function () { /* an older server: cancel only */ });
+  }
+
   renderControls();
-  refresh();
+  detect().then(function () { renderControls(); refresh(); });
   setInterval(refresh, 5000);
 })();
 `;

@@ -178,6 +178,8 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
     };
     router.get("/", page);
   }
+  // What this router's API answers, read when asked: the dashboard offers only actions it has.
+  router.get("/api/routes", (c) => c.json({ routes: apiRouteList(router) }));
   router.get("/api/events", (c) => eventStream(c, scheduler, sessionCheck(c)));
   apiRoutes(router, scheduler);
   router.get("/metrics", metricsHandler(scheduler));
@@ -192,4 +194,15 @@ export function adminRouter(scheduler: Scheduler, options: AdminRouterOptions): 
     return c.json({ error: { name: "NotFound", message } }, 404);
   });
   return router;
+}
+
+/** @returns The router's API routes as `{ method, path }`, e.g. `POST /api/jobs/:id/cancel`. */
+function apiRouteList(router: Hono): { method: string; path: string }[] {
+  const seen = new Set<string>();
+  return router.routes.filter((r) => {
+    const key = `${r.method} ${r.path}`;
+    if (r.method === "ALL" || !r.path.startsWith("/api/") || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).map((r) => ({ method: r.method, path: r.path }));
 }
