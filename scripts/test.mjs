@@ -145,6 +145,9 @@ function bunSuite(testFiles) {
   return [
     BIN.bun,
     "test",
+    // Each file in a fresh global object, as Node and Deno run them: a file that installs a
+    // polyfill (e.g. @hono/node-server's Response) must not leak into the next one.
+    "--isolate",
     "--timeout",
     String(RUNTIME_TIMEOUT_MS),
     ...testFiles.map((f) => `./${f}`),
