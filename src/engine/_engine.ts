@@ -81,6 +81,9 @@ export class Engine {
       failedForGood: async (job, error, at) => {
         if (await sendDeadLetter(deps, job, error, at) !== null) this.kick();
       },
+      endedBadly: async () => {
+        if (deps.results.size > 0) await deps.results.poll((id) => this.#running.has(id));
+      },
     });
   }
 
