@@ -124,6 +124,21 @@ export function queueConformance(getStore: () => Store): void {
     });
   });
 
+  describe("wake-ups with the claim order", () => {
+    it("does not wake for a job cancelled or replaced after a claim passed it over", async () => {
+      const store = getStore();
+      await store.insertJob(jobRecord("j", { task: "other" }));
+      await store.insertJob(jobRecord("k", { task: "other" }));
+      assert.deepEqual(await claimIds(store, T0, 10), [], "not a task of this claimer");
+      assert.equal(await store.nextWakeup(), T0);
+      await store.cancelJob("j", T0 + 1, null);
+      await store.insertJob(jobRecord("k", { task: "other", runAt: T0 + 500 }), "replace");
+      assert.equal(await store.nextWakeup(), T0 + 500);
+      const [k] = await store.claimJobs(T0 + 500, "A", LEASE, 10, { tasks: ["other"] });
+      assert.equal(k!.id, "k");
+    });
+  });
+
   describe("per-key concurrency with the claim order", () => {
     it("skips a job blocked by its key and still claims later ones", async () => {
       const store = getStore();

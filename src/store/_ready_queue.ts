@@ -51,9 +51,16 @@ export class ReadyQueue {
     return top;
   }
 
-  /** @returns The earliest ready time among live entries (they are all due). */
-  earliest(): number | null {
-    return this.#top(this.#byTime)?.readyAt ?? null;
+  /**
+   * @param valid Whether an entry still describes its job; stale ones are dropped.
+   * @returns The earliest ready time among valid entries (they are all due).
+   */
+  earliest(valid: (entry: ReadyEntry) => boolean): number | null {
+    for (let top = this.#top(this.#byTime); top; top = this.#top(this.#byTime)) {
+      if (valid(top)) return top.readyAt;
+      this.#live.delete(top.id);
+    }
+    return null;
   }
 
   #top(heap: Heap<ReadyEntry>): ReadyEntry | undefined {

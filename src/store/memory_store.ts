@@ -344,7 +344,11 @@ export class MemoryStore implements Store {
       const job = this.#jobs.get(id);
       return job !== undefined && readyAt(job) === t;
     });
-    const times = [s, j, this.#ready.earliest()].filter((t): t is number => t !== null);
+    const r = this.#ready.earliest((entry) => {
+      const job = this.#jobs.get(entry.id);
+      return job !== undefined && readyAt(job) === entry.readyAt;
+    });
+    const times = [s, j, r].filter((t): t is number => t !== null);
     return Promise.resolve(times.length === 0 ? null : Math.min(...times));
   }
 
@@ -404,7 +408,7 @@ export class MemoryStore implements Store {
     const copy = copyJob(job);
     copy.seq = ++this.#seq;
     this.#jobs.set(copy.id, copy);
-    if (copy.status === "pending" && copy.after.length > 0) {
+    if (copy.status === "waiting" || (copy.status === "pending" && copy.after.length > 0)) {
       this.#applyDependencies(copy, copy.createdAt);
     } else if (copy.status === "pending" || copy.status === "running") {
       this.#enter(copy);
