@@ -222,17 +222,23 @@ export function queueConformance(getStore: () => Store): void {
       assert.equal(done.payload, '"v1"');
     });
 
-    it("replaces a waiting job and re-applies the dependency rule", async () => {
+    it("replaces a waiting job's payload and keeps its dependencies", async () => {
       const store = getStore();
       await store.insertJob(own("dep"));
       await store.insertJob(jobRecord("w", { after: ["dep"], payload: '"v1"' }));
       assert.equal((await store.getJob("w"))!.status, "waiting");
-      await store.insertJob(jobRecord("w", { after: ["dep"], payload: '"v2"' }), "replace");
+      assert.equal(
+        await store.insertJob(jobRecord("w", { payload: '"v2"' }), "replace"),
+        "replaced",
+      );
       const w = (await store.getJob("w"))!;
       assert.equal(w.status, "waiting");
       assert.equal(w.payload, '"v2"');
-      await store.insertJob(jobRecord("w", { payload: '"v3"' }), "replace");
-      assert.equal((await store.getJob("w"))!.status, "pending");
+      assert.deepEqual(w.after, ["dep"]);
+      await end(store, "dep", "succeeded", T0 + 5);
+      const ready = (await store.getJob("w"))!;
+      assert.equal(ready.status, "pending");
+      assert.equal(ready.payload, '"v2"');
     });
   });
 

@@ -397,12 +397,10 @@ export class MemoryStore implements Store {
       if (ifExists === "keep" || (stored.status !== "pending" && stored.status !== "waiting")) {
         return "kept";
       }
-      if (stored.status === "pending" && stored.scheduleId !== null) {
-        this.#active.set(stored.scheduleId, (this.#active.get(stored.scheduleId) ?? 1) - 1);
-      }
       const next = replacedJob(stored, copyJob(job));
       this.#jobs.set(next.id, next);
-      this.#applyDependencies(next, next.createdAt);
+      // A waiting job stays waiting (its dependencies are kept); a pending one is due anew.
+      if (next.status === "pending") this.#jobHeap.push(next.runAt, next.id);
       return "replaced";
     }
     const copy = copyJob(job);
