@@ -9,6 +9,7 @@
  */
 
 import { MinHeap } from "./_heap.ts";
+import { RateLog } from "./_rate_log.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
 import { checkKeys } from "../_keys.ts";
 import type {
@@ -40,8 +41,6 @@ import {
   matchesJob,
   matchesPurge,
   MAX_INSERT_JOBS,
-  RATE_LOG_RETENTION_MS,
-  rateDelayedUntil,
   replacedJob,
   rerunRecord,
   scheduleDueAt,
@@ -80,9 +79,7 @@ export class MemoryStore implements Store {
   #seq = 0;
   /** Waiting jobs by the id of a job they wait for (entries are re-checked before use). */
   #dependants = new Map<string, Set<string>>();
-  /** Start instants per rate key, oldest first. */
-  #starts = new Map<string, number[]>();
-  #longestPeriod = 0;
+  #rates = new RateLog();
 
   /**
    * Creates an empty store.
@@ -363,7 +360,7 @@ export class MemoryStore implements Store {
         removed++;
       }
     }
-    this.#pruneStarts(now);
+    this.#rates.prune(now);
     return Promise.resolve(removed);
   }
 
@@ -476,12 +473,7 @@ export class MemoryStore implements Store {
   /** Whether a rate limit holds `job` back; if so its `runAt` moves to the next allowed start. */
   #rateDelayed(job: JobRecord, now: number): boolean {
     if (job.rateKey === null || job.rateLimit === null || job.ratePeriod === null) return false;
-    const until = rateDelayedUntil(
-      this.#starts.get(job.rateKey) ?? [],
-      now,
-      job.rateLimit,
-      job.ratePeriod,
-    );
+    const until = this.#rates.delayedUntil(job.rateKey, job.rateLimit, job.ratePeriod, now);
     if (until === null) return false;
     job.runAt = until;
     this.#jobHeap.push(until, job.id);
@@ -489,19 +481,8 @@ export class MemoryStore implements Store {
   }
 
   #recordStart(job: JobRecord, now: number): void {
-    if (job.rateKey === null || job.ratePeriod === null) return;
-    this.#longestPeriod = Math.max(this.#longestPeriod, job.ratePeriod);
-    const starts = this.#starts.get(job.rateKey);
-    if (starts) starts.push(now);
-    else this.#starts.set(job.rateKey, [now]);
-  }
-
-  #pruneStarts(now: number): void {
-    const horizon = now - Math.max(this.#longestPeriod, RATE_LOG_RETENTION_MS);
-    for (const [key, starts] of this.#starts) {
-      const keep = starts.filter((t) => t > horizon);
-      if (keep.length === 0) this.#starts.delete(key);
-      else this.#starts.set(key, keep);
+    if (job.rateKey !== null && job.ratePeriod !== null) {
+      this.#rates.record(job.rateKey, job.ratePeriod, now);
     }
   }
 
