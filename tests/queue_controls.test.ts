@@ -233,6 +233,12 @@ describe("enqueueMany", () => {
       /Invalid item 0: .*batch/,
     );
     await assert.rejects(h.scheduler.enqueueMany([{ task: "nope" }]), /Invalid item 0: /);
+    await assert.rejects(
+      h.scheduler.enqueueMany([good, { task: "t", paylod: 1 } as never]),
+      (e: Error) =>
+        e instanceof TypeError && /^Invalid item 1: .*"paylod".*payload/.test(e.message),
+    );
+    await assert.rejects(h.scheduler.enqueueMany("x" as never), TypeError);
     assert.equal(await h.scheduler.countJobs(), 0, "nothing was written");
   });
 });
