@@ -59,6 +59,37 @@ describe("per-key concurrency", () => {
   });
 });
 
+describe("two schedulers sharing one store", () => {
+  it("hold per-key concurrency and rate limits between them", async () => {
+    const a = harness();
+    const b = harness({}, { clock: a.clock, store: a.store });
+    let running = 0;
+    let most = 0;
+    const starts: number[] = [];
+    for (const h of [a, b]) {
+      h.scheduler.task("serial", async () => {
+        most = Math.max(most, ++running);
+        await sleep(h, 50);
+        running--;
+      }, { concurrency: { key: () => "one", limit: 1 } });
+      h.scheduler.task("limited", () => void starts.push(h.clock.now() - T0), {
+        rateLimit: { limit: 2, period: 1000 },
+      });
+    }
+    for (let i = 0; i < 4; i++) {
+      await a.scheduler.enqueue("serial", i);
+      await b.scheduler.enqueue("limited", i);
+    }
+    a.scheduler.start();
+    b.scheduler.start();
+    for (let i = 0; i < 20; i++) await a.clock.advance(100);
+    assert.equal(most, 1);
+    assert.equal(await a.scheduler.countJobs({ task: "serial", status: "succeeded" }), 4);
+    assert.deepEqual(starts, [0, 0, 1000, 1000]);
+    await Promise.all([a.scheduler.stop(), b.scheduler.stop()]);
+  });
+});
+
 describe("rate limits", () => {
   it("delays jobs over the limit to the next allowed instant, dropping none", async () => {
     const h = harness();
