@@ -1,0 +1,135 @@
+/**
+ * Job writes of the Deno KV store, as steps of one {@linkcode KvTx} round: writing a record with
+ * its indexes, placing a new job (seq, dependencies) and releasing or cancelling the dependants
+ * of a job that just became final. The rules themselves are the shared ones in
+ * `src/store/semantics.ts`; this module only maps them onto keys.
+ *
+ * Dependency races between processes: a job inserted as `waiting` checks the record of every
+ * unfinished job it waits for and touches `["dn", afterId]`; a job becoming final checks
+ * `["dn", id]` and lists `["dep", id]`. Whichever of the two commits second fails its checks and
+ * retries, so a waiter is never left behind by a dependency that finished meanwhile. Two
+ * dependencies of one waiter finishing at once both rewrite the waiter, so they conflict too.
+ * @module
+ */
+
+import type { JobRecord, JobStatus } from "../../src/store/store.ts";
+import {
+  dependencyExpiresAt,
+  droppedOnArrival,
+  evaluateDependencies,
+  isFinal,
+} from "../../src/store/semantics.ts";
+import type { KvKeys } from "./_kv_keys.ts";
+import { checkValue } from "./_kv_limits.ts";
+import type { KvTx } from "./_kv_tx.ts";
+
+/**
+ * Replaces job `old` by `next` (or inserts it when `old` is `null`), moving its indexes, and
+ * dropping it when it arrives past its retention.
+ */
+export function putJob(tx: KvTx, k: KvKeys, old: JobRecord | null, next: JobRecord): void {
+  if (old) { for (const key of k.jobIndexes(old)) tx.delete(key); }
+  if (droppedOnArrival(next)) {
+    tx.delete(k.job(next.id));
+    return;
+  }
+  checkValue(next, `job ${JSON.stringify(next.id)}`);
+  tx.set(k.job(next.id), next);
+  for (const key of k.jobIndexes(next)) tx.set(key, null);
+}
+
+/** Deletes a job and every index it has. */
+export function deleteJob(tx: KvTx, k: KvKeys, job: JobRecord): void {
+  for (const key of k.jobIndexes(job)) tx.delete(key);
+  tx.delete(k.job(job.id));
+}
+
+/**
+ * Decides a job's status from its dependencies, as inserted or replaced at `now`: `pending`,
+ * `waiting` (registering it with each unfinished dependency) or `cancelled` at once.
+ * @returns The record to write.
+ */
+export async function withDependencies(
+  tx: KvTx,
+  k: KvKeys,
+  job: JobRecord,
+  now: number,
+): Promise<JobRecord> {
+  if (job.after.length === 0) return { ...job, status: "pending" };
+  const statuses = new Map<string, JobStatus | null>();
+  for (const id of new Set(job.after)) {
+    statuses.set(id, (await tx.get<JobRecord>(k.job(id), false))?.status ?? null);
+  }
+  const verdict = evaluateDependencies(job.after, (id) => statuses.get(id) ?? null);
+  if (verdict.status === "cancelled") {
+    return {
+      ...job,
+      status: "cancelled",
+      error: verdict.error,
+      finishedAt: now,
+      expiresAt: dependencyExpiresAt(job, now),
+    };
+  }
+  if (verdict.status === "waiting") {
+    for (const [id, status] of statuses) {
+      if (status !== null && isFinal(status)) continue;
+      await tx.get(k.job(id)); // checked: a finish of `id` before our commit makes us retry
+      tx.set(k.key("dn", id), job.id); // makes a concurrent finish of `id` retry and see us
+    }
+  }
+  return { ...job, status: verdict.status };
+}
+
+/**
+ * In the round that made `job` final: re-evaluates every job waiting for it, cascading to the
+ * dependants of those it cancels.
+ * @param job The job as it now is (final).
+ * @param now The instant (epoch ms).
+ */
+export async function settleDependants(
+  tx: KvTx,
+  k: KvKeys,
+  job: JobRecord,
+  now: number,
+): Promise<void> {
+  const queue: JobRecord[] = [job];
+  for (let done = queue.shift(); done !== undefined; done = queue.shift()) {
+    await tx.get(k.key("dn", done.id));
+    tx.delete(k.key("dn", done.id));
+    const waiters: string[] = [];
+    for await (const { key } of tx.list({ prefix: k.key("dep", done.id) })) {
+      waiters.push(key[key.length - 1] as string);
+    }
+    for (const id of waiters) {
+      const waiter = await tx.get<JobRecord>(k.job(id));
+      if (!waiter || waiter.status !== "waiting") continue;
+      const next = await reevaluate(tx, k, waiter, now);
+      putJob(tx, k, waiter, next); // rewritten even if unchanged: other finishers conflict on it
+      if (isFinal(next.status)) queue.push(next);
+    }
+  }
+}
+
+async function reevaluate(
+  tx: KvTx,
+  k: KvKeys,
+  waiter: JobRecord,
+  now: number,
+): Promise<JobRecord> {
+  const statuses = new Map<string, JobStatus | null>();
+  for (const id of new Set(waiter.after)) {
+    statuses.set(id, (await tx.get<JobRecord>(k.job(id), false))?.status ?? null);
+  }
+  const verdict = evaluateDependencies(waiter.after, (id) => statuses.get(id) ?? null);
+  if (verdict.status === "waiting") return waiter;
+  if (verdict.status === "pending") {
+    return { ...waiter, status: "pending", runAt: Math.max(waiter.runAt, now) };
+  }
+  return {
+    ...waiter,
+    status: "cancelled",
+    error: verdict.error,
+    finishedAt: now,
+    expiresAt: dependencyExpiresAt(waiter, now),
+  };
+}
