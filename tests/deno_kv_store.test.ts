@@ -157,7 +157,7 @@ describe("DenoKvStore on Deno KV", () => {
         const wide = jobRecord("wide", { payload: JSON.stringify("€".repeat(40_000)) });
         await assert.rejects(store.insertJob(wide), RangeError);
         const fits = jobRecord("fits", { payload: JSON.stringify("x".repeat(60_000)) });
-        assert.equal(await store.insertJob(fits), true);
+        assert.equal(await store.insertJob(fits), "inserted");
 
         await store.putSchedule(scheduleRecord("s"), "error");
         await store.claimDueSchedules(T0, "A", LEASE, 1);

@@ -121,8 +121,8 @@ async function reevaluate(
     statuses.set(id, (await tx.get<JobRecord>(k.job(id), false))?.status ?? null);
   }
   const verdict = evaluateDependencies(waiter.after, (id) => statuses.get(id) ?? null);
-  if (verdict.status === "waiting") return waiter;
-  if (verdict.status === "pending") {
+  if (verdict.status !== "cancelled") {
+    if (verdict.status === "waiting") return waiter;
     return { ...waiter, status: "pending", runAt: Math.max(waiter.runAt, now) };
   }
   return {

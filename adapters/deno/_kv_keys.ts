@@ -136,3 +136,11 @@ export class KvKeys {
 export function priorityPart(priority: number): number {
   return 1000 - priority;
 }
+
+/**
+ * @param part An index part from {@linkcode priorityPart}.
+ * @returns The priority.
+ */
+export function priorityOf(part: number): number {
+  return 1000 - part;
+}
