@@ -10,6 +10,8 @@ import { VirtualClock } from "../src/clock.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { cron } from "../src/triggers/mod.ts";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
+import type { JobOutcome } from "../src/store/store.ts";
+import type { Kv, KvKey } from "../adapters/deno.ts";
 
 interface DenoLike {
   openKv?: unknown;
@@ -50,6 +52,7 @@ async function until(
 }
 
 storeConformance("DenoKvStore (KV file)", () => openKvStore(freshPath()), { skip });
+storeConformance("DenoKvStore (in memory)", () => openKvStore(":memory:"), { skip });
 
 describe("openKvStore outside Deno", () => {
   it(
@@ -260,3 +263,300 @@ try { denoCronWaker(); } catch (e) { console.log(e.message); }
     ]);
   });
 });
+
+const done = (at: number): JobOutcome => ({
+  status: "succeeded",
+  result: "1",
+  error: null,
+  finishedAt: at,
+  expiresAt: null,
+});
+
+/** Lists every key under `prefix` of the store's KV. */
+async function keysUnder(kv: Kv, prefix: KvKey): Promise<KvKey[]> {
+  const out: KvKey[] = [];
+  for await (const { key } of kv.list({ prefix })) out.push(key);
+  return out;
+}
+
+describe("DenoKvStore queue on Deno KV", () => {
+  it("claims through indexes: pending jobs not yet due are never read", { skip }, async () => {
+    const kv = (await openKvStore(":memory:")).kv;
+    let listed = 0;
+    const counting = new Proxy(kv, {
+      get(target, name) {
+        if (name === "list") {
+          return async function* (...args: Parameters<Kv["list"]>) {
+            for await (const entry of target.list(...args)) {
+              listed++;
+              yield entry;
+            }
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = new DenoKvStore(counting);
+    try {
+      const future = Array.from(
+        { length: 600 },
+        (_, i) => jobRecord(`f${i}`, { runAt: T0 + 1000 + i, priority: (i % 3) * 100 }),
+      );
+      for (let i = 0; i < future.length; i += 200) {
+        await store.insertJobs(future.slice(i, i + 200));
+      }
+      await store.insertJob(jobRecord("due", { priority: -5 }));
+      listed = 0;
+      const claimed = await store.claimJobs(T0, "A", LEASE, 10, tasks);
+      assert.deepEqual(claimed.map((j) => j.id), ["due"]);
+      assert.ok(listed < 20, `read ${listed} index entries for 601 pending jobs`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(
+    "refuses an insertJobs batch over one atomic operation with a RangeError, writing nothing",
+    { skip },
+    async () => {
+      const store = await openKvStore(":memory:");
+      try {
+        const jobs = Array.from({ length: 400 }, (_, i) => jobRecord(`j${i}`));
+        await assert.rejects(
+          store.insertJobs(jobs),
+          (e: unknown) =>
+            e instanceof RangeError &&
+            /^Cannot insert 400 jobs in one Deno KV atomic operation: .*1000-write limit.*split it into smaller batches/
+              .test(e.message),
+        );
+        assert.equal(await store.countJobs(), 0);
+        assert.equal((await store.insertJobs(jobs.slice(0, 300))).length, 300);
+        assert.equal(await store.countJobs(), 300);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it("prunes the rate start log in cleanup once a day has passed", { skip }, async () => {
+    const store = await openKvStore(":memory:");
+    try {
+      const rate = { rateKey: "t:api", rateLimit: 5, ratePeriod: 1000 };
+      await store.insertJob(jobRecord("r", rate));
+      await store.claimJobs(T0, "A", LEASE, 1, tasks);
+      const log = ["everywhen", "rl", "t:api"];
+      assert.equal((await keysUnder(store.kv, log)).length, 1);
+      await store.cleanup(T0 + 60_000);
+      assert.equal((await keysUnder(store.kv, log)).length, 1, "kept for a day");
+      await store.cleanup(T0 + 86_400_000);
+      assert.equal((await keysUnder(store.kv, log)).length, 0);
+      assert.equal((await keysUnder(store.kv, ["everywhen", "rlx"])).length, 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(
+    "never leaves a job waiting when its dependency finishes while it is inserted",
+    { skip },
+    async () => {
+      const path = freshPath();
+      const a = await openKvStore(path);
+      const b = await openKvStore(path);
+      try {
+        const n = 20;
+        for (let i = 0; i < n; i++) await a.insertJob(jobRecord(`d${i}`));
+        assert.equal((await a.claimJobs(T0, "A", LEASE, n, tasks)).length, n);
+        await Promise.all([
+          (async () => {
+            for (let i = 0; i < n; i++) await a.finishJob(`d${i}`, "A", done(T0 + 1));
+          })(),
+          (async () => {
+            for (let i = n - 1; i >= 0; i--) {
+              await b.insertJob(jobRecord(`w${i}`, { task: "u", after: [`d${i}`] }));
+            }
+          })(),
+        ]);
+        for (let i = 0; i < n; i++) {
+          assert.equal((await a.getJob(`w${i}`))!.status, "pending", `w${i}`);
+        }
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    },
+  );
+
+  it("migrates a key layout 1 database on open, in creation order", { skip }, async () => {
+    const path = freshPath();
+    const kv = (await openKvStore(path, { closeKv: true })).kv;
+    // Layout 1, as the previous release wrote it: records without the queue fields and one
+    // `ready` index by time.
+    const old = (id: string, createdAt: number, patch: Record<string, unknown> = {}) => {
+      const { seq: _s, priority: _p, rateKey: _k, rateLimit: _l, ratePeriod: _r, ...rest } =
+        jobRecord(id, { createdAt, ...patch });
+      const { after: _a, history: _h, ...v1 } = rest;
+      return v1;
+    };
+    const jobs = [old("zz", T0 - 3000), old("aa", T0 - 1000), old("mm", T0 - 2000)];
+    const op = kv.atomic();
+    for (const job of jobs) {
+      op.set(["everywhen", "j", job.id], job).set(["everywhen", "ready", T0, job.id], null);
+    }
+    const fin = old("fin", T0 - 4000, { status: "succeeded", finishedAt: T0, expiresAt: T0 + 9 });
+    op.set(["everywhen", "j", "fin"], fin).set(["everywhen", "exp", T0 + 9, "fin"], null);
+    op.set(["everywhen", "s", "s"], { rec: scheduleRecord("s"), leaseOwner: null, leaseUntil: 0 });
+    op.set(["everywhen", "due", T0, "s"], null);
+    assert.equal((await op.commit()).ok, true);
+    kv.close();
+
+    const store = await openKvStore(path);
+    try {
+      const claimed = await store.claimJobs(T0, "A", LEASE, 10, tasks);
+      assert.deepEqual(claimed.map((j) => j.id), ["zz", "mm", "aa"]);
+      const seqs = await Promise.all(["fin", "zz", "mm", "aa"].map((id) => store.getJob(id)));
+      assert.deepEqual(seqs.map((j) => j!.seq), [1, 2, 3, 4]);
+      assert.deepEqual(
+        { ...seqs[0]!, seq: 0 },
+        jobRecord("fin", {
+          createdAt: T0 - 4000,
+          status: "succeeded",
+          finishedAt: T0,
+          expiresAt: T0 + 9,
+        }),
+      );
+      assert.deepEqual(await keysUnder(store.kv, ["everywhen", "ready"]), [], "old index gone");
+      assert.equal((await store.kv.get(["everywhen", "layout"])).value, 2);
+      assert.equal((await store.claimDueSchedules(T0, "A", LEASE, 1)).length, 1);
+      assert.equal(await store.cleanup(T0 + 9), 1);
+      await store.insertJob(jobRecord("new"));
+      assert.equal((await store.getJob("new"))!.seq, 5);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses a key layout newer than it reads, with a clear message", { skip }, async () => {
+    const path = freshPath();
+    const first = await openKvStore(path);
+    await first.kv.set(["everywhen", "layout"], 3);
+    await first.close();
+    const store = await openKvStore(path);
+    try {
+      await assert.rejects(
+        store.getJob("x"),
+        /^Error: Cannot open the Deno KV store: its data uses key layout 3, but this version of everywhen reads layout 2 \(upgrade everywhen to open it\)$/,
+      );
+      await assert.rejects(store.claimJobs(T0, "A", LEASE, 1, tasks), /key layout 3/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(
+    "lets two Deno processes share per-key concurrency without double claims",
+    { skip },
+    async () => {
+      const path = freshPath();
+      const store = await openKvStore(path);
+      const limits: Record<string, number> = { k0: 1, k1: 1, k2: 2, k3: 3 };
+      const jobs = Array.from({ length: 48 }, (_, i) => {
+        const key = i < 40 ? `k${i % 4}` : null;
+        return jobRecord(`j${String(i).padStart(2, "0")}`, {
+          concurrencyKey: key,
+          concurrencyLimit: key === null ? null : limits[key]!,
+          priority: i % 5,
+        });
+      });
+      await store.insertJobs(jobs);
+      await store.close();
+      const events = (await Promise.all(["P", "Q"].map((name) => worker(path, name)))).flat();
+      const ids = events.map((e) => e.id).sort();
+      assert.deepEqual(ids, jobs.map((j) => j.id), "every job claimed exactly once");
+      for (const [key, limit] of Object.entries(limits)) {
+        const mine = events.filter((e) => e.key === key);
+        let most = 0;
+        for (const e of mine) {
+          const overlapping = mine.filter((o) => o.start <= e.start && e.start < o.end).length;
+          most = Math.max(most, overlapping);
+        }
+        assert.ok(most <= limit, `${key}: ${most} running at once, limit ${limit}`);
+      }
+      const check = await openKvStore(path);
+      try {
+        assert.equal(await check.countJobs({ status: "succeeded" }), 48);
+        assert.deepEqual(await keysUnder(check.kv, ["everywhen", "run"]), [], "counts freed");
+      } finally {
+        await check.close();
+      }
+    },
+  );
+});
+
+interface Held {
+  id: string;
+  key: string | null;
+  start: number;
+  end: number;
+}
+
+/**
+ * Runs a Deno process that claims and finishes jobs of task "t" until none is left. Each job's
+ * `[start, end]` is measured inside the time it is held (after the claim returned, before the
+ * finish is sent), so overlaps counted from them never exceed the real ones.
+ */
+async function worker(path: string, name: string): Promise<Held[]> {
+  const dir = mkdtempSync(join(tmpdir(), "everywhen-worker-"));
+  const script = join(dir, "worker.ts");
+  const mod = new URL("../adapters/deno.ts", import.meta.url).href;
+  writeFileSync(
+    script,
+    `import { openKvStore } from ${JSON.stringify(mod)};
+const store = await openKvStore(${JSON.stringify(path)});
+const at = () => performance.timeOrigin + performance.now();
+const held = [];
+for (;;) {
+  const jobs = await store.claimJobs(${T0}, ${JSON.stringify(name)}, 600000, 3, { tasks: ["t"] });
+  if (jobs.length === 0) {
+    if (await store.countJobs({ status: ["pending", "running"] }) === 0) break;
+    await new Promise((r) => setTimeout(r, 3));
+    continue;
+  }
+  const start = at();
+  for (const job of jobs) {
+    await new Promise((r) => setTimeout(r, 1));
+    held.push({ id: job.id, key: job.concurrencyKey, start, end: at() });
+    const ok = await store.finishJob(job.id, ${JSON.stringify(name)}, {
+      status: "succeeded", result: "1", error: null, finishedAt: ${T0}, expiresAt: null,
+    });
+    if (!ok) throw new Error("lost " + job.id);
+  }
+}
+await store.close();
+console.log(JSON.stringify(held));
+`,
+  );
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  try {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(deno!.execPath(), [
+      "run",
+      "-A",
+      "--unstable-kv",
+      "--no-check",
+      "--config",
+      join(root, "deno.json"),
+      script,
+    ], { cwd: root });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => out += d);
+    child.stderr.on("data", (d) => err += d);
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(code, 0, err);
+    return JSON.parse(out.trim().split("\n").at(-1)!) as Held[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

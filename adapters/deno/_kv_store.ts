@@ -221,7 +221,7 @@ export class DenoKvStore implements Store {
         await this.#prefetch(tx, keys);
         const fresh: JobRecord[] = [];
         for (const [m, job] of jobs.entries()) {
-          if ((await tx.get<JobRecord>(keys[m]!)) === null) fresh.push(job);
+          if ((await tx.get<JobRecord>(keys[m]!, false)) === null) fresh.push(job);
         }
         await this.#insertNew(tx, fresh);
         if (n === parts.length - 1) {
@@ -286,7 +286,9 @@ export class DenoKvStore implements Store {
       for (const [n, job] of jobs.entries()) {
         if (seen.has(job.id)) continue;
         seen.add(job.id);
-        if ((await tx.get<JobRecord>(keys[n]!)) === null) fresh.push(job);
+        // Not checked: every insert advances the checked `seq` key, so an id absent now stays
+        // absent until this commit (or the commit fails).
+        if ((await tx.get<JobRecord>(keys[n]!, false)) === null) fresh.push(job);
       }
       await this.#insertNew(tx, fresh);
       if (await tx.commit(`insert ${jobs.length} jobs`)) return fresh.map((j) => j.id);
