@@ -365,8 +365,8 @@ describe("DenoKvStore queue on Deno KV", () => {
       const a = await openKvStore(path);
       const b = await openKvStore(path);
       try {
-        const n = 20;
-        for (let i = 0; i < n; i++) await a.insertJob(jobRecord(`d${i}`));
+        const n = 60;
+        await a.insertJobs(Array.from({ length: n }, (_, i) => jobRecord(`d${i}`)));
         assert.equal((await a.claimJobs(T0, "A", LEASE, n, tasks)).length, n);
         await Promise.all([
           (async () => {
@@ -460,10 +460,13 @@ describe("DenoKvStore queue on Deno KV", () => {
     async () => {
       const path = freshPath();
       const store = await openKvStore(path);
-      const limits: Record<string, number> = { k0: 1, k1: 1, k2: 2, k3: 3 };
-      const jobs = Array.from({ length: 48 }, (_, i) => {
-        const key = i < 40 ? `k${i % 4}` : null;
-        return jobRecord(`j${String(i).padStart(2, "0")}`, {
+      const limits: Record<string, number> = { k0: 1, k1: 1, k2: 2 };
+      const jobs = Array.from({ length: 150 }, (_, i) => {
+        // Keyed jobs alternate between tasks "a" (only P runs it) and "b" (only Q), so both
+        // processes go for the same keys at once; both run the free jobs of task "t".
+        const key = i < 140 ? `k${i % 3}` : null;
+        return jobRecord(`j${String(i).padStart(3, "0")}`, {
+          task: key === null ? "t" : i % 2 === 0 ? "a" : "b",
           concurrencyKey: key,
           concurrencyLimit: key === null ? null : limits[key]!,
           priority: i % 5,
@@ -471,9 +474,12 @@ describe("DenoKvStore queue on Deno KV", () => {
       });
       await store.insertJobs(jobs);
       await store.close();
-      const events = (await Promise.all(["P", "Q"].map((name) => worker(path, name)))).flat();
+      const events = (await Promise.all([worker(path, "P", "a"), worker(path, "Q", "b")])).flat();
       const ids = events.map((e) => e.id).sort();
       assert.deepEqual(ids, jobs.map((j) => j.id), "every job claimed exactly once");
+      for (const name of ["P", "Q"]) {
+        assert.ok(events.some((e) => e.owner === name), `${name} claimed jobs too`);
+      }
       for (const [key, limit] of Object.entries(limits)) {
         const mine = events.filter((e) => e.key === key);
         let most = 0;
@@ -485,7 +491,7 @@ describe("DenoKvStore queue on Deno KV", () => {
       }
       const check = await openKvStore(path);
       try {
-        assert.equal(await check.countJobs({ status: "succeeded" }), 48);
+        assert.equal(await check.countJobs({ status: "succeeded" }), 150);
         assert.deepEqual(await keysUnder(check.kv, ["everywhen", "run"]), [], "counts freed");
       } finally {
         await check.close();
@@ -496,17 +502,18 @@ describe("DenoKvStore queue on Deno KV", () => {
 
 interface Held {
   id: string;
+  owner: string;
   key: string | null;
   start: number;
   end: number;
 }
 
 /**
- * Runs a Deno process that claims and finishes jobs of task "t" until none is left. Each job's
+ * Runs a Deno process that claims and finishes jobs of tasks "t" and `task` until none is left. Each job's
  * `[start, end]` is measured inside the time it is held (after the claim returned, before the
  * finish is sent), so overlaps counted from them never exceed the real ones.
  */
-async function worker(path: string, name: string): Promise<Held[]> {
+async function worker(path: string, name: string, task: string): Promise<Held[]> {
   const dir = mkdtempSync(join(tmpdir(), "everywhen-worker-"));
   const script = join(dir, "worker.ts");
   const mod = new URL("../adapters/deno.ts", import.meta.url).href;
@@ -516,8 +523,16 @@ async function worker(path: string, name: string): Promise<Held[]> {
 const store = await openKvStore(${JSON.stringify(path)});
 const at = () => performance.timeOrigin + performance.now();
 const held = [];
+// Both processes start claiming together: each marks itself ready and waits for the other.
+await store.kv.set(["test-ready", ${JSON.stringify(name)}], true);
+let ready = 0;
+while (ready < 2) {
+  ready = 0;
+  for await (const _ of store.kv.list({ prefix: ["test-ready"] })) ready++;
+  await new Promise((r) => setTimeout(r, 2));
+}
 for (;;) {
-  const jobs = await store.claimJobs(${T0}, ${JSON.stringify(name)}, 600000, 3, { tasks: ["t"] });
+  const jobs = await store.claimJobs(${T0}, ${JSON.stringify(name)}, 600000, 2, { tasks: ["t", ${JSON.stringify(task)}] });
   if (jobs.length === 0) {
     if (await store.countJobs({ status: ["pending", "running"] }) === 0) break;
     await new Promise((r) => setTimeout(r, 3));
@@ -525,8 +540,7 @@ for (;;) {
   }
   const start = at();
   for (const job of jobs) {
-    await new Promise((r) => setTimeout(r, 1));
-    held.push({ id: job.id, key: job.concurrencyKey, start, end: at() });
+    held.push({ id: job.id, owner: ${JSON.stringify(name)}, key: job.concurrencyKey, start, end: at() });
     const ok = await store.finishJob(job.id, ${JSON.stringify(name)}, {
       status: "succeeded", result: "1", error: null, finishedAt: ${T0}, expiresAt: null,
     });
