@@ -388,6 +388,60 @@ describe("DenoKvStore queue on Deno KV", () => {
     },
   );
 
+  it(
+    "releases and cancels hundreds of dependants, more than one atomic operation holds",
+    { skip },
+    async () => {
+      const store = await openKvStore(":memory:");
+      try {
+        await store.insertJob(jobRecord("a", { task: "a" }));
+        await store.insertJob(jobRecord("b", { task: "b" }));
+        const fan = (dep: string, n: number, task: string) =>
+          Array.from({ length: n }, (_, i) => jobRecord(`${dep}>${i}`, { task, after: [dep] }));
+        await store.insertJobs(fan("a", 300, "t"));
+        await store.insertJobs(fan("b", 250, "u"));
+        await store.insertJobs(fan("b>0", 200, "u"));
+        assert.equal(await store.countJobs({ status: "waiting" }), 750);
+        await store.claimJobs(T0, "A", LEASE, 2, { tasks: ["a", "b"] });
+        assert.equal(await store.finishJob("a", "A", done(T0 + 5)), true);
+        assert.equal(await store.countJobs({ status: "pending", task: "t" }), 300);
+        assert.equal((await store.getJob("a>299"))!.runAt, T0 + 5);
+        const failed = { ...done(T0 + 6), status: "failed" as const, result: null };
+        assert.equal(await store.finishJob("b", "A", failed), true);
+        assert.equal(await store.countJobs({ status: "cancelled" }), 450, "cascaded");
+        assert.equal(
+          (await store.getJob("b>0>7"))!.error!.message,
+          'Dependency "b>0" was cancelled',
+        );
+        assert.deepEqual(await keysUnder(store.kv, ["everywhen", "rel"]), [], "no marker left");
+        assert.deepEqual(await keysUnder(store.kv, ["everywhen", "dep"]), [], "no edge left");
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it("finishes a deferred release in cleanup after a crash", { skip }, async () => {
+    const store = await openKvStore(":memory:");
+    try {
+      await store.insertJob(jobRecord("a", { task: "a" }));
+      await store.insertJob(jobRecord("w", { after: ["a"] }));
+      const [a] = await store.claimJobs(T0, "A", LEASE, 1, { tasks: ["a"] });
+      // What a process that crashed right after committing a deferred finish leaves.
+      const final = { ...a!, status: "succeeded", finishedAt: T0, leaseOwner: null };
+      const op = store.kv.atomic().set(["everywhen", "j", "a"], final);
+      op.delete(["everywhen", "lease", a!.leaseUntil!, "a"]).set(["everywhen", "rel", "a"], T0 + 1);
+      assert.equal((await op.commit()).ok, true);
+      assert.equal((await store.getJob("w"))!.status, "waiting");
+      await store.cleanup(T0 + 2);
+      const w = (await store.getJob("w"))!;
+      assert.equal(w.status, "pending");
+      assert.equal(w.runAt, T0 + 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("migrates a key layout 1 database on open, in creation order", { skip }, async () => {
     const path = freshPath();
     const kv = (await openKvStore(path, { closeKv: true })).kv;
@@ -440,7 +494,7 @@ describe("DenoKvStore queue on Deno KV", () => {
   it("refuses a key layout newer than it reads, with a clear message", { skip }, async () => {
     const path = freshPath();
     const first = await openKvStore(path);
-    await first.kv.set(["everywhen", "layout"], 3);
+    assert.equal((await first.kv.atomic().set(["everywhen", "layout"], 3).commit()).ok, true);
     await first.close();
     const store = await openKvStore(path);
     try {
@@ -532,7 +586,9 @@ while (ready < 2) {
   await new Promise((r) => setTimeout(r, 2));
 }
 for (;;) {
-  const jobs = await store.claimJobs(${T0}, ${JSON.stringify(name)}, 600000, 2, { tasks: ["t", ${JSON.stringify(task)}] });
+  const jobs = await store.claimJobs(${T0}, ${JSON.stringify(name)}, 600000, 2, { tasks: ["t", ${
+      JSON.stringify(task)
+    }] });
   if (jobs.length === 0) {
     if (await store.countJobs({ status: ["pending", "running"] }) === 0) break;
     await new Promise((r) => setTimeout(r, 3));
@@ -540,7 +596,9 @@ for (;;) {
   }
   const start = at();
   for (const job of jobs) {
-    held.push({ id: job.id, owner: ${JSON.stringify(name)}, key: job.concurrencyKey, start, end: at() });
+    held.push({ id: job.id, owner: ${
+      JSON.stringify(name)
+    }, key: job.concurrencyKey, start, end: at() });
     const ok = await store.finishJob(job.id, ${JSON.stringify(name)}, {
       status: "succeeded", result: "1", error: null, finishedAt: ${T0}, expiresAt: null,
     });

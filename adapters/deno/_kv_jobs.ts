@@ -20,7 +20,7 @@ import {
   isFinal,
 } from "../../src/store/semantics.ts";
 import type { KvKeys } from "./_kv_keys.ts";
-import { checkValue } from "./_kv_limits.ts";
+import { checkValue, fitsAtomic } from "./_kv_limits.ts";
 import type { KvTx } from "./_kv_tx.ts";
 
 /**
@@ -81,12 +81,27 @@ export async function withDependencies(
 }
 
 /**
- * In the round that made `job` final: re-evaluates every job waiting for it, cascading to the
- * dependants of those it cancels.
+ * In the round that makes `job` final: re-evaluates every job waiting for it, cascading to the
+ * dependants of those it cancels, all in this round when that fits one atomic operation. When
+ * it does not (hundreds of dependants), the round only writes a release marker
+ * `["rel", id]`, and the caller runs `drainReleases` after the commit: the dependants are then
+ * settled in checked parts, and a crash in between is finished by the next `cleanup`.
  * @param job The job as it now is (final).
  * @param now The instant (epoch ms).
+ * @returns Whether the release was deferred to a marker.
  */
-export async function settleDependants(
+export async function finalize(tx: KvTx, k: KvKeys, job: JobRecord, now: number): Promise<boolean> {
+  const mark = tx.snapshot();
+  await settleDependants(tx, k, job, now);
+  if (fitsAtomic(tx.cost())) return false;
+  tx.restore(mark);
+  await tx.get(k.key("dn", job.id));
+  tx.delete(k.key("dn", job.id));
+  tx.set(k.key("rel", job.id), now);
+  return true;
+}
+
+async function settleDependants(
   tx: KvTx,
   k: KvKeys,
   job: JobRecord,
@@ -96,18 +111,30 @@ export async function settleDependants(
   for (let done = queue.shift(); done !== undefined; done = queue.shift()) {
     await tx.get(k.key("dn", done.id));
     tx.delete(k.key("dn", done.id));
-    const waiters: string[] = [];
     for await (const { key } of tx.list({ prefix: k.key("dep", done.id) })) {
-      waiters.push(key[key.length - 1] as string);
-    }
-    for (const id of waiters) {
-      const waiter = await tx.get<JobRecord>(k.job(id));
-      if (!waiter || waiter.status !== "waiting") continue;
-      const next = await reevaluate(tx, k, waiter, now);
-      putJob(tx, k, waiter, next); // rewritten even if unchanged: other finishers conflict on it
-      if (isFinal(next.status)) queue.push(next);
+      const next = await settleWaiter(tx, k, key[key.length - 1] as string, now);
+      if (next && isFinal(next.status)) queue.push(next);
+      if (!fitsAtomic(tx.cost())) return; // the caller defers the whole release
     }
   }
+}
+
+/**
+ * Re-evaluates one waiting job in the round. It is rewritten even when it keeps waiting, so two
+ * of its dependencies finishing at once conflict on it and the second sees the first.
+ * @returns Its new record, `null` when it is gone or no longer waiting (a stale index entry).
+ */
+export async function settleWaiter(
+  tx: KvTx,
+  k: KvKeys,
+  id: string,
+  now: number,
+): Promise<JobRecord | null> {
+  const waiter = await tx.get<JobRecord>(k.job(id));
+  if (!waiter || waiter.status !== "waiting") return null;
+  const next = await reevaluate(tx, k, waiter, now);
+  putJob(tx, k, waiter, next);
+  return next;
 }
 
 async function reevaluate(

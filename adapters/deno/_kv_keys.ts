@@ -14,6 +14,7 @@
  * | `[p, "lease", leaseUntil, id]`            | index: running job, claimable when it ends    |
  * | `[p, "dep", afterId, id]`                 | index: waiting job `id` waits for `afterId`   |
  * | `[p, "dn", afterId]`                      | touched when a waiter of `afterId` is added   |
+ * | `[p, "rel", id]`                          | deferred release of final job `id`'s waiters  |
  * | `[p, "fin", finishedAt, id]`              | index: final job (purge)                      |
  * | `[p, "exp", time, id]`                    | index: final job removed at `time`            |
  * | `[p, "act", scheduleId, id]`              | index: a schedule's non-final job             |
@@ -56,6 +57,7 @@ export type KvSpace =
   | "lease"
   | "dep"
   | "dn"
+  | "rel"
   | "fin"
   | "exp"
   | "act"

@@ -43,7 +43,7 @@ export async function openLayout(kv: Kv, k: KvKeys, putJob: PutJob): Promise<voi
   const tx = new KvTx(kv);
   const now = await tx.get<number>(versionKey);
   if (now === null) tx.set(versionKey, LAYOUT_VERSION);
-  await tx.commit("key layout"); // a concurrent opener setting it first is as good
+  await tx.commit("set the key layout"); // a concurrent opener setting it first is as good
 }
 
 async function migrateJob(kv: Kv, k: KvKeys, id: string, putJob: PutJob): Promise<void> {
@@ -68,7 +68,7 @@ async function migrateJob(kv: Kv, k: KvKeys, id: string, putJob: PutJob): Promis
     // Layout 1 had the same `act` and `exp` keys: rewriting them is harmless.
     putJob(tx, null, next);
     tx.set(seqKey, seq);
-    if (await tx.commit(id)) return;
+    if (await tx.commit(`migrate job ${JSON.stringify(id)}`)) return;
   }
   throw contention("migrate job", id);
 }

@@ -54,8 +54,9 @@ export function fitsAtomic(cost: AtomicCost): boolean {
  * atomic operation (Deno KV would refuse it with a terse message).
  * @param cost What the operation would use.
  * @param what The change, e.g. `insert 400 jobs`.
+ * @param hint What to do about it, when the caller knows.
  */
-export function checkAtomic(cost: AtomicCost, what: string): void {
+export function checkAtomic(cost: AtomicCost, what: string, hint?: string): void {
   const over = cost.checks > MAX_CHECKS
     ? `${cost.checks} checks, over the ${MAX_CHECKS}-check limit`
     : cost.mutations > MAX_MUTATIONS
@@ -67,7 +68,9 @@ export function checkAtomic(cost: AtomicCost, what: string): void {
     : null;
   if (over !== null) {
     throw new RangeError(
-      `Cannot ${what} in one Deno KV atomic operation: it needs ${over} (nothing was written; split it into smaller batches)`,
+      `Cannot ${what} in one Deno KV atomic operation: it needs ${over} (nothing was written${
+        hint ? `; ${hint}` : ""
+      })`,
     );
   }
 }

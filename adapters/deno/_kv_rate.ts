@@ -63,12 +63,12 @@ export async function pruneRateLog(kv: Kv, k: KvKeys, now: number): Promise<numb
     op.delete(key).delete(k.key("rl", rateKey, time, id));
     pending++;
     if (pending >= 200) {
-      await commit(op, "rate log");
+      await commit(op, "prune the rate log");
       pruned += pending;
       op = kv.atomic();
       pending = 0;
     }
   }
-  if (pending > 0) await commit(op, "rate log");
+  if (pending > 0) await commit(op, "prune the rate log");
   return pruned + pending;
 }

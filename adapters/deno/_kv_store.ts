@@ -36,7 +36,8 @@ import {
 } from "./_kv_limits.ts";
 import { commit, contention, MAX_TRIES } from "./_kv_commit.ts";
 import { KvTx } from "./_kv_tx.ts";
-import { deleteJob, putJob, settleDependants, withDependencies } from "./_kv_jobs.ts";
+import { deleteJob, finalize, putJob, withDependencies } from "./_kv_jobs.ts";
+import { drainReleases } from "./_kv_release.ts";
 import { claimOrder } from "./_kv_claim.ts";
 import { pruneRateLog, recordStart } from "./_kv_rate.ts";
 import { openLayout } from "./_kv_layout.ts";
@@ -132,7 +133,9 @@ export class DenoKvStore implements Store {
       if (entry.value && ifExists === "keep") return "kept";
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, record.id, entry.value, next);
-      if (await commit(op, record.id)) return entry.value ? "replaced" : "inserted";
+      if (await commit(op, `store schedule ${JSON.stringify(record.id)}`)) {
+        return entry.value ? "replaced" : "inserted";
+      }
     }
     throw contention("store schedule", record.id);
   }
@@ -158,7 +161,7 @@ export class DenoKvStore implements Store {
       if (!entry.value) return null;
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, record.id, entry.value, next);
-      if (await commit(op, record.id)) return { ...record };
+      if (await commit(op, `update schedule ${JSON.stringify(record.id)}`)) return { ...record };
     }
     throw contention("update schedule", record.id);
   }
@@ -170,7 +173,7 @@ export class DenoKvStore implements Store {
       if (!entry.value) return false;
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, id, entry.value, null);
-      if (await commit(op, id)) return true;
+      if (await commit(op, `remove schedule ${JSON.stringify(id)}`)) return true;
     }
     throw contention("remove schedule", id);
   }
@@ -232,7 +235,7 @@ export class DenoKvStore implements Store {
           };
           this.#writeSlot(tx, id, slot, next);
         }
-        if (await tx.commit(id)) {
+        if (await tx.commit(`release schedule ${JSON.stringify(id)}`)) {
           inserted.push(...fresh.map((j) => j.id));
           done = true;
         }
@@ -257,14 +260,15 @@ export class DenoKvStore implements Store {
         if (ifExists !== "replace" || !isReplaceable(stored.status)) return "kept";
         const next = await withDependencies(tx, this.#k, replacedJob(stored, job), job.createdAt);
         putJob(tx, this.#k, stored, next);
-        if (stored.status === "waiting" && isFinal(next.status)) {
-          await settleDependants(tx, this.#k, next, job.createdAt);
+        const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, job.createdAt);
+        if (await tx.commit(`replace job ${JSON.stringify(job.id)}`)) {
+          if (deferred) await drainReleases(this.kv, this.#k);
+          return "replaced";
         }
-        if (await tx.commit(job.id)) return "replaced";
         continue;
       }
       await this.#insertNew(tx, [job]);
-      if (await tx.commit(job.id)) return "inserted";
+      if (await tx.commit(`insert job ${JSON.stringify(job.id)}`)) return "inserted";
     }
     throw contention("insert job", job.id);
   }
@@ -291,7 +295,9 @@ export class DenoKvStore implements Store {
         if ((await tx.get<JobRecord>(keys[n]!, false)) === null) fresh.push(job);
       }
       await this.#insertNew(tx, fresh);
-      if (await tx.commit(`insert ${jobs.length} jobs`)) return fresh.map((j) => j.id);
+      if (await tx.commit(`insert ${jobs.length} jobs`, "split it into smaller batches")) {
+        return fresh.map((j) => j.id);
+      }
     }
     throw contention("insert jobs", jobs[0]!.id);
   }
@@ -390,8 +396,11 @@ export class DenoKvStore implements Store {
         return job;
       }
       putJob(tx, this.#k, job, next);
-      if (isFinal(next.status)) await settleDependants(tx, this.#k, next, now);
-      if (await tx.commit(id)) return next;
+      const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, now);
+      if (await tx.commit(`cancel job ${JSON.stringify(id)}`)) {
+        if (deferred) await drainReleases(this.kv, this.#k);
+        return next;
+      }
     }
     throw contention("cancel job", id);
   }
@@ -405,7 +414,7 @@ export class DenoKvStore implements Store {
       if (!job || !canRerun(job.status)) return job;
       const next = rerunRecord(job, now);
       putJob(tx, this.#k, job, next);
-      if (await tx.commit(id)) return next;
+      if (await tx.commit(`re-run job ${JSON.stringify(id)}`)) return next;
     }
     throw contention("re-run job", id);
   }
@@ -425,7 +434,7 @@ export class DenoKvStore implements Store {
         const job = await tx.get<JobRecord>(this.#k.job(id));
         if (!job || !matchesPurge(job, filter)) break;
         deleteJob(tx, this.#k, job);
-        if (await tx.commit(id)) {
+        if (await tx.commit(`purge job ${JSON.stringify(id)}`)) {
           removed++;
           break;
         }
@@ -462,13 +471,14 @@ export class DenoKvStore implements Store {
         const expired = job !== null && job.expiresAt === time && isExpired(job, now);
         if (expired) deleteJob(tx, this.#k, job);
         else tx.delete(key); // stale index entry
-        if (await tx.commit(id)) {
+        if (await tx.commit(`clean up job ${JSON.stringify(id)}`)) {
           if (expired) removed++;
           break;
         }
       }
     }
     await pruneRateLog(this.kv, this.#k, now);
+    await drainReleases(this.kv, this.#k); // what a crash after a deferred release left
     return removed;
   }
 
@@ -486,7 +496,7 @@ export class DenoKvStore implements Store {
       checkValue(value, `meta ${JSON.stringify(key)}`);
       op.set(k, value);
     }
-    await commit(op, key);
+    await commit(op, `set meta ${JSON.stringify(key)}`);
   }
 
   /** Closes the store (and the `Deno.Kv`, unless `closeKv: false`). Closing twice is harmless. */
@@ -599,7 +609,7 @@ export class DenoKvStore implements Store {
       const next: Slot = { rec: slot.rec, leaseOwner: owner, leaseUntil: now + leaseMs };
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, id, slot, next);
-      if (await commit(op, id)) return slot.rec;
+      if (await commit(op, `claim schedule ${JSON.stringify(id)}`)) return slot.rec;
     }
     throw contention("claim schedule", id);
   }
@@ -629,7 +639,7 @@ export class DenoKvStore implements Store {
       if (delayed !== null) {
         // Over the limit: only the run time moves, never failed or dropped.
         putJob(tx, this.#k, job, { ...job, runAt: delayed });
-        if (await tx.commit(id)) return null;
+        if (await tx.commit(`delay job ${JSON.stringify(id)}`)) return null;
         continue;
       }
       if (countKey !== null) tx.set(countKey, count + 1);
@@ -642,7 +652,7 @@ export class DenoKvStore implements Store {
         leaseUntil: now + leaseMs,
       };
       putJob(tx, this.#k, job, next);
-      if (await tx.commit(id)) return next;
+      if (await tx.commit(`claim job ${JSON.stringify(id)}`)) return next;
     }
     throw contention("claim job", id);
   }
@@ -671,8 +681,11 @@ export class DenoKvStore implements Store {
         else tx.set(countKey, n);
       }
       putJob(tx, this.#k, job, next);
-      if (isFinal(next.status)) await settleDependants(tx, this.#k, next, now);
-      if (await tx.commit(id)) return next;
+      const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, now);
+      if (await tx.commit(`update job ${JSON.stringify(id)}`)) {
+        if (deferred) await drainReleases(this.kv, this.#k);
+        return next;
+      }
     }
     throw contention("update job", id);
   }

@@ -11,10 +11,17 @@ import type { Kv, KvEntry, KvEntryMaybe, KvKey } from "./_types.ts";
 import { commit } from "./_kv_commit.ts";
 import { type AtomicCost, checkAtomic, sizeOf } from "./_kv_limits.ts";
 
-interface Write {
+/** A write collected by a round. */
+export interface Write {
   key: KvKey;
   value: unknown;
   del: boolean;
+}
+
+/** A point of a round to go back to (see {@linkcode KvTx.snapshot}). */
+export interface TxMark {
+  readonly checks: ReadonlyMap<string, { key: KvKey; versionstamp: string | null }>;
+  readonly writes: ReadonlyMap<string, Write>;
 }
 
 /** A key as a map key (key parts are strings, numbers, booleans, bigints or bytes). */
@@ -79,6 +86,17 @@ export class KvTx {
     this.#writes.set(idOf(key), { key, value: null, del: true });
   }
 
+  /** @returns A mark to {@linkcode KvTx.restore} this round's checks and writes to. */
+  snapshot(): TxMark {
+    return { checks: new Map(this.#checks), writes: new Map(this.#writes) };
+  }
+
+  /** Forgets the checks and writes added since `mark` (reads stay cached). */
+  restore(mark: TxMark): void {
+    this.#checks = new Map(mark.checks);
+    this.#writes = new Map(mark.writes);
+  }
+
   /** @returns What the commit would use of one atomic operation's limits. */
   cost(): AtomicCost {
     let bytes = 0;
@@ -94,12 +112,13 @@ export class KvTx {
 
   /**
    * Commits everything in one atomic operation.
-   * @param what The change, for errors, e.g. `insert 300 jobs`.
+   * @param what The change, for errors, e.g. `finish job "a"`.
+   * @param hint What to do when it is too big, e.g. `split it into smaller batches`.
    * @returns `false` when a checked key changed meanwhile (nothing was written: retry).
    */
-  async commit(what: string): Promise<boolean> {
+  async commit(what: string, hint?: string): Promise<boolean> {
     if (this.#writes.size === 0) return true;
-    checkAtomic(this.cost(), what);
+    checkAtomic(this.cost(), what, hint);
     const op = this.#kv.atomic();
     if (this.#checks.size > 0) op.check(...this.#checks.values());
     for (const { key, value, del } of this.#writes.values()) {
