@@ -53,6 +53,7 @@ export function scheduleInfo(
     overlap: r.overlap,
     jitter: r.jitter,
     resultTtl: r.resultTtl,
+    priority: r.priority,
     nextRunAt: maybe(r.nextRunAt),
     lastRunAt: maybe(r.lastRunAt),
     createdAt: instantFromMs(r.createdAt),
@@ -83,6 +84,9 @@ export async function toJobInfo(j: JobRecord, codec: Codec): Promise<JobInfo> {
     startedAt: maybe(j.startedAt),
     finishedAt: maybe(j.finishedAt),
     expiresAt: maybe(j.expiresAt),
+    priority: j.priority,
+    after: [...j.after],
+    history: j.history.map((e) => ({ ...e })),
     tampered: flag.tampered,
   };
 }

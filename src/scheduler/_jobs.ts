@@ -10,15 +10,22 @@ import type { Codec } from "../codec.ts";
 import { JobCancelledError, NotFoundError, QueueFullError } from "../errors.ts";
 import type { JsonValue } from "../json.ts";
 import { checkKeys } from "../_keys.ts";
-import { checkId } from "../_options.ts";
+import { checkId, describe, durationOr } from "../_options.ts";
 import type { JobRecord, JobStatus, ScheduleRecord, Store } from "../store/store.ts";
-import { isFinal } from "../store/semantics.ts";
+import { canRerun, FINAL_STATUSES, isFinal, isJobStatus, PURGE_CHUNK } from "../store/semantics.ts";
 import { instantFromMs } from "../time.ts";
-import type { EnqueueOptions, JobHandle, JobInfo, ListJobsOptions } from "../types.ts";
+import type {
+  EnqueueOptions,
+  JobHandle,
+  JobInfo,
+  ListJobsOptions,
+  PurgeJobsOptions,
+} from "../types.ts";
 import { jobRecord, runNowJobId } from "../engine/_job_record.ts";
 import type { ResultWaiters } from "../engine/_results.ts";
 import type { RunningJob } from "../engine/_running.ts";
 import type { EventSink } from "../engine/_sink.ts";
+import type { TaskEntry } from "../engine/_tasks.ts";
 import { checkPage } from "./_checks.ts";
 import { checkEnqueueOptions, enqueuedJob } from "./_enqueue.ts";
 import { toJobInfo } from "./_info.ts";
@@ -37,6 +44,10 @@ export interface JobDeps {
   readonly maxPending: number;
   /** The retention of a job's task in this process, or the default. */
   resultTtlOf(task: string): number;
+  /** The failed/cancelled retention of a job's task in this process, or the default. */
+  failedTtlOf(task: string): number;
+  /** The task as registered in this process, if it is. */
+  taskOf(task: string): TaskEntry | undefined;
   /** Whether the scheduler has stopped (a pending job will not run here). */
   stopped(): boolean;
   /** Tells the engine that something changed. */
@@ -69,8 +80,58 @@ export class Jobs {
         );
       }
     }
-    await this.#insert(await enqueuedJob(task, payload, spec, now, codec));
+    const job = await enqueuedJob(task, payload, spec, now, codec, this.#d.taskOf(task));
+    await this.#insert(job, spec.ifExists);
     return this.handle<R>(spec.id);
+  }
+
+  /**
+   * Enqueues many jobs in one store step: all are validated first (the first bad item rejects
+   * the batch, its index in the message), then one `insertJobs`.
+   * @param items Each item's task name (already resolved by `taskName`), payload and options.
+   * @returns A handle per item, in order (an existing id gives the existing job's handle).
+   */
+  async enqueueMany(
+    items: ReadonlyArray<{ task: string; payload: JsonValue; options: EnqueueOptions | undefined }>,
+  ): Promise<JobHandle[]> {
+    const { store, clock, codec, maxPending } = this.#d;
+    const now = clock.now();
+    const jobs: JobRecord[] = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        if (item.options?.ifExists === "replace" || item.options?.debounce !== undefined) {
+          throw new TypeError(
+            'ifExists "replace" and debounce are not allowed in a batch: enqueue that job alone',
+          );
+        }
+        const spec = checkEnqueueOptions(item.options, now);
+        jobs.push(
+          await enqueuedJob(item.task, item.payload, spec, now, codec, this.#d.taskOf(item.task)),
+        );
+      } catch (error) {
+        throw itemError(index, error);
+      }
+    }
+    if (maxPending !== Infinity) {
+      const pending = await store.countJobs({ status: "pending" });
+      if (pending + jobs.length > maxPending) {
+        throw new QueueFullError(
+          `Cannot enqueue ${jobs.length} jobs: ${pending} are pending (maxPending is ${maxPending})`,
+        );
+      }
+    }
+    const inserted = new Set(jobs.length === 0 ? [] : await store.insertJobs(jobs));
+    for (const job of jobs) {
+      if (!inserted.has(job.id)) continue;
+      this.#d.events.emit("job:created", () => ({
+        jobId: job.id,
+        task: job.task,
+        scheduleId: null,
+        runAt: instantFromMs(job.runAt),
+      }));
+    }
+    if (inserted.size > 0) this.#d.kick();
+    return jobs.map((job) => this.handle(job.id));
   }
 
   /** @returns The handle of an extra job of schedule `s`, due now. */
@@ -83,6 +144,7 @@ export class Jobs {
       scheduledAt: now,
       payload: s.payload,
       resultTtl: s.resultTtl,
+      priority: s.priority,
       createdAt: now,
     });
     await this.#insert(job);
@@ -124,7 +186,7 @@ export class Jobs {
     const before = await store.getJob(id);
     if (!before) throw new NotFoundError("job", id);
     if (isFinal(before.status)) return false;
-    const ttl = before.resultTtl ?? this.#d.resultTtlOf(before.task);
+    const ttl = this.#d.failedTtlOf(before.task);
     const after = await store.cancelJob(id, now, now + ttl);
     if (after === null) throw new NotFoundError("job", id);
     if (after.status === "cancelled") {
@@ -152,8 +214,57 @@ export class Jobs {
     };
   }
 
-  async #insert(job: JobRecord): Promise<void> {
-    if (await this.#d.store.insertJob(job) === "kept") return;
+  /**
+   * Re-queues a failed or cancelled job (attempts restart, its error kept in `history`).
+   * @returns `true` if it was re-queued, `false` if it was in another status.
+   */
+  async retry(id: string): Promise<boolean> {
+    checkId(id);
+    const { store, clock } = this.#d;
+    const before = await store.getJob(id);
+    if (!before) throw new NotFoundError("job", id);
+    const after = await store.rerunJob(id, clock.now());
+    if (after === null) throw new NotFoundError("job", id);
+    const rerun = canRerun(before.status) && after.status === "pending";
+    if (rerun) this.#d.kick();
+    return rerun;
+  }
+
+  /** @returns How many finished jobs were deleted, in chunks, yielding between them. */
+  async purge(options: PurgeJobsOptions | undefined): Promise<number> {
+    const o = checkKeys(options, ["status", "task", "olderThan"], "purgeJobs options");
+    const statuses = o.status === undefined
+      ? [...FINAL_STATUSES]
+      : Array.isArray(o.status)
+      ? o.status
+      : [o.status];
+    for (const s of statuses) {
+      if (!isJobStatus(s) || !isFinal(s)) {
+        throw new RangeError(
+          `Invalid status: ${describe(s)} (expected one or more of ${FINAL_STATUSES.join(", ")})`,
+        );
+      }
+    }
+    const olderThan = durationOr(o.olderThan, "olderThan", null);
+    const filter = {
+      status: statuses,
+      ...(o.task === undefined ? {} : { task: checkId(o.task, "task") }),
+      ...(olderThan === null ? {} : { finishedBefore: this.#d.clock.now() - olderThan }),
+    };
+    let total = 0;
+    for (;;) {
+      const n = await this.#d.store.purgeJobs(filter, PURGE_CHUNK);
+      total += n;
+      if (n < PURGE_CHUNK) return total;
+      // Let other work in between chunks: a large purge must not hold the event loop.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  async #insert(job: JobRecord, ifExists: "keep" | "replace" = "keep"): Promise<void> {
+    const written = await this.#d.store.insertJob(job, ifExists);
+    if (written === "kept") return;
+    if (written === "replaced") return this.#d.kick();
     this.#d.events.emit("job:created", () => ({
       jobId: job.id,
       task: job.task,
@@ -162,6 +273,17 @@ export class Jobs {
     }));
     this.#d.kick();
   }
+}
+
+/** The same kind of error, its message prefixed with the item's index. */
+function itemError(index: number, error: unknown): Error {
+  const message = `Invalid item ${index}: ${
+    error instanceof Error ? error.message : String(error)
+  }`;
+  if (error instanceof RangeError) return new RangeError(message, { cause: error });
+  if (error instanceof SyntaxError) return new SyntaxError(message, { cause: error });
+  if (error instanceof TypeError) return new TypeError(message, { cause: error });
+  return new Error(message, { cause: error });
 }
 
 function jobFilter(

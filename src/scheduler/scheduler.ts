@@ -12,14 +12,17 @@ import { checkKeys } from "../_keys.ts";
 import { checkId, checkInt, durationOr } from "../_options.ts";
 import { DEFAULT_GRACE_MS } from "../_defaults.ts";
 import type { Store } from "../store/store.ts";
+import { DEFAULT_FAILED_TTL_MS, MAX_INSERT_JOBS } from "../store/semantics.ts";
 import type { Temporal } from "../temporal.ts";
 import type { DurationInput, InstantInput } from "../time.ts";
 import type {
+  EnqueueManyItem,
   EnqueueOptions,
   JobHandle,
   JobInfo,
   ListJobsOptions,
   ListSchedulesOptions,
+  PurgeJobsOptions,
   ScheduleInfo,
   ScheduleOptions,
   SchedulePatch,
@@ -123,6 +126,8 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       running: this.#engine.running,
       maxPending: o.maxPending,
       resultTtlOf: (task) => this.#tasks.get(task)?.resultTtl ?? o.taskDefaults.resultTtl,
+      failedTtlOf: (task) => this.#tasks.get(task)?.failedTtl ?? DEFAULT_FAILED_TTL_MS,
+      taskOf: (task) => this.#tasks.get(task),
       stopped: () => this.#engine.state === "stopped",
       kick,
     });
@@ -290,6 +295,40 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
   }
 
   /**
+   * Enqueues many jobs in one store transaction, or none: every item is checked first, and a bad
+   * item rejects the whole batch with its index in the message (`Invalid item 3: ...`).
+   * `ifExists: "replace"` and `debounce` are refused in a batch. At most 10,000 items.
+   * @param items `{ task, payload?, options? }` per job.
+   * @returns A handle per item, in order.
+   */
+  enqueueMany(items: readonly EnqueueManyItem[]): Promise<JobHandle[]> {
+    return this.#usable(() => {
+      if (!Array.isArray(items)) {
+        throw new TypeError("Invalid enqueueMany items: expected an array");
+      }
+      if (items.length > MAX_INSERT_JOBS) {
+        throw new RangeError(
+          `Invalid enqueueMany items: ${items.length} jobs (at most ${MAX_INSERT_JOBS} per call)`,
+        );
+      }
+      const checked = items.map((item, index) => {
+        try {
+          const o = checkKeys(item, ["task", "payload", "options"], "enqueueMany item");
+          return {
+            task: this.#taskName(o.task),
+            payload: assertJson(o.payload, "payload"),
+            options: o.options,
+          };
+        } catch (error) {
+          const message = `Invalid item ${index}: ${(error as Error).message}`;
+          throw error instanceof RangeError ? new RangeError(message) : new TypeError(message);
+        }
+      });
+      return this.#jobs.enqueueMany(checked);
+    });
+  }
+
+  /**
    * Reads a job by id.
    * @returns The job, or `null` if unknown or cleaned up.
    */
@@ -331,6 +370,25 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
    */
   cancelJob(id: string): Promise<boolean> {
     return this.#jobs.cancel(id);
+  }
+
+  /**
+   * Runs a failed or cancelled job again: attempts restart and the previous error is kept in
+   * the job's `history`. Works across processes sharing the store.
+   * @returns `true` if the job was re-queued, `false` if it was not failed or cancelled.
+   * @throws {NotFoundError} When there is no job with this id (or it was cleaned up).
+   */
+  retryJob(id: string): Promise<boolean> {
+    return this.#jobs.retry(id);
+  }
+
+  /**
+   * Deletes finished jobs (default: every final status) in bounded chunks.
+   * @param options `status` (final statuses only), `task`, `olderThan` (a duration).
+   * @returns How many jobs were deleted.
+   */
+  purgeJobs(options?: PurgeJobsOptions): Promise<number> {
+    return this.#jobs.purge(options);
   }
 
   // ---- lifecycle --------------------------------------------------------------------------
