@@ -460,7 +460,8 @@ describe("DenoKvStore queue on Deno KV", () => {
     }
     const fin = old("fin", T0 - 4000, { status: "succeeded", finishedAt: T0, expiresAt: T0 + 9 });
     op.set(["everywhen", "j", "fin"], fin).set(["everywhen", "exp", T0 + 9, "fin"], null);
-    op.set(["everywhen", "s", "s"], { rec: scheduleRecord("s"), leaseOwner: null, leaseUntil: 0 });
+    const { priority: _priority, ...schedule } = scheduleRecord("s");
+    op.set(["everywhen", "s", "s"], { rec: schedule, leaseOwner: null, leaseUntil: 0 });
     op.set(["everywhen", "due", T0, "s"], null);
     assert.equal((await op.commit()).ok, true);
     kv.close();
@@ -482,6 +483,7 @@ describe("DenoKvStore queue on Deno KV", () => {
       );
       assert.deepEqual(await keysUnder(store.kv, ["everywhen", "ready"]), [], "old index gone");
       assert.equal((await store.kv.get(["everywhen", "layout"])).value, 2);
+      assert.deepEqual(await store.getSchedule("s"), scheduleRecord("s"), "priority 0 added");
       assert.equal((await store.claimDueSchedules(T0, "A", LEASE, 1)).length, 1);
       assert.equal(await store.cleanup(T0 + 9), 1);
       await store.insertJob(jobRecord("new"));

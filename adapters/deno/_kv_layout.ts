@@ -3,7 +3,8 @@
  * `["layout"]` key is either empty (it gets the current version) or written by layout 1 (before
  * the queue features): its jobs are migrated in place, oldest `createdAt` first (ties by id), so
  * they get `seq` in creation order, priority 0, no rate limit, no dependencies and an empty
- * history, and move from the old `["ready", time, id]` index to the new ones. Each job moves in
+ * history, and move from the old `["ready", time, id]` index to the new ones; schedules get
+ * priority 0. Each job moves in
  * its own atomic operation that checks it, so processes opening the same database at once
  * migrate it together without doing anything twice. A layout newer than this code is refused.
  * @module
@@ -11,7 +12,7 @@
 
 import type { JobRecord } from "../../src/store/store.ts";
 import { jobReadyAt } from "../../src/store/semantics.ts";
-import { type KvKeys, LAYOUT_VERSION } from "./_kv_keys.ts";
+import { type KvKeys, LAYOUT_VERSION, type Slot } from "./_kv_keys.ts";
 import { KvTx } from "./_kv_tx.ts";
 import { contention, MAX_TRIES } from "./_kv_commit.ts";
 import type { Kv } from "./_types.ts";
@@ -40,6 +41,12 @@ export async function openLayout(kv: Kv, k: KvKeys, putJob: PutJob): Promise<voi
   }
   old.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const { id } of old) await migrateJob(kv, k, id, putJob);
+  for await (const entry of kv.list<Slot>({ prefix: k.key("s") }, { batchSize: 500 })) {
+    if (typeof entry.value.rec.priority === "number") continue;
+    // Only the record gains a field: its key and `due` index stay as they are.
+    const slot = { ...entry.value, rec: { ...entry.value.rec, priority: 0 } };
+    await kv.atomic().check(entry).set(entry.key, slot).commit(); // lost race: migrated already
+  }
   const tx = new KvTx(kv);
   const now = await tx.get<number>(versionKey);
   if (now === null) tx.set(versionKey, LAYOUT_VERSION);
