@@ -10,13 +10,19 @@
  * 3. Expired leases (the `lease` index up to `now`: jobs of crashed runners, usually none) are
  *    read first and merged into that order.
  *
- * Candidates are ids; the claim itself re-reads the record and decides (indexes may be stale).
+ * Candidates are ids; `claimJob` re-reads the record and decides (indexes may be stale), with
+ * the concurrency count and the rate start log in the same atomic operation.
  * @module
  */
 
 import type { JobRecord } from "../../src/store/store.ts";
 import { compareClaims, DEFAULT_STARVATION_MS } from "../../src/store/semantics.ts";
 import { END, type KvKeys, priorityOf } from "./_kv_keys.ts";
+import { jobReadyAt } from "../../src/store/semantics.ts";
+import { putJob } from "./_kv_jobs.ts";
+import { recordStart } from "./_kv_rate.ts";
+import { KvTx } from "./_kv_tx.ts";
+import { contention, MAX_TRIES } from "./_kv_commit.ts";
 import type { Kv, KvKey } from "./_types.ts";
 
 type Candidate = Pick<JobRecord, "id" | "runAt" | "seq" | "priority">;
@@ -92,4 +98,64 @@ async function expiredLeases(
     if (job?.status === "running") out.push(job);
   }
   return out.sort((a, b) => compareClaims(a, b, now, starvationMs));
+}
+
+/** What one `claimJobs` call claims with. */
+export interface Claim {
+  /** The claim instant (epoch ms). */
+  now: number;
+  /** The lease owner. */
+  owner: string;
+  /** The lease length (ms). */
+  leaseMs: number;
+  /** Tasks this process runs. */
+  tasks: Set<string>;
+}
+
+/**
+ * Claims one candidate if it is still claimable: checks its concurrency key (a blocked job is
+ * skipped) and its rate limit (a job over it gets its run time moved, and is not claimed).
+ */
+export async function claimJob(
+  kv: Kv,
+  k: KvKeys,
+  id: string,
+  claim: Claim,
+): Promise<JobRecord | null> {
+  const { now, owner, leaseMs, tasks } = claim;
+  for (let i = 0; i < MAX_TRIES; i++) {
+    const tx = new KvTx(kv);
+    const job = await tx.get<JobRecord>(k.job(id));
+    if (!job || !tasks.has(job.task)) return null;
+    const ready = jobReadyAt(job);
+    if (ready === null || ready > now) return null;
+    const wasRunning = job.status === "running";
+    const ck = wasRunning ? null : job.concurrencyKey;
+    const countKey = ck === null ? null : k.key("run", ck);
+    let count = 0;
+    if (countKey !== null) {
+      count = (await tx.get<number>(countKey)) ?? 0;
+      if (job.concurrencyLimit !== null && count >= job.concurrencyLimit) return null;
+    }
+    // A re-claim after a crash is a new start too, recorded but not refused.
+    const delayed = await recordStart(tx, k, job, now, !wasRunning);
+    if (delayed !== null) {
+      // Over the limit: only the run time moves, never failed or dropped.
+      putJob(tx, k, job, { ...job, runAt: delayed });
+      if (await tx.commit(`delay job ${JSON.stringify(id)}`)) return null;
+      continue;
+    }
+    if (countKey !== null) tx.set(countKey, count + 1);
+    const next: JobRecord = {
+      ...job,
+      status: "running",
+      attempts: job.attempts + 1,
+      startedAt: now,
+      leaseOwner: owner,
+      leaseUntil: now + leaseMs,
+    };
+    putJob(tx, k, job, next);
+    if (await tx.commit(`claim job ${JSON.stringify(id)}`)) return next;
+  }
+  throw contention("claim job", id);
 }

@@ -20,7 +20,7 @@ import {
   isFinal,
 } from "../../src/store/semantics.ts";
 import type { KvKeys } from "./_kv_keys.ts";
-import { checkValue, fitsAtomic } from "./_kv_limits.ts";
+import { type AtomicCost, checkValue, fitsAtomic, sizeOf } from "./_kv_limits.ts";
 import type { KvTx } from "./_kv_tx.ts";
 
 /**
@@ -158,5 +158,40 @@ async function reevaluate(
     error: verdict.error,
     finishedAt: now,
     expiresAt: dependencyExpiresAt(waiter, now),
+  };
+}
+
+/**
+ * Adds new jobs to the round: each gets the next `seq` (the `seq` key is checked, so every
+ * insert in every process is ordered by it, and an id found absent stays absent until the
+ * commit) and its status from its dependencies.
+ */
+export async function insertNew(
+  tx: KvTx,
+  k: KvKeys,
+  jobs: readonly JobRecord[],
+): Promise<void> {
+  if (jobs.length === 0) return;
+  const seqKey = k.key("seq");
+  let seq = (await tx.get<number>(seqKey)) ?? 0;
+  for (const job of jobs) {
+    const base: JobRecord = { ...job, seq: ++seq, after: [...job.after] };
+    const next = base.status === "pending"
+      ? await withDependencies(tx, k, base, job.createdAt)
+      : base;
+    putJob(tx, k, null, next);
+  }
+  tx.set(seqKey, seq);
+}
+
+/** An upper estimate of what inserting `job` uses of an atomic operation. */
+export function insertCost(k: KvKeys, job: JobRecord): AtomicCost {
+  const keys = k.jobIndexes({ ...job, status: "waiting" }).length + 3;
+  const idBytes = sizeOf(k.job(job.id));
+  return {
+    checks: job.after.length,
+    mutations: keys + job.after.length,
+    bytes: sizeOf(job) + keys * 4 * idBytes,
+    keyBytes: keys * 4 * idBytes,
   };
 }

@@ -26,27 +26,26 @@ import type {
 } from "../../src/store/store.ts";
 import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
 import { END, KvKeys, type Slot, slotDueAt } from "./_kv_keys.ts";
-import {
-  type AtomicCost,
-  checkKey,
-  checkValue,
-  GET_MANY,
-  partition,
-  sizeOf,
-} from "./_kv_limits.ts";
+import { checkKey, checkValue, GET_MANY, partition } from "./_kv_limits.ts";
 import { commit, contention, MAX_TRIES } from "./_kv_commit.ts";
 import { KvTx } from "./_kv_tx.ts";
-import { deleteJob, finalize, putJob, withDependencies } from "./_kv_jobs.ts";
+import {
+  deleteJob,
+  finalize,
+  insertCost,
+  insertNew,
+  putJob,
+  withDependencies,
+} from "./_kv_jobs.ts";
 import { drainReleases } from "./_kv_release.ts";
-import { claimOrder } from "./_kv_claim.ts";
-import { pruneRateLog, recordStart } from "./_kv_rate.ts";
+import { claimJob, claimOrder } from "./_kv_claim.ts";
+import { pruneRateLog } from "./_kv_rate.ts";
 import { openLayout } from "./_kv_layout.ts";
 import { checkKeys } from "../../src/_keys.ts";
 import {
   canRerun,
   isExpired,
   isFinal,
-  jobReadyAt as readyAt,
   listJobsOf,
   listSchedulesOf,
   matchesJob,
@@ -211,14 +210,14 @@ export class DenoKvStore implements Store {
     // large jobs is split: every part checks the lease, and the last also advances the
     // schedule. Fire ids are deterministic (`id@instant`), so jobs of an earlier part that
     // outlive a lost lease are the same jobs the next owner would insert.
-    const parts = partition(unique.map((job) => this.#insertCost(job)));
+    const parts = partition(unique.map((job) => insertCost(this.#k, job)));
     for (const [n, part] of parts.entries()) {
       let done = false;
       for (let i = 0; i < MAX_TRIES && !done; i++) {
         const tx = new KvTx(this.kv);
         const slot = await tx.get<Slot>(key);
         // Not (or no longer) the lease holder: refused.
-        if (!slot || slot.leaseOwner !== owner) return n === 0 ? null : inserted;
+        if (!slot || slot.leaseOwner !== owner) return null;
         const jobs = part.map((m) => unique[m]!);
         const keys = jobs.map((j) => this.#k.job(j.id));
         await this.#prefetch(tx, keys);
@@ -226,7 +225,7 @@ export class DenoKvStore implements Store {
         for (const [m, job] of jobs.entries()) {
           if ((await tx.get<JobRecord>(keys[m]!, false)) === null) fresh.push(job);
         }
-        await this.#insertNew(tx, fresh);
+        await insertNew(tx, this.#k, fresh);
         if (n === parts.length - 1) {
           const next: Slot = {
             rec: { ...slot.rec, nextRunAt: release.nextRunAt, lastRunAt: release.lastRunAt },
@@ -267,7 +266,7 @@ export class DenoKvStore implements Store {
         }
         continue;
       }
-      await this.#insertNew(tx, [job]);
+      await insertNew(tx, this.#k, [job]);
       if (await tx.commit(`insert job ${JSON.stringify(job.id)}`)) return "inserted";
     }
     throw contention("insert job", job.id);
@@ -294,7 +293,7 @@ export class DenoKvStore implements Store {
         // absent until this commit (or the commit fails).
         if ((await tx.get<JobRecord>(keys[n]!, false)) === null) fresh.push(job);
       }
-      await this.#insertNew(tx, fresh);
+      await insertNew(tx, this.#k, fresh);
       if (await tx.commit(`insert ${jobs.length} jobs`, "split it into smaller batches")) {
         return fresh.map((j) => j.id);
       }
@@ -327,7 +326,7 @@ export class DenoKvStore implements Store {
     if (limit <= 0 || tasks.size === 0) return out;
     const claim = { now, owner, leaseMs, tasks };
     for await (const id of claimOrder(this.kv, this.#k, now, options.starvationMs)) {
-      const job = await this.#claimJob(id, claim);
+      const job = await claimJob(this.kv, this.#k, id, claim);
       if (job) {
         out.push(job);
         if (out.length >= limit) break;
@@ -547,37 +546,6 @@ export class DenoKvStore implements Store {
     }
   }
 
-  /**
-   * Adds new jobs to the round: each gets the next `seq` (the `seq` key is checked, so every
-   * insert in every process is ordered by it, and an id found absent stays absent until the
-   * commit) and its status from its dependencies.
-   */
-  async #insertNew(tx: KvTx, jobs: readonly JobRecord[]): Promise<void> {
-    if (jobs.length === 0) return;
-    const seqKey = this.#k.key("seq");
-    let seq = (await tx.get<number>(seqKey)) ?? 0;
-    for (const job of jobs) {
-      const base: JobRecord = { ...job, seq: ++seq, after: [...job.after] };
-      const next = base.status === "pending"
-        ? await withDependencies(tx, this.#k, base, job.createdAt)
-        : base;
-      putJob(tx, this.#k, null, next);
-    }
-    tx.set(seqKey, seq);
-  }
-
-  /** An upper estimate of what inserting `job` uses of an atomic operation. */
-  #insertCost(job: JobRecord): AtomicCost {
-    const keys = this.#k.jobIndexes({ ...job, status: "waiting" }).length + 3;
-    const idBytes = sizeOf(this.#k.job(job.id));
-    return {
-      checks: job.after.length,
-      mutations: keys + job.after.length,
-      bytes: sizeOf(job) + keys * 4 * idBytes,
-      keyBytes: keys * 4 * idBytes,
-    };
-  }
-
   /** Adds to the round the writes that replace slot `old` by `next` (or remove it). */
   #writeSlot(tx: KvTx | KvAtomic, id: string, old: Slot | null, next: Slot | null): void {
     const before = old ? slotDueAt(old) : null;
@@ -612,49 +580,6 @@ export class DenoKvStore implements Store {
       if (await commit(op, `claim schedule ${JSON.stringify(id)}`)) return slot.rec;
     }
     throw contention("claim schedule", id);
-  }
-
-  /**
-   * Claims one candidate if it is still claimable: checks its concurrency key (a blocked job is
-   * skipped) and its rate limit (a job over it gets its run time moved, and is not claimed).
-   */
-  async #claimJob(id: string, claim: Claim): Promise<JobRecord | null> {
-    const { now, owner, leaseMs, tasks } = claim;
-    for (let i = 0; i < MAX_TRIES; i++) {
-      const tx = new KvTx(this.kv);
-      const job = await tx.get<JobRecord>(this.#k.job(id));
-      if (!job || !tasks.has(job.task)) return null;
-      const ready = readyAt(job);
-      if (ready === null || ready > now) return null;
-      const wasRunning = job.status === "running";
-      const ck = wasRunning ? null : job.concurrencyKey;
-      const countKey = ck === null ? null : this.#k.key("run", ck);
-      let count = 0;
-      if (countKey !== null) {
-        count = (await tx.get<number>(countKey)) ?? 0;
-        if (job.concurrencyLimit !== null && count >= job.concurrencyLimit) return null;
-      }
-      // A re-claim after a crash is a new start too, recorded but not refused.
-      const delayed = await recordStart(tx, this.#k, job, now, !wasRunning);
-      if (delayed !== null) {
-        // Over the limit: only the run time moves, never failed or dropped.
-        putJob(tx, this.#k, job, { ...job, runAt: delayed });
-        if (await tx.commit(`delay job ${JSON.stringify(id)}`)) return null;
-        continue;
-      }
-      if (countKey !== null) tx.set(countKey, count + 1);
-      const next: JobRecord = {
-        ...job,
-        status: "running",
-        attempts: job.attempts + 1,
-        startedAt: now,
-        leaseOwner: owner,
-        leaseUntil: now + leaseMs,
-      };
-      putJob(tx, this.#k, job, next);
-      if (await tx.commit(`claim job ${JSON.stringify(id)}`)) return next;
-    }
-    throw contention("claim job", id);
   }
 
   /**
@@ -700,14 +625,6 @@ export class DenoKvStore implements Store {
     );
     return this.#opened;
   }
-}
-
-/** What one `claimJobs` call claims with. */
-interface Claim {
-  now: number;
-  owner: string;
-  leaseMs: number;
-  tasks: Set<string>;
 }
 
 /** @returns Whether `insertJob(job, "replace")` may overwrite a job in this status. */
