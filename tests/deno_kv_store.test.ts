@@ -124,6 +124,35 @@ describe("DenoKvStore on Deno KV", () => {
     },
   );
 
+  it(
+    "runs enqueued jobs in creation order, then a job waiting for all of them, through a Scheduler",
+    { skip },
+    async () => {
+      const clock = new VirtualClock(T0);
+      const store = await openKvStore(":memory:");
+      const scheduler = new Scheduler({ store, clock, identity: "one", concurrency: 1 });
+      const ran: string[] = [];
+      const task = scheduler.task("n", (n: string) => void ran.push(n));
+      const handles = [];
+      // Ids sort in a different order than they were enqueued in.
+      for (let n = 0; n < 20; n++) handles.push(await task.enqueue(`j${n}`, { id: `${19 - n}` }));
+      const final = await task.enqueue("final", { after: handles.map((h) => h.id) });
+      assert.equal((await store.getJob(final.id))!.status, "waiting");
+      scheduler.start();
+      try {
+        await until(
+          clock,
+          async () => (await store.getJob(final.id))?.status === "succeeded",
+          "the final job",
+        );
+        assert.deepEqual(ran, [...Array.from({ length: 20 }, (_, n) => `j${n}`), "final"]);
+      } finally {
+        await scheduler.stop();
+        await store.close();
+      }
+    },
+  );
+
   it("lets two connections to one file claim each job once", { skip }, async () => {
     const path = freshPath();
     const a = await openKvStore(path);
