@@ -583,11 +583,45 @@ describe("DenoKvStore queue on Deno KV", () => {
       }
     },
   );
+
+  it(
+    "lets two Deno processes share a rate limit: never more starts in a window than allowed",
+    { skip },
+    async () => {
+      const path = freshPath();
+      const store = await openKvStore(path);
+      const rate = { rateKey: "api", rateLimit: 4, ratePeriod: 300 };
+      const past = Date.now() - 1000;
+      const jobs = Array.from(
+        { length: 32 },
+        (_, i) =>
+          jobRecord(`r${String(i).padStart(2, "0")}`, {
+            ...rate,
+            runAt: past,
+            task: i % 2 === 0 ? "a" : "b",
+          }),
+      );
+      await store.insertJobs(jobs);
+      await store.close();
+      const events = (await Promise.all([
+        worker(path, "P", "a", true),
+        worker(path, "Q", "b", true),
+      ])).flat();
+      assert.deepEqual(events.map((e) => e.id).sort(), jobs.map((j) => j.id));
+      // Start instants are the store's own claim instants (one machine, one clock).
+      const starts = events.map((e) => e.startedAt).sort((a, b) => a - b);
+      for (const t of starts) {
+        const inWindow = starts.filter((s) => s > t - rate.ratePeriod && s <= t).length;
+        assert.ok(inWindow <= rate.rateLimit, `${inWindow} starts in the window ending at ${t}`);
+      }
+    },
+  );
 });
 
 interface Held {
   id: string;
   owner: string;
+  startedAt: number;
   key: string | null;
   start: number;
   end: number;
@@ -598,18 +632,25 @@ interface Held {
  * `[start, end]` is measured inside the time it is held (after the claim returned, before the
  * finish is sent), so overlaps counted from them never exceed the real ones.
  */
-async function worker(path: string, name: string, task: string): Promise<Held[]> {
+async function worker(
+  path: string,
+  name: string,
+  task: string,
+  realTime = false,
+): Promise<Held[]> {
   const dir = mkdtempSync(join(tmpdir(), "everywhen-worker-"));
   const script = join(dir, "worker.ts");
   const mod = new URL("../adapters/deno.ts", import.meta.url).href;
+  const config = { path, name, tasks: ["t", task], now: realTime ? null : T0 };
   writeFileSync(
     script,
     `import { openKvStore } from ${JSON.stringify(mod)};
-const store = await openKvStore(${JSON.stringify(path)});
+const { path, name, tasks, now: fixed } = ${JSON.stringify(config)};
+const store = await openKvStore(path);
 const at = () => performance.timeOrigin + performance.now();
 const held = [];
 // Both processes start claiming together: each marks itself ready and waits for the other.
-await store.kv.set(["test-ready", ${JSON.stringify(name)}], true);
+await store.kv.set(["test-ready", name], true);
 let ready = 0;
 while (ready < 2) {
   ready = 0;
@@ -617,9 +658,8 @@ while (ready < 2) {
   await new Promise((r) => setTimeout(r, 2));
 }
 for (;;) {
-  const jobs = await store.claimJobs(${T0}, ${JSON.stringify(name)}, 600000, 2, { tasks: ["t", ${
-      JSON.stringify(task)
-    }] });
+  const now = fixed ?? Date.now();
+  const jobs = await store.claimJobs(now, name, 600000, 2, { tasks });
   if (jobs.length === 0) {
     if (await store.countJobs({ status: ["pending", "running"] }) === 0) break;
     await new Promise((r) => setTimeout(r, 3));
@@ -627,13 +667,10 @@ for (;;) {
   }
   const start = at();
   for (const job of jobs) {
-    held.push({ id: job.id, owner: ${
-      JSON.stringify(name)
-    }, key: job.concurrencyKey, start, end: at() });
-    const ok = await store.finishJob(job.id, ${JSON.stringify(name)}, {
-      status: "succeeded", result: "1", error: null, finishedAt: ${T0}, expiresAt: null,
-    });
-    if (!ok) throw new Error("lost " + job.id);
+    const { id, concurrencyKey: key, startedAt } = job;
+    held.push({ id, owner: name, key, startedAt, start, end: at() });
+    const outcome = { status: "succeeded", result: "1", error: null, finishedAt: now, expiresAt: null };
+    if (!(await store.finishJob(id, name, outcome))) throw new Error("lost " + id);
   }
 }
 await store.close();

@@ -1,6 +1,7 @@
 /**
  * Rate limits in the Deno KV store: a start log per rate key (`["rl", key, time, id]`), read
- * over the window `(now - period, now]` when a job of that key is claimed. Every start also
+ * over the window `(now - period, now]` when a job of that key is claimed (starts stamped after
+ * `now` by a process whose clock is ahead count as `now`). Every start also
  * rewrites `["rlv", key]`, which each claim of that key checks, so two processes can never both
  * take the last start of a window. Entries are pruned by `cleanup` through `["rlx", pruneAt, …]`
  * once older than their period and at least `RATE_LOG_RETENTION_MS`.
@@ -31,13 +32,15 @@ export async function recordStart(
   const version = k.key("rlv", rateKey);
   const stamp = (await tx.get<number>(version)) ?? 0;
   if (enforce) {
+    // Starts after `now` count too, as if at `now`: another process whose clock is a little
+    // ahead may have recorded them, and leaving them out lets both windows overfill.
     const window = {
       start: k.key("rl", rateKey, now - ratePeriod, END),
-      end: k.key("rl", rateKey, now, END),
+      end: k.key("rl", rateKey, END),
     };
     const starts: number[] = [];
     for await (const { key } of tx.list(window, { limit: rateLimit })) {
-      starts.push(key[key.length - 2] as number);
+      starts.push(Math.min(key[key.length - 2] as number, now));
     }
     const until = rateDelayedUntil(starts, now, rateLimit, ratePeriod);
     if (until !== null) return until;
