@@ -368,6 +368,32 @@ describe("DenoKvStore queue on Deno KV", () => {
     },
   );
 
+  it(
+    "finishes many jobs in one atomic operation, freeing their concurrency slots",
+    { skip },
+    async () => {
+      const store = await openKvStore(":memory:");
+      try {
+        const key = { concurrencyKey: "k", concurrencyLimit: 2 };
+        await store.insertJobs([jobRecord("a", key), jobRecord("b", key), jobRecord("c", key)]);
+        await store.insertJob(jobRecord("w", { task: "u", after: ["a", "b"] }));
+        assert.equal((await store.claimJobs(T0, "A", LEASE, 10, tasks)).length, 2);
+        assert.equal((await store.kv.get(["everywhen", "run", "k"])).value, 2);
+        const recorded = await store.finishJobs("A", [
+          { id: "a", outcome: done(T0 + 1) },
+          { id: "b", outcome: done(T0 + 1) },
+          { id: "c", outcome: done(T0 + 1) }, // pending, not held: not recorded
+        ]);
+        assert.deepEqual(recorded, ["a", "b"]);
+        assert.equal((await store.kv.get(["everywhen", "run", "k"])).value, null, "slots freed");
+        assert.equal((await store.getJob("w"))!.status, "pending");
+        assert.equal((await store.getJob("c"))!.status, "pending");
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
   it("prunes the rate start log in cleanup once a day has passed", { skip }, async () => {
     const store = await openKvStore(":memory:");
     try {

@@ -26,7 +26,7 @@ import type {
 } from "../../src/store/store.ts";
 import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
 import { END, KvKeys, type Slot, slotDueAt } from "./_kv_keys.ts";
-import { checkKey, checkValue, GET_MANY, partition } from "./_kv_limits.ts";
+import { checkKey, checkValue, fitsAtomic, GET_MANY, partition } from "./_kv_limits.ts";
 import { commit, contention, MAX_TRIES } from "./_kv_commit.ts";
 import { KvTx } from "./_kv_tx.ts";
 import {
@@ -350,17 +350,38 @@ export class DenoKvStore implements Store {
   }
 
   async finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean> {
-    const job = await this.#updateHeld(id, owner, outcome.finishedAt, (j) => ({
-      ...j,
-      status: outcome.status,
-      result: outcome.result,
-      error: outcome.error,
-      finishedAt: outcome.finishedAt,
-      expiresAt: outcome.expiresAt,
-      leaseOwner: null,
-      leaseUntil: null,
-    }));
-    return job !== null;
+    const change = (j: JobRecord) => finished(j, outcome);
+    return (await this.#updateHeld(id, owner, outcome.finishedAt, change)) !== null;
+  }
+
+  async finishJobs(
+    owner: string,
+    items: ReadonlyArray<{ id: string; outcome: JobOutcome }>,
+  ): Promise<string[]> {
+    await this.#open();
+    const unique = [...new Map(items.map((item) => [item.id, item])).values()];
+    for (let i = 0; i < MAX_TRIES; i++) {
+      const tx = new KvTx(this.kv);
+      const recorded: string[] = [];
+      let deferred = false;
+      for (const { id, outcome } of unique) {
+        const change = (j: JobRecord) => finished(j, outcome);
+        const done = await this.#changeHeld(tx, id, owner, outcome.finishedAt, change);
+        if (done === null) continue;
+        recorded.push(id);
+        deferred ||= done.deferred;
+      }
+      if (!fitsAtomic(tx.cost())) {
+        // Too much for one atomic operation (large records, many dependants): one at a time.
+        const one = await Promise.all(unique.map((it) => this.finishJob(it.id, owner, it.outcome)));
+        return unique.filter((_, n) => one[n]).map((it) => it.id);
+      }
+      if (await tx.commit(`finish ${recorded.length} jobs`)) {
+        if (deferred) await drainReleases(this.kv, this.#k);
+        return recorded;
+      }
+    }
+    throw contention("finish jobs of", owner);
   }
 
   async retryJob(id: string, owner: string, runAt: number, error: JobError): Promise<boolean> {
@@ -593,26 +614,42 @@ export class DenoKvStore implements Store {
     change: (job: JobRecord) => JobRecord,
   ): Promise<JobRecord | null> {
     await this.#open();
-    const key = this.#k.job(id);
     for (let i = 0; i < MAX_TRIES; i++) {
       const tx = new KvTx(this.kv);
-      const job = await tx.get<JobRecord>(key);
-      if (!job || job.status !== "running" || job.leaseOwner !== owner) return null;
-      const next = change(job);
-      if (next.status !== "running" && job.concurrencyKey !== null) {
-        const countKey = this.#k.key("run", job.concurrencyKey);
-        const n = ((await tx.get<number>(countKey)) ?? 0) - 1;
-        if (n <= 0) tx.delete(countKey);
-        else tx.set(countKey, n);
-      }
-      putJob(tx, this.#k, job, next);
-      const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, now);
+      const done = await this.#changeHeld(tx, id, owner, now, change);
+      if (done === null) return null;
       if (await tx.commit(`update job ${JSON.stringify(id)}`)) {
-        if (deferred) await drainReleases(this.kv, this.#k);
-        return next;
+        if (done.deferred) await drainReleases(this.kv, this.#k);
+        return done.next;
       }
     }
     throw contention("update job", id);
+  }
+
+  /**
+   * Adds to the round the rewrite of a job `owner` holds: a job leaving `running` frees its
+   * concurrency slot; one becoming final releases or cancels its dependants at `now`.
+   * @returns The new record and whether its release was deferred; `null` when not held.
+   */
+  async #changeHeld(
+    tx: KvTx,
+    id: string,
+    owner: string,
+    now: number,
+    change: (job: JobRecord) => JobRecord,
+  ): Promise<{ next: JobRecord; deferred: boolean } | null> {
+    const job = await tx.get<JobRecord>(this.#k.job(id));
+    if (!job || job.status !== "running" || job.leaseOwner !== owner) return null;
+    const next = change(job);
+    if (next.status !== "running" && job.concurrencyKey !== null) {
+      const countKey = this.#k.key("run", job.concurrencyKey);
+      const n = ((await tx.get<number>(countKey)) ?? 0) - 1;
+      if (n <= 0) tx.delete(countKey);
+      else tx.set(countKey, n);
+    }
+    putJob(tx, this.#k, job, next);
+    const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, now);
+    return { next, deferred };
   }
 
   /** Checks (once per store object) and if needed migrates the key layout. */
@@ -625,6 +662,20 @@ export class DenoKvStore implements Store {
     );
     return this.#opened;
   }
+}
+
+/** @returns The record of a held job ended by `outcome`. */
+function finished(job: JobRecord, outcome: JobOutcome): JobRecord {
+  return {
+    ...job,
+    status: outcome.status,
+    result: outcome.result,
+    error: outcome.error,
+    finishedAt: outcome.finishedAt,
+    expiresAt: outcome.expiresAt,
+    leaseOwner: null,
+    leaseUntil: null,
+  };
 }
 
 /** @returns Whether `insertJob(job, "replace")` may overwrite a job in this status. */
