@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { NonRetryableError } from "../src/errors.ts";
+import { JobCancelledError, NonRetryableError } from "../src/errors.ts";
 import { harness, T0 } from "./helpers/harness.ts";
 
 const sleep = (h: ReturnType<typeof harness>, ms: number) =>
@@ -173,6 +173,8 @@ describe("dependencies", () => {
     const b = h.scheduler.task("b", () => 1);
     const first = await a.enqueue(null);
     const second = await b.enqueue(null, { after: [first.id] });
+    const third = await b.enqueue(null, { after: [second.id] });
+    const outcome = assert.rejects(third.result(), JobCancelledError);
     h.scheduler.start();
     await h.clock.advance(0);
     await assert.rejects(first.result());
@@ -182,6 +184,8 @@ describe("dependencies", () => {
       name: "DependencyFailedError",
       message: `Dependency ${JSON.stringify(first.id)} failed`,
     });
+    await outcome;
+    assert.equal((await third.info())!.error!.message, `Dependency "${second.id}" was cancelled`);
     await h.scheduler.stop();
   });
 

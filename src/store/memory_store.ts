@@ -9,6 +9,7 @@
  */
 
 import { MinHeap } from "./_heap.ts";
+import { ReadyQueue } from "./_ready_queue.ts";
 import { checkKeys } from "../_keys.ts";
 import type {
   ClaimedSchedule,
@@ -27,7 +28,6 @@ import type {
 } from "./store.ts";
 import {
   canRerun,
-  compareClaims,
   DEFAULT_STARVATION_MS,
   dependencyExpiresAt,
   droppedOnArrival,
@@ -72,6 +72,7 @@ export class MemoryStore implements Store {
   #scheduleHeap = new MinHeap();
   #jobs = new Map<string, JobRecord>();
   #jobHeap = new MinHeap();
+  #ready = new ReadyQueue();
   #expiryHeap = new MinHeap();
   #active = new Map<string, number>();
   #runningByKey = new Map<string, number>();
@@ -203,23 +204,31 @@ export class MemoryStore implements Store {
     const tasks = new Set(options.tasks);
     const starvationMs = options.starvationMs ?? DEFAULT_STARVATION_MS;
     const heap = this.#jobHeap;
-    // Every claimable job leaves the time heap, is ordered by the claim rule, and what is not
-    // claimed goes back: the heap orders by time only, the claim order also by priority.
-    const candidates: JobRecord[] = [];
-    const seen = new Set<string>();
+    const ready = this.#ready;
+    // Jobs whose time has come move from the time heap to the ready queue, which orders them
+    // by the claim rule (priority, starvation) at O(log n) per job.
     for (let top = heap.peek(); top && top[0] <= now; top = heap.peek()) {
       heap.pop();
       const job = this.#jobs.get(top[1]);
-      if (!job || readyAt(job) !== top[0] || seen.has(job.id)) continue;
-      seen.add(job.id);
-      candidates.push(job);
+      if (!job || readyAt(job) !== top[0]) continue;
+      ready.add({
+        id: job.id,
+        priority: job.priority,
+        runAt: job.runAt,
+        seq: job.seq,
+        readyAt: top[0],
+      });
     }
-    candidates.sort((a, b) => compareClaims(a, b, now, starvationMs));
     const out: JobRecord[] = [];
-    for (const job of candidates) {
+    const skipped: JobRecord[] = [];
+    while (out.length < limit) {
+      const entry = ready.take(now, starvationMs);
+      if (!entry) break;
+      const job = this.#jobs.get(entry.id);
+      if (!job || readyAt(job) !== entry.readyAt) continue;
       const wasRunning = job.status === "running";
-      if (out.length >= limit || !tasks.has(job.task) || (!wasRunning && this.#atLimit(job))) {
-        heap.push(readyAt(job)!, job.id);
+      if (!tasks.has(job.task) || (!wasRunning && this.#atLimit(job))) {
+        skipped.push(job);
         continue;
       }
       if (!wasRunning && this.#rateDelayed(job, now)) continue;
@@ -232,6 +241,15 @@ export class MemoryStore implements Store {
       job.leaseUntil = now + leaseMs;
       heap.push(job.leaseUntil, job.id);
       out.push(copyJob(job));
+    }
+    for (const job of skipped) {
+      ready.add({
+        id: job.id,
+        priority: job.priority,
+        runAt: job.runAt,
+        seq: job.seq,
+        readyAt: readyAt(job)!,
+      });
     }
     return Promise.resolve(out);
   }
@@ -326,8 +344,8 @@ export class MemoryStore implements Store {
       const job = this.#jobs.get(id);
       return job !== undefined && readyAt(job) === t;
     });
-    if (s === null) return Promise.resolve(j);
-    return Promise.resolve(j === null ? s : Math.min(s, j));
+    const times = [s, j, this.#ready.earliest()].filter((t): t is number => t !== null);
+    return Promise.resolve(times.length === 0 ? null : Math.min(...times));
   }
 
   cleanup(now: number): Promise<number> {
