@@ -10,6 +10,8 @@ import { VirtualClock } from "../src/clock.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { cron } from "../src/triggers/mod.ts";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
+import type { JobOutcome } from "../src/store/store.ts";
+import type { Kv, KvKey } from "../adapters/deno.ts";
 
 interface DenoLike {
   openKv?: unknown;
@@ -50,6 +52,7 @@ async function until(
 }
 
 storeConformance("DenoKvStore (KV file)", () => openKvStore(freshPath()), { skip });
+storeConformance("DenoKvStore (in memory)", () => openKvStore(":memory:"), { skip });
 
 describe("openKvStore outside Deno", () => {
   it(
@@ -121,6 +124,35 @@ describe("DenoKvStore on Deno KV", () => {
     },
   );
 
+  it(
+    "runs enqueued jobs in creation order, then a job waiting for all of them, through a Scheduler",
+    { skip },
+    async () => {
+      const clock = new VirtualClock(T0);
+      const store = await openKvStore(":memory:");
+      const scheduler = new Scheduler({ store, clock, identity: "one", concurrency: 1 });
+      const ran: string[] = [];
+      const task = scheduler.task("n", (n: string) => void ran.push(n));
+      const handles = [];
+      // Ids sort in a different order than they were enqueued in.
+      for (let n = 0; n < 20; n++) handles.push(await task.enqueue(`j${n}`, { id: `${19 - n}` }));
+      const final = await task.enqueue("final", { after: handles.map((h) => h.id) });
+      assert.equal((await store.getJob(final.id))!.status, "waiting");
+      scheduler.start();
+      try {
+        await until(
+          clock,
+          async () => (await store.getJob(final.id))?.status === "succeeded",
+          "the final job",
+        );
+        assert.deepEqual(ran, [...Array.from({ length: 20 }, (_, n) => `j${n}`), "final"]);
+      } finally {
+        await scheduler.stop();
+        await store.close();
+      }
+    },
+  );
+
   it("lets two connections to one file claim each job once", { skip }, async () => {
     const path = freshPath();
     const a = await openKvStore(path);
@@ -157,7 +189,7 @@ describe("DenoKvStore on Deno KV", () => {
         const wide = jobRecord("wide", { payload: JSON.stringify("€".repeat(40_000)) });
         await assert.rejects(store.insertJob(wide), RangeError);
         const fits = jobRecord("fits", { payload: JSON.stringify("x".repeat(60_000)) });
-        assert.equal(await store.insertJob(fits), true);
+        assert.equal(await store.insertJob(fits), "inserted");
 
         await store.putSchedule(scheduleRecord("s"), "error");
         await store.claimDueSchedules(T0, "A", LEASE, 1);
@@ -260,3 +292,437 @@ try { denoCronWaker(); } catch (e) { console.log(e.message); }
     ]);
   });
 });
+
+const done = (at: number): JobOutcome => ({
+  status: "succeeded",
+  result: "1",
+  error: null,
+  finishedAt: at,
+  expiresAt: null,
+});
+
+/** Lists every key under `prefix` of the store's KV. */
+async function keysUnder(kv: Kv, prefix: KvKey): Promise<KvKey[]> {
+  const out: KvKey[] = [];
+  for await (const { key } of kv.list({ prefix })) out.push(key);
+  return out;
+}
+
+describe("DenoKvStore queue on Deno KV", () => {
+  it("claims through indexes: pending jobs not yet due are never read", { skip }, async () => {
+    const kv = (await openKvStore(":memory:")).kv;
+    let listed = 0;
+    const counting = new Proxy(kv, {
+      get(target, name) {
+        if (name === "list") {
+          return async function* (...args: Parameters<Kv["list"]>) {
+            for await (const entry of target.list(...args)) {
+              listed++;
+              yield entry;
+            }
+          };
+        }
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = new DenoKvStore(counting);
+    try {
+      const future = Array.from(
+        { length: 600 },
+        (_, i) => jobRecord(`f${i}`, { runAt: T0 + 1000 + i, priority: (i % 3) * 100 }),
+      );
+      for (let i = 0; i < future.length; i += 200) {
+        await store.insertJobs(future.slice(i, i + 200));
+      }
+      await store.insertJob(jobRecord("due", { priority: -5 }));
+      listed = 0;
+      const claimed = await store.claimJobs(T0, "A", LEASE, 10, tasks);
+      assert.deepEqual(claimed.map((j) => j.id), ["due"]);
+      assert.ok(listed < 20, `read ${listed} index entries for 601 pending jobs`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(
+    "refuses an insertJobs batch over one atomic operation with a RangeError, writing nothing",
+    { skip },
+    async () => {
+      const store = await openKvStore(":memory:");
+      try {
+        const jobs = Array.from({ length: 400 }, (_, i) => jobRecord(`j${i}`));
+        await assert.rejects(
+          store.insertJobs(jobs),
+          (e: unknown) =>
+            e instanceof RangeError &&
+            /^Cannot insert 400 jobs in one Deno KV atomic operation: .*1000-write limit.*split it into smaller batches/
+              .test(e.message),
+        );
+        assert.equal(await store.countJobs(), 0);
+        assert.equal((await store.insertJobs(jobs.slice(0, 300))).length, 300);
+        assert.equal(await store.countJobs(), 300);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it(
+    "finishes many jobs in one atomic operation, freeing their concurrency slots",
+    { skip },
+    async () => {
+      const store = await openKvStore(":memory:");
+      try {
+        const key = { concurrencyKey: "k", concurrencyLimit: 2 };
+        await store.insertJobs([jobRecord("a", key), jobRecord("b", key), jobRecord("c", key)]);
+        await store.insertJob(jobRecord("w", { task: "u", after: ["a", "b"] }));
+        assert.equal((await store.claimJobs(T0, "A", LEASE, 10, tasks)).length, 2);
+        assert.equal((await store.kv.get(["everywhen", "run", "k"])).value, 2);
+        const recorded = await store.finishJobs("A", [
+          { id: "a", outcome: done(T0 + 1) },
+          { id: "b", outcome: done(T0 + 1) },
+          { id: "c", outcome: done(T0 + 1) }, // pending, not held: not recorded
+        ]);
+        assert.deepEqual(recorded, ["a", "b"]);
+        assert.equal((await store.kv.get(["everywhen", "run", "k"])).value, null, "slots freed");
+        assert.equal((await store.getJob("w"))!.status, "pending");
+        assert.equal((await store.getJob("c"))!.status, "pending");
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it("prunes the rate start log in cleanup once a day has passed", { skip }, async () => {
+    const store = await openKvStore(":memory:");
+    try {
+      const rate = { rateKey: "t:api", rateLimit: 5, ratePeriod: 1000 };
+      await store.insertJob(jobRecord("r", rate));
+      await store.claimJobs(T0, "A", LEASE, 1, tasks);
+      const log = ["everywhen", "rl", "t:api"];
+      assert.equal((await keysUnder(store.kv, log)).length, 1);
+      await store.cleanup(T0 + 60_000);
+      assert.equal((await keysUnder(store.kv, log)).length, 1, "kept for a day");
+      await store.cleanup(T0 + 86_400_000);
+      assert.equal((await keysUnder(store.kv, log)).length, 0);
+      assert.equal((await keysUnder(store.kv, ["everywhen", "rlx"])).length, 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(
+    "never leaves a job waiting when its dependency finishes while it is inserted",
+    { skip },
+    async () => {
+      const path = freshPath();
+      const a = await openKvStore(path);
+      const b = await openKvStore(path);
+      try {
+        const n = 60;
+        await a.insertJobs(Array.from({ length: n }, (_, i) => jobRecord(`d${i}`)));
+        assert.equal((await a.claimJobs(T0, "A", LEASE, n, tasks)).length, n);
+        await Promise.all([
+          (async () => {
+            for (let i = 0; i < n; i++) await a.finishJob(`d${i}`, "A", done(T0 + 1));
+          })(),
+          (async () => {
+            for (let i = n - 1; i >= 0; i--) {
+              await b.insertJob(jobRecord(`w${i}`, { task: "u", after: [`d${i}`] }));
+            }
+          })(),
+        ]);
+        for (let i = 0; i < n; i++) {
+          assert.equal((await a.getJob(`w${i}`))!.status, "pending", `w${i}`);
+        }
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    },
+  );
+
+  it(
+    "releases and cancels hundreds of dependants, more than one atomic operation holds",
+    { skip },
+    async () => {
+      const store = await openKvStore(":memory:");
+      try {
+        await store.insertJob(jobRecord("a", { task: "a" }));
+        await store.insertJob(jobRecord("b", { task: "b" }));
+        const fan = (dep: string, n: number, task: string) =>
+          Array.from({ length: n }, (_, i) => jobRecord(`${dep}>${i}`, { task, after: [dep] }));
+        await store.insertJobs(fan("a", 300, "t"));
+        await store.insertJobs(fan("b", 250, "u"));
+        await store.insertJobs(fan("b>0", 200, "u"));
+        assert.equal(await store.countJobs({ status: "waiting" }), 750);
+        await store.claimJobs(T0, "A", LEASE, 2, { tasks: ["a", "b"] });
+        assert.equal(await store.finishJob("a", "A", done(T0 + 5)), true);
+        assert.equal(await store.countJobs({ status: "pending", task: "t" }), 300);
+        assert.equal((await store.getJob("a>299"))!.runAt, T0 + 5);
+        const failed = { ...done(T0 + 6), status: "failed" as const, result: null };
+        assert.equal(await store.finishJob("b", "A", failed), true);
+        assert.equal(await store.countJobs({ status: "cancelled" }), 450, "cascaded");
+        assert.equal(
+          (await store.getJob("b>0>7"))!.error!.message,
+          'Dependency "b>0" was cancelled',
+        );
+        assert.deepEqual(await keysUnder(store.kv, ["everywhen", "rel"]), [], "no marker left");
+        assert.deepEqual(await keysUnder(store.kv, ["everywhen", "dep"]), [], "no edge left");
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it("finishes a deferred release in cleanup after a crash", { skip }, async () => {
+    const store = await openKvStore(":memory:");
+    try {
+      await store.insertJob(jobRecord("a", { task: "a" }));
+      await store.insertJob(jobRecord("w", { after: ["a"] }));
+      const [a] = await store.claimJobs(T0, "A", LEASE, 1, { tasks: ["a"] });
+      // What a process that crashed right after committing a deferred finish leaves.
+      const final = { ...a!, status: "succeeded", finishedAt: T0, leaseOwner: null };
+      const op = store.kv.atomic().set(["everywhen", "j", "a"], final);
+      op.delete(["everywhen", "lease", a!.leaseUntil!, "a"]).set(["everywhen", "rel", "a"], T0 + 1);
+      assert.equal((await op.commit()).ok, true);
+      assert.equal((await store.getJob("w"))!.status, "waiting");
+      await store.cleanup(T0 + 2);
+      const w = (await store.getJob("w"))!;
+      assert.equal(w.status, "pending");
+      assert.equal(w.runAt, T0 + 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("migrates a key layout 1 database on open, in creation order", { skip }, async () => {
+    const path = freshPath();
+    const kv = (await openKvStore(path, { closeKv: true })).kv;
+    // Layout 1, as the previous release wrote it: records without the queue fields and one
+    // `ready` index by time.
+    const old = (id: string, createdAt: number, patch: Record<string, unknown> = {}) => {
+      const { seq: _s, priority: _p, rateKey: _k, rateLimit: _l, ratePeriod: _r, ...rest } =
+        jobRecord(id, { createdAt, ...patch });
+      const { after: _a, history: _h, ...v1 } = rest;
+      return v1;
+    };
+    const jobs = [old("zz", T0 - 3000), old("aa", T0 - 1000), old("mm", T0 - 2000)];
+    const op = kv.atomic();
+    for (const job of jobs) {
+      op.set(["everywhen", "j", job.id], job).set(["everywhen", "ready", T0, job.id], null);
+    }
+    const fin = old("fin", T0 - 4000, { status: "succeeded", finishedAt: T0, expiresAt: T0 + 9 });
+    op.set(["everywhen", "j", "fin"], fin).set(["everywhen", "exp", T0 + 9, "fin"], null);
+    const { priority: _priority, ...schedule } = scheduleRecord("s");
+    op.set(["everywhen", "s", "s"], { rec: schedule, leaseOwner: null, leaseUntil: 0 });
+    op.set(["everywhen", "due", T0, "s"], null);
+    assert.equal((await op.commit()).ok, true);
+    kv.close();
+
+    const store = await openKvStore(path);
+    try {
+      const claimed = await store.claimJobs(T0, "A", LEASE, 10, tasks);
+      assert.deepEqual(claimed.map((j) => j.id), ["zz", "mm", "aa"]);
+      const seqs = await Promise.all(["fin", "zz", "mm", "aa"].map((id) => store.getJob(id)));
+      assert.deepEqual(seqs.map((j) => j!.seq), [1, 2, 3, 4]);
+      assert.deepEqual(
+        { ...seqs[0]!, seq: 0 },
+        jobRecord("fin", {
+          createdAt: T0 - 4000,
+          status: "succeeded",
+          finishedAt: T0,
+          expiresAt: T0 + 9,
+        }),
+      );
+      assert.deepEqual(await keysUnder(store.kv, ["everywhen", "ready"]), [], "old index gone");
+      assert.equal((await store.kv.get(["everywhen", "layout"])).value, 2);
+      assert.deepEqual(await store.getSchedule("s"), scheduleRecord("s"), "priority 0 added");
+      assert.equal((await store.claimDueSchedules(T0, "A", LEASE, 1)).length, 1);
+      assert.equal(await store.cleanup(T0 + 9), 1);
+      await store.insertJob(jobRecord("new"));
+      assert.equal((await store.getJob("new"))!.seq, 5);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses a key layout newer than it reads, with a clear message", { skip }, async () => {
+    const path = freshPath();
+    const first = await openKvStore(path);
+    assert.equal((await first.kv.atomic().set(["everywhen", "layout"], 3).commit()).ok, true);
+    await first.close();
+    const store = await openKvStore(path);
+    try {
+      await assert.rejects(
+        store.getJob("x"),
+        /^Error: Cannot open the Deno KV store: its data uses key layout 3, but this version of everywhen reads layout 2 \(upgrade everywhen to open it\)$/,
+      );
+      await assert.rejects(store.claimJobs(T0, "A", LEASE, 1, tasks), /key layout 3/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(
+    "lets two Deno processes share per-key concurrency without double claims",
+    { skip },
+    async () => {
+      const path = freshPath();
+      const store = await openKvStore(path);
+      const limits: Record<string, number> = { k0: 1, k1: 1, k2: 2 };
+      const jobs = Array.from({ length: 150 }, (_, i) => {
+        // Keyed jobs alternate between tasks "a" (only P runs it) and "b" (only Q), so both
+        // processes go for the same keys at once; both run the free jobs of task "t".
+        const key = i < 140 ? `k${i % 3}` : null;
+        return jobRecord(`j${String(i).padStart(3, "0")}`, {
+          task: key === null ? "t" : i % 2 === 0 ? "a" : "b",
+          concurrencyKey: key,
+          concurrencyLimit: key === null ? null : limits[key]!,
+          priority: i % 5,
+        });
+      });
+      await store.insertJobs(jobs);
+      await store.close();
+      const events = (await Promise.all([worker(path, "P", "a"), worker(path, "Q", "b")])).flat();
+      const ids = events.map((e) => e.id).sort();
+      assert.deepEqual(ids, jobs.map((j) => j.id), "every job claimed exactly once");
+      for (const name of ["P", "Q"]) {
+        assert.ok(events.some((e) => e.owner === name), `${name} claimed jobs too`);
+      }
+      for (const [key, limit] of Object.entries(limits)) {
+        const mine = events.filter((e) => e.key === key);
+        let most = 0;
+        for (const e of mine) {
+          const overlapping = mine.filter((o) => o.start <= e.start && e.start < o.end).length;
+          most = Math.max(most, overlapping);
+        }
+        assert.ok(most <= limit, `${key}: ${most} running at once, limit ${limit}`);
+      }
+      const check = await openKvStore(path);
+      try {
+        assert.equal(await check.countJobs({ status: "succeeded" }), 150);
+        assert.deepEqual(await keysUnder(check.kv, ["everywhen", "run"]), [], "counts freed");
+      } finally {
+        await check.close();
+      }
+    },
+  );
+
+  it(
+    "lets two Deno processes share a rate limit: never more starts in a window than allowed",
+    { skip },
+    async () => {
+      const path = freshPath();
+      const store = await openKvStore(path);
+      const rate = { rateKey: "api", rateLimit: 4, ratePeriod: 300 };
+      const past = Date.now() - 1000;
+      const jobs = Array.from(
+        { length: 32 },
+        (_, i) =>
+          jobRecord(`r${String(i).padStart(2, "0")}`, {
+            ...rate,
+            runAt: past,
+            task: i % 2 === 0 ? "a" : "b",
+          }),
+      );
+      await store.insertJobs(jobs);
+      await store.close();
+      const events = (await Promise.all([
+        worker(path, "P", "a", true),
+        worker(path, "Q", "b", true),
+      ])).flat();
+      assert.deepEqual(events.map((e) => e.id).sort(), jobs.map((j) => j.id));
+      // Start instants are the store's own claim instants (one machine, one clock).
+      const starts = events.map((e) => e.startedAt).sort((a, b) => a - b);
+      for (const t of starts) {
+        const inWindow = starts.filter((s) => s > t - rate.ratePeriod && s <= t).length;
+        assert.ok(inWindow <= rate.rateLimit, `${inWindow} starts in the window ending at ${t}`);
+      }
+    },
+  );
+});
+
+interface Held {
+  id: string;
+  owner: string;
+  startedAt: number;
+  key: string | null;
+  start: number;
+  end: number;
+}
+
+/**
+ * Runs a Deno process that claims and finishes jobs of tasks "t" and `task` until none is left. Each job's
+ * `[start, end]` is measured inside the time it is held (after the claim returned, before the
+ * finish is sent), so overlaps counted from them never exceed the real ones.
+ */
+async function worker(
+  path: string,
+  name: string,
+  task: string,
+  realTime = false,
+): Promise<Held[]> {
+  const dir = mkdtempSync(join(tmpdir(), "everywhen-worker-"));
+  const script = join(dir, "worker.ts");
+  const mod = new URL("../adapters/deno.ts", import.meta.url).href;
+  const config = { path, name, tasks: ["t", task], now: realTime ? null : T0 };
+  writeFileSync(
+    script,
+    `import { openKvStore } from ${JSON.stringify(mod)};
+const { path, name, tasks, now: fixed } = ${JSON.stringify(config)};
+const store = await openKvStore(path);
+const at = () => performance.timeOrigin + performance.now();
+const held = [];
+// Both processes start claiming together: each marks itself ready and waits for the other.
+await store.kv.set(["test-ready", name], true);
+let ready = 0;
+while (ready < 2) {
+  ready = 0;
+  for await (const _ of store.kv.list({ prefix: ["test-ready"] })) ready++;
+  await new Promise((r) => setTimeout(r, 2));
+}
+for (;;) {
+  const now = fixed ?? Date.now();
+  const jobs = await store.claimJobs(now, name, 600000, 2, { tasks });
+  if (jobs.length === 0) {
+    if (await store.countJobs({ status: ["pending", "running"] }) === 0) break;
+    await new Promise((r) => setTimeout(r, 3));
+    continue;
+  }
+  const start = at();
+  for (const job of jobs) {
+    const { id, concurrencyKey: key, startedAt } = job;
+    held.push({ id, owner: name, key, startedAt, start, end: at() });
+    const outcome = { status: "succeeded", result: "1", error: null, finishedAt: now, expiresAt: null };
+    if (!(await store.finishJob(id, name, outcome))) throw new Error("lost " + id);
+  }
+}
+await store.close();
+console.log(JSON.stringify(held));
+`,
+  );
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  try {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(deno!.execPath(), [
+      "run",
+      "-A",
+      "--unstable-kv",
+      "--no-check",
+      "--config",
+      join(root, "deno.json"),
+      script,
+    ], { cwd: root });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => out += d);
+    child.stderr.on("data", (d) => err += d);
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(code, 0, err);
+    return JSON.parse(out.trim().split("\n").at(-1)!) as Held[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

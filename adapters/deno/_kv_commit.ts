@@ -15,10 +15,10 @@ export const MAX_TRIES = 1_000;
  * shared by several processes can be locked for a moment by another writer: that is waited out
  * on timers. Deno's own limit errors become `RangeError`s.
  * @param op The atomic operation.
- * @param id The record it is about, for error messages.
+ * @param what The change, for error messages, e.g. `finish job "a"`.
  * @returns Whether it committed.
  */
-export async function commit(op: KvAtomic, id: string): Promise<boolean> {
+export async function commit(op: KvAtomic, what: string): Promise<boolean> {
   for (let attempt = 0;; attempt++) {
     try {
       return (await op.commit()).ok;
@@ -28,15 +28,15 @@ export async function commit(op: KvAtomic, id: string): Promise<boolean> {
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 20));
         continue;
       }
-      throw translate(error, message, id);
+      throw translate(error, message, what);
     }
   }
 }
 
-function translate(error: unknown, message: string, id: string): unknown {
+function translate(error: unknown, message: string, what: string): unknown {
   if (!/too large|too many|exceed/i.test(message)) return error;
   return new RangeError(
-    `Cannot write ${JSON.stringify(id)} to Deno KV: ${message} (nothing was written)`,
+    `Cannot ${what} in Deno KV: ${message} (nothing was written)`,
     { cause: error },
   );
 }

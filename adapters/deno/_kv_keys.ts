@@ -1,26 +1,42 @@
 /**
- * The Deno KV store's key layout. Under `prefix` (default `["everywhen"]`):
+ * The Deno KV store's key layout, version {@linkcode LAYOUT_VERSION}. Under `prefix` (default
+ * `["everywhen"]`):
  *
- * | key                          | value                                        |
- * | ---------------------------- | -------------------------------------------- |
- * | `[p, "s", id]`               | schedule slot: record plus lease             |
- * | `[p, "j", id]`               | job record                                   |
- * | `[p, "due", time, id]`       | index: schedule due at `time` (or its lease) |
- * | `[p, "ready", time, id]`     | index: job runnable at `time` (or its lease) |
- * | `[p, "exp", time, id]`       | index: finished job removed at `time`        |
- * | `[p, "act", scheduleId, id]` | index: a schedule's pending or running job   |
- * | `[p, "run", key]`            | count of running jobs of a concurrency key   |
- * | `[p, "m", key]`              | meta value                                   |
+ * | key                                       | value                                         |
+ * | ----------------------------------------- | --------------------------------------------- |
+ * | `[p, "layout"]`                           | layout version (a number)                     |
+ * | `[p, "seq"]`                              | the last job `seq` given out                  |
+ * | `[p, "s", id]`                            | schedule slot: record plus lease              |
+ * | `[p, "j", id]`                            | job record                                    |
+ * | `[p, "due", time, id]`                    | index: schedule due at `time` (or its lease)  |
+ * | `[p, "rdy", 1000 - priority, runAt, seq, id]` | index: pending job, in claim order         |
+ * | `[p, "rt", runAt, seq, id]`               | index: pending job by run time (starvation)   |
+ * | `[p, "lease", leaseUntil, id]`            | index: running job, claimable when it ends    |
+ * | `[p, "dep", afterId, id]`                 | index: waiting job `id` waits for `afterId`   |
+ * | `[p, "dn", afterId]`                      | touched when a waiter of `afterId` is added   |
+ * | `[p, "rel", id]`                          | deferred release of final job `id`'s waiters  |
+ * | `[p, "fin", finishedAt, id]`              | index: final job (purge)                      |
+ * | `[p, "exp", time, id]`                    | index: final job removed at `time`            |
+ * | `[p, "act", scheduleId, id]`              | index: a schedule's non-final job             |
+ * | `[p, "run", key]`                         | count of running jobs of a concurrency key    |
+ * | `[p, "rl", rateKey, time, id]`            | rate start log: a start of `rateKey`          |
+ * | `[p, "rlx", pruneAt, rateKey, time, id]`  | index: start-log entry pruned at `pruneAt`    |
+ * | `[p, "rlv", rateKey]`                     | touched with every start of `rateKey`         |
+ * | `[p, "m", key]`                           | meta value                                    |
  *
- * Indexes change in the same atomic operation as their record. Numbers in keys are epoch ms,
- * which Deno KV orders correctly within the number type.
+ * Indexes change in the same atomic operation as their record. Numbers in keys are epoch ms or
+ * small integers, which Deno KV orders correctly within the number type. Layout 1 (before the
+ * queue features) had one `["ready", time, id]` index and no `seq`; `_kv_layout.ts` migrates it.
  * @module
  */
 
 import type { JobRecord, ScheduleRecord } from "../../src/store/store.ts";
-import { isFinal, jobReadyAt, scheduleDueAt } from "../../src/store/semantics.ts";
+import { isFinal, scheduleDueAt } from "../../src/store/semantics.ts";
 import { checkKey } from "./_kv_limits.ts";
 import type { KvKey, KvKeyPart } from "./_types.ts";
+
+/** The layout this code reads and writes. */
+export const LAYOUT_VERSION = 2;
 
 /** A schedule as stored: the record plus its firing lease. */
 export interface Slot {
@@ -30,9 +46,29 @@ export interface Slot {
 }
 
 /** The part of the layout a key belongs to (see the table above). */
-export type KvSpace = "s" | "j" | "due" | "ready" | "exp" | "act" | "run" | "m";
+export type KvSpace =
+  | "layout"
+  | "seq"
+  | "s"
+  | "j"
+  | "due"
+  | "rdy"
+  | "rt"
+  | "lease"
+  | "dep"
+  | "dn"
+  | "rel"
+  | "fin"
+  | "exp"
+  | "act"
+  | "run"
+  | "rl"
+  | "rlx"
+  | "rlv"
+  | "m"
+  | "ready";
 
-/** Greater than every string in Deno KV's key order, so `[.., t, END]` ends the range at `t`. */
+/** Greater than every string and number in Deno KV's key order, so `[.., t, END]` ends at `t`. */
 export const END = true;
 
 /** @returns When the slot's schedule can next be claimed (see `scheduleDueAt`). */
@@ -75,14 +111,38 @@ export class KvKeys {
   /** @returns The index keys a job has in its state. */
   jobIndexes(job: JobRecord): KvKey[] {
     const keys: KvKey[] = [];
-    const ready = jobReadyAt(job);
-    if (ready !== null) keys.push(this.key("ready", ready, job.id));
-    if (!isFinal(job.status) && job.scheduleId !== null) {
-      keys.push(this.key("act", job.scheduleId, job.id));
+    const { id } = job;
+    if (job.status === "pending") {
+      keys.push(this.key("rdy", priorityPart(job.priority), job.runAt, job.seq, id));
+      keys.push(this.key("rt", job.runAt, job.seq, id));
+    } else if (job.status === "running" && job.leaseUntil !== null) {
+      keys.push(this.key("lease", job.leaseUntil, id));
+    } else if (job.status === "waiting") {
+      for (const after of new Set(job.after)) keys.push(this.key("dep", after, id));
     }
-    if (isFinal(job.status) && job.expiresAt !== null) {
-      keys.push(this.key("exp", job.expiresAt, job.id));
+    if (!isFinal(job.status) && job.scheduleId !== null) {
+      keys.push(this.key("act", job.scheduleId, id));
+    }
+    if (isFinal(job.status)) {
+      keys.push(this.key("fin", job.finishedAt ?? 0, id));
+      if (job.expiresAt !== null) keys.push(this.key("exp", job.expiresAt, id));
     }
     return keys;
   }
+}
+
+/**
+ * @param priority A job priority (-1000..1000).
+ * @returns The index part that sorts higher priorities first (0..2000).
+ */
+export function priorityPart(priority: number): number {
+  return 1000 - priority;
+}
+
+/**
+ * @param part An index part from {@linkcode priorityPart}.
+ * @returns The priority.
+ */
+export function priorityOf(part: number): number {
+  return 1000 - part;
 }

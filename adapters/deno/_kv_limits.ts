@@ -6,71 +6,97 @@
  * @module
  */
 
-import type { KvAtomic, KvKey } from "./_types.ts";
+import type { KvKey } from "./_types.ts";
 
 /** Largest value, in bytes. */
 export const MAX_VALUE_BYTES = 65_536;
 /** Largest key, in bytes. */
 export const MAX_KEY_BYTES = 2_048;
-const MAX_CHECKS = 100;
-const MAX_MUTATIONS = 1_000;
+/** Most version checks in one atomic operation. */
+export const MAX_CHECKS = 100;
+/** Most writes in one atomic operation. */
+export const MAX_MUTATIONS = 1_000;
 /** Total bytes of one atomic operation, with a margin for the serialisation overhead. */
 const MAX_ATOMIC_BYTES = 800 * 1024 - 16 * 1024;
 const MAX_ATOMIC_KEY_BYTES = 80 * 1024 - 4 * 1024;
 /** Most keys one `getMany` reads. */
 export const GET_MANY = 10;
 
-/** One record change with the limits it uses, so a release can be split safely. */
-export interface Ops {
-  checks: { key: KvKey; versionstamp: string | null }[];
-  sets: [KvKey, unknown][];
-  deletes: KvKey[];
+/** What one atomic operation uses of Deno KV's limits. */
+export interface AtomicCost {
+  checks: number;
+  mutations: number;
+  bytes: number;
+  keyBytes: number;
 }
 
-/** @returns No operations. */
-export function emptyOps(): Ops {
-  return { checks: [], sets: [], deletes: [] };
-}
+/** Room kept in every atomic operation for the serialisation overhead and a caller's own keys. */
+const MARGIN: AtomicCost = {
+  checks: 2,
+  mutations: 8,
+  bytes: MAX_VALUE_BYTES + 8 * MAX_KEY_BYTES,
+  keyBytes: 8 * MAX_KEY_BYTES,
+};
 
-/** Adds `ops` to the atomic operation `op`. */
-export function applyOps(op: KvAtomic, ops: Ops): void {
-  if (ops.checks.length > 0) op.check(...ops.checks);
-  for (const key of ops.deletes) op.delete(key);
-  for (const [key, value] of ops.sets) op.set(key, value);
+/**
+ * @param cost What an atomic operation would use.
+ * @returns Whether it fits one atomic operation (with the margin).
+ */
+export function fitsAtomic(cost: AtomicCost): boolean {
+  return cost.checks <= MAX_CHECKS - MARGIN.checks &&
+    cost.mutations <= MAX_MUTATIONS - MARGIN.mutations &&
+    cost.bytes <= MAX_ATOMIC_BYTES - MARGIN.bytes &&
+    cost.keyBytes <= MAX_ATOMIC_KEY_BYTES - MARGIN.keyBytes;
 }
 
 /**
- * Groups per-record operations into parts that each fit one atomic operation, leaving room in
- * every part for the caller's own check and writes (a schedule's slot).
- * @param list The operations, one entry per record.
- * @returns The parts, each with the indexes into `list` it holds.
+ * Refuses, with a `RangeError` saying which limit and what to do, a change too big for one
+ * atomic operation (Deno KV would refuse it with a terse message).
+ * @param cost What the operation would use.
+ * @param what The change, e.g. `insert 400 jobs`.
+ * @param hint What to do about it, when the caller knows.
  */
-export function splitOps(list: Ops[]): { ops: Ops; ids: number[] }[] {
-  const parts: { ops: Ops; ids: number[] }[] = [];
-  let cur = { ops: emptyOps(), ids: [] as number[] };
-  let bytes = 0;
-  let keyBytes = 0;
-  list.forEach((ops, n) => {
-    const b = ops.sets.reduce((s, [k, v]) => s + sizeOf(k) + sizeOf(v), 0);
-    const kb = [...ops.checks.map((c) => c.key), ...ops.deletes, ...ops.sets.map(([k]) => k)]
-      .reduce((s, k) => s + sizeOf(k), 0);
-    const fits = cur.ops.checks.length + ops.checks.length <= MAX_CHECKS - 2 &&
-      cur.ops.sets.length + cur.ops.deletes.length + ops.sets.length + ops.deletes.length <=
-        MAX_MUTATIONS - 8 &&
-      bytes + b <= MAX_ATOMIC_BYTES - MAX_VALUE_BYTES - 8 * MAX_KEY_BYTES &&
-      keyBytes + kb <= MAX_ATOMIC_KEY_BYTES - 8 * MAX_KEY_BYTES;
-    if (!fits && cur.ids.length > 0) {
+export function checkAtomic(cost: AtomicCost, what: string, hint?: string): void {
+  const over = cost.checks > MAX_CHECKS
+    ? `${cost.checks} checks, over the ${MAX_CHECKS}-check limit`
+    : cost.mutations > MAX_MUTATIONS
+    ? `${cost.mutations} writes, over the ${MAX_MUTATIONS}-write limit`
+    : cost.bytes > MAX_ATOMIC_BYTES
+    ? `about ${cost.bytes} bytes, over the ${MAX_ATOMIC_BYTES}-byte limit`
+    : cost.keyBytes > MAX_ATOMIC_KEY_BYTES
+    ? `about ${cost.keyBytes} key bytes, over the ${MAX_ATOMIC_KEY_BYTES}-byte key limit`
+    : null;
+  if (over !== null) {
+    throw new RangeError(
+      `Cannot ${what} in one Deno KV atomic operation: it needs ${over} (nothing was written${
+        hint ? `; ${hint}` : ""
+      })`,
+    );
+  }
+}
+
+/**
+ * Groups items into parts whose summed costs each fit one atomic operation (with the margin).
+ * @param costs Each item's cost.
+ * @returns The parts, as lists of item indexes; an item too big alone gets a part of its own.
+ */
+export function partition(costs: AtomicCost[]): number[][] {
+  const parts: number[][] = [];
+  let cur: number[] = [];
+  let sum: AtomicCost = { checks: 0, mutations: 0, bytes: 0, keyBytes: 0 };
+  costs.forEach((c, n) => {
+    const next = {
+      checks: sum.checks + c.checks,
+      mutations: sum.mutations + c.mutations,
+      bytes: sum.bytes + c.bytes,
+      keyBytes: sum.keyBytes + c.keyBytes,
+    };
+    if (!fitsAtomic(next) && cur.length > 0) {
       parts.push(cur);
-      cur = { ops: emptyOps(), ids: [] };
-      bytes = 0;
-      keyBytes = 0;
-    }
-    cur.ops.checks.push(...ops.checks);
-    cur.ops.sets.push(...ops.sets);
-    cur.ops.deletes.push(...ops.deletes);
-    cur.ids.push(n);
-    bytes += b;
-    keyBytes += kb;
+      cur = [];
+      sum = c;
+    } else sum = next;
+    cur.push(n);
   });
   parts.push(cur);
   return parts;

@@ -13,9 +13,12 @@ import type {
   ClaimJobsOptions,
   JobError,
   JobFilter,
+  JobIfExists,
   JobOutcome,
   JobRecord,
+  JobStatus,
   LeaseRenewal,
+  PurgeFilter,
   ScheduleFilter,
   ScheduleRecord,
   ScheduleRelease,
@@ -23,16 +26,33 @@ import type {
 } from "../../src/store/store.ts";
 import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
 import { END, KvKeys, type Slot, slotDueAt } from "./_kv_keys.ts";
-import { applyOps, checkKey, checkValue, GET_MANY, type Ops, splitOps } from "./_kv_limits.ts";
+import { checkKey, checkValue, fitsAtomic, GET_MANY, partition } from "./_kv_limits.ts";
 import { commit, contention, MAX_TRIES } from "./_kv_commit.ts";
+import { KvTx } from "./_kv_tx.ts";
+import {
+  deleteJob,
+  finalize,
+  insertCost,
+  insertNew,
+  putJob,
+  withDependencies,
+} from "./_kv_jobs.ts";
+import { drainReleases } from "./_kv_release.ts";
+import { claimJob, claimOrder } from "./_kv_claim.ts";
+import { pruneRateLog } from "./_kv_rate.ts";
+import { openLayout } from "./_kv_layout.ts";
 import { checkKeys } from "../../src/_keys.ts";
 import {
-  droppedOnArrival,
+  canRerun,
   isExpired,
-  jobReadyAt as readyAt,
+  isFinal,
   listJobsOf,
   listSchedulesOf,
   matchesJob,
+  matchesPurge,
+  MAX_INSERT_JOBS,
+  replacedJob,
+  rerunRecord,
   scheduleExists,
 } from "../../src/store/semantics.ts";
 
@@ -74,6 +94,7 @@ export class DenoKvStore implements Store {
   #k: KvKeys;
   #closeKv: boolean;
   #closed = false;
+  #opened: Promise<void> | undefined;
 
   /**
    * Wraps an open `Deno.Kv`; throws `TypeError` if `kv` is not one or `prefix` is not an array.
@@ -111,7 +132,9 @@ export class DenoKvStore implements Store {
       if (entry.value && ifExists === "keep") return "kept";
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, record.id, entry.value, next);
-      if (await commit(op, record.id)) return entry.value ? "replaced" : "inserted";
+      if (await commit(op, `store schedule ${JSON.stringify(record.id)}`)) {
+        return entry.value ? "replaced" : "inserted";
+      }
     }
     throw contention("store schedule", record.id);
   }
@@ -137,7 +160,7 @@ export class DenoKvStore implements Store {
       if (!entry.value) return null;
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, record.id, entry.value, next);
-      if (await commit(op, record.id)) return { ...record };
+      if (await commit(op, `update schedule ${JSON.stringify(record.id)}`)) return { ...record };
     }
     throw contention("update schedule", record.id);
   }
@@ -149,7 +172,7 @@ export class DenoKvStore implements Store {
       if (!entry.value) return false;
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, id, entry.value, null);
-      if (await commit(op, id)) return true;
+      if (await commit(op, `remove schedule ${JSON.stringify(id)}`)) return true;
     }
     throw contention("remove schedule", id);
   }
@@ -179,48 +202,103 @@ export class DenoKvStore implements Store {
     owner: string,
     release: ScheduleRelease,
   ): Promise<string[] | null> {
+    await this.#open();
     const key = this.#k.schedule(id);
     const inserted: string[] = [];
     const unique = [...new Map(release.jobs.map((j) => [j.id, j])).values()];
-    for (let i = 0; i < MAX_TRIES; i++) {
-      const entry = await this.#get<Slot>(key);
-      const slot = entry.value;
-      // Not (or no longer) the lease holder: refused. Only a lost lease or a concurrent insert
-      // of one of these ids makes a commit below fail; the next turn tells them apart.
-      if (!slot || slot.leaseOwner !== owner) return null;
-      const existing = await this.#getMany<JobRecord>(unique.map((j) => this.#k.job(j.id)));
-      const fresh = unique.filter((_, n) => existing[n]!.versionstamp === null);
-      const next: Slot = {
-        rec: { ...slot.rec, nextRunAt: release.nextRunAt, lastRunAt: release.lastRunAt },
-        leaseOwner: null,
-        leaseUntil: 0,
-      };
-      // One atomic operation when it fits Deno KV's limits (the usual case). A catch-up of many
-      // large jobs is split: every part checks the lease, and the last also advances the
-      // schedule. Fire ids are deterministic (`id@instant`), so jobs of an earlier part that
-      // outlive a lost lease are the same jobs the next owner would insert.
-      const parts = splitOps(fresh.map((job) => this.#insertOps(job)));
-      let done = 0;
-      for (const [n, part] of parts.entries()) {
-        const op = this.kv.atomic().check(entry);
-        applyOps(op, part.ops);
-        if (n === parts.length - 1) this.#writeSlot(op, id, slot, next);
-        if (!await commit(op, id)) break;
-        inserted.push(...part.ids.map((k) => fresh[k]!.id));
-        done++;
+    // One atomic operation when it fits Deno KV's limits (the usual case). A catch-up of many
+    // large jobs is split: every part checks the lease, and the last also advances the
+    // schedule. Fire ids are deterministic (`id@instant`), so jobs of an earlier part that
+    // outlive a lost lease are the same jobs the next owner would insert.
+    const parts = partition(unique.map((job) => insertCost(this.#k, job)));
+    for (const [n, part] of parts.entries()) {
+      let done = false;
+      for (let i = 0; i < MAX_TRIES && !done; i++) {
+        const tx = new KvTx(this.kv);
+        const slot = await tx.get<Slot>(key);
+        // Not (or no longer) the lease holder: refused.
+        if (!slot || slot.leaseOwner !== owner) return null;
+        const jobs = part.map((m) => unique[m]!);
+        const keys = jobs.map((j) => this.#k.job(j.id));
+        await this.#prefetch(tx, keys);
+        const fresh: JobRecord[] = [];
+        for (const [m, job] of jobs.entries()) {
+          if ((await tx.get<JobRecord>(keys[m]!, false)) === null) fresh.push(job);
+        }
+        await insertNew(tx, this.#k, fresh);
+        if (n === parts.length - 1) {
+          const next: Slot = {
+            rec: { ...slot.rec, nextRunAt: release.nextRunAt, lastRunAt: release.lastRunAt },
+            leaseOwner: null,
+            leaseUntil: 0,
+          };
+          this.#writeSlot(tx, id, slot, next);
+        }
+        if (await tx.commit(`release schedule ${JSON.stringify(id)}`)) {
+          inserted.push(...fresh.map((j) => j.id));
+          done = true;
+        }
       }
-      if (done === parts.length) return inserted;
+      if (!done) throw contention("release schedule", id);
     }
-    throw contention("release schedule", id);
+    return inserted;
   }
 
   // ---- jobs ---------------------------------------------------------------------------------
 
-  async insertJob(job: JobRecord): Promise<boolean> {
-    const ops = this.#insertOps(job);
-    const op = this.kv.atomic();
-    applyOps(op, ops);
-    return await commit(op, job.id);
+  async insertJob(
+    job: JobRecord,
+    ifExists: JobIfExists = "keep",
+  ): Promise<"inserted" | "replaced" | "kept"> {
+    await this.#open();
+    const key = this.#k.job(job.id);
+    for (let i = 0; i < MAX_TRIES; i++) {
+      const tx = new KvTx(this.kv);
+      const stored = await tx.get<JobRecord>(key);
+      if (stored) {
+        if (ifExists !== "replace" || !isReplaceable(stored.status)) return "kept";
+        const next = await withDependencies(tx, this.#k, replacedJob(stored, job), job.createdAt);
+        putJob(tx, this.#k, stored, next);
+        const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, job.createdAt);
+        if (await tx.commit(`replace job ${JSON.stringify(job.id)}`)) {
+          if (deferred) await drainReleases(this.kv, this.#k);
+          return "replaced";
+        }
+        continue;
+      }
+      await insertNew(tx, this.#k, [job]);
+      if (await tx.commit(`insert job ${JSON.stringify(job.id)}`)) return "inserted";
+    }
+    throw contention("insert job", job.id);
+  }
+
+  async insertJobs(jobs: readonly JobRecord[]): Promise<string[]> {
+    if (jobs.length > MAX_INSERT_JOBS) {
+      throw new RangeError(
+        `Cannot insert ${jobs.length} jobs at once: at most ${MAX_INSERT_JOBS} per call`,
+      );
+    }
+    await this.#open();
+    if (jobs.length === 0) return [];
+    for (let i = 0; i < MAX_TRIES; i++) {
+      const tx = new KvTx(this.kv);
+      const fresh: JobRecord[] = [];
+      const seen = new Set<string>();
+      const keys = jobs.map((j) => this.#k.job(j.id));
+      await this.#prefetch(tx, keys);
+      for (const [n, job] of jobs.entries()) {
+        if (seen.has(job.id)) continue;
+        seen.add(job.id);
+        // Not checked: every insert advances the checked `seq` key, so an id absent now stays
+        // absent until this commit (or the commit fails).
+        if ((await tx.get<JobRecord>(keys[n]!, false)) === null) fresh.push(job);
+      }
+      await insertNew(tx, this.#k, fresh);
+      if (await tx.commit(`insert ${jobs.length} jobs`, "split it into smaller batches")) {
+        return fresh.map((j) => j.id);
+      }
+    }
+    throw contention("insert jobs", jobs[0]!.id);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -242,14 +320,13 @@ export class DenoKvStore implements Store {
     limit: number,
     options: ClaimJobsOptions,
   ): Promise<JobRecord[]> {
+    await this.#open();
     const tasks = new Set(options.tasks);
     const out: JobRecord[] = [];
     if (limit <= 0 || tasks.size === 0) return out;
-    const counts = new Map<string, KvEntryMaybe<number>>();
-    const range = { start: this.#k.key("ready"), end: this.#k.key("ready", now, END) };
-    for await (const { key } of this.#list(range, { batchSize: Math.min(limit * 2, 500) })) {
-      const [time, id] = key.slice(-2) as [number, string];
-      const job = await this.#claimJob(id, time, now, owner, leaseMs, tasks, counts);
+    const claim = { now, owner, leaseMs, tasks };
+    for await (const id of claimOrder(this.kv, this.#k, now, options.starvationMs)) {
+      const job = await claimJob(this.kv, this.#k, id, claim);
       if (job) {
         out.push(job);
         if (out.length >= limit) break;
@@ -265,7 +342,7 @@ export class DenoKvStore implements Store {
   ): Promise<LeaseRenewal> {
     const renewal: LeaseRenewal = { lost: [], cancelRequested: [] };
     for (const id of ids) {
-      const job = await this.#updateHeld(id, owner, (j) => ({ ...j, leaseUntil }));
+      const job = await this.#updateHeld(id, owner, 0, (j) => ({ ...j, leaseUntil }));
       if (!job) renewal.lost.push(id);
       else if (job.cancelRequested) renewal.cancelRequested.push(id);
     }
@@ -273,21 +350,42 @@ export class DenoKvStore implements Store {
   }
 
   async finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean> {
-    const job = await this.#updateHeld(id, owner, (j) => ({
-      ...j,
-      status: outcome.status,
-      result: outcome.result,
-      error: outcome.error,
-      finishedAt: outcome.finishedAt,
-      expiresAt: outcome.expiresAt,
-      leaseOwner: null,
-      leaseUntil: null,
-    }));
-    return job !== null;
+    const change = (j: JobRecord) => finished(j, outcome);
+    return (await this.#updateHeld(id, owner, outcome.finishedAt, change)) !== null;
+  }
+
+  async finishJobs(
+    owner: string,
+    items: ReadonlyArray<{ id: string; outcome: JobOutcome }>,
+  ): Promise<string[]> {
+    await this.#open();
+    const unique = [...new Map(items.map((item) => [item.id, item])).values()];
+    for (let i = 0; i < MAX_TRIES; i++) {
+      const tx = new KvTx(this.kv);
+      const recorded: string[] = [];
+      let deferred = false;
+      for (const { id, outcome } of unique) {
+        const change = (j: JobRecord) => finished(j, outcome);
+        const done = await this.#changeHeld(tx, id, owner, outcome.finishedAt, change);
+        if (done === null) continue;
+        recorded.push(id);
+        deferred ||= done.deferred;
+      }
+      if (!fitsAtomic(tx.cost())) {
+        // Too much for one atomic operation (large records, many dependants): one at a time.
+        const one = await Promise.all(unique.map((it) => this.finishJob(it.id, owner, it.outcome)));
+        return unique.filter((_, n) => one[n]).map((it) => it.id);
+      }
+      if (await tx.commit(`finish ${recorded.length} jobs`)) {
+        if (deferred) await drainReleases(this.kv, this.#k);
+        return recorded;
+      }
+    }
+    throw contention("finish jobs of", owner);
   }
 
   async retryJob(id: string, owner: string, runAt: number, error: JobError): Promise<boolean> {
-    const job = await this.#updateHeld(id, owner, (j) => ({
+    const job = await this.#updateHeld(id, owner, 0, (j) => ({
       ...j,
       status: "pending",
       runAt,
@@ -299,37 +397,82 @@ export class DenoKvStore implements Store {
   }
 
   async setProgress(id: string, owner: string, progress: string): Promise<boolean> {
-    return (await this.#updateHeld(id, owner, (j) => ({ ...j, progress }))) !== null;
+    return (await this.#updateHeld(id, owner, 0, (j) => ({ ...j, progress }))) !== null;
   }
 
   async cancelJob(id: string, now: number, expiresAt: number | null): Promise<JobRecord | null> {
+    await this.#open();
     const key = this.#k.job(id);
     for (let i = 0; i < MAX_TRIES; i++) {
-      const entry = await this.#get<JobRecord>(key);
-      const job = entry.value;
+      const tx = new KvTx(this.kv);
+      const job = await tx.get<JobRecord>(key);
       if (!job) return null;
       let next: JobRecord;
-      if (job.status === "pending") {
+      if (job.status === "pending" || job.status === "waiting") {
         next = { ...job, status: "cancelled", finishedAt: now, expiresAt };
       } else if (job.status === "running") {
         next = { ...job, cancelRequested: true };
       } else {
         return job;
       }
-      const op = this.kv.atomic().check(entry);
-      this.#writeJob(op, job, next);
-      if (await commit(op, id)) return next;
+      putJob(tx, this.#k, job, next);
+      const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, now);
+      if (await tx.commit(`cancel job ${JSON.stringify(id)}`)) {
+        if (deferred) await drainReleases(this.kv, this.#k);
+        return next;
+      }
     }
     throw contention("cancel job", id);
+  }
+
+  async rerunJob(id: string, now: number): Promise<JobRecord | null> {
+    await this.#open();
+    const key = this.#k.job(id);
+    for (let i = 0; i < MAX_TRIES; i++) {
+      const tx = new KvTx(this.kv);
+      const job = await tx.get<JobRecord>(key);
+      if (!job || !canRerun(job.status)) return job;
+      const next = rerunRecord(job, now);
+      putJob(tx, this.#k, job, next);
+      if (await tx.commit(`re-run job ${JSON.stringify(id)}`)) return next;
+    }
+    throw contention("re-run job", id);
+  }
+
+  async purgeJobs(filter: PurgeFilter, limit: number): Promise<number> {
+    await this.#open();
+    let removed = 0;
+    if (limit <= 0) return removed;
+    const end = filter.finishedBefore === undefined
+      ? this.#k.key("fin", END)
+      : this.#k.key("fin", filter.finishedBefore);
+    const range = { start: this.#k.key("fin"), end };
+    for await (const { key } of this.#list(range, { batchSize: Math.min(limit * 2, 500) })) {
+      const id = key[key.length - 1] as string;
+      for (let i = 0; i < MAX_TRIES; i++) {
+        const tx = new KvTx(this.kv);
+        const job = await tx.get<JobRecord>(this.#k.job(id));
+        if (!job || !matchesPurge(job, filter)) break;
+        deleteJob(tx, this.#k, job);
+        if (await tx.commit(`purge job ${JSON.stringify(id)}`)) {
+          removed++;
+          break;
+        }
+      }
+      if (removed >= limit) break;
+    }
+    return removed;
   }
 
   // ---- wake-ups, clean-up, meta -------------------------------------------------------------
 
   async nextWakeup(): Promise<number | null> {
+    await this.#open();
     let best: number | null = null;
-    for (const index of ["due", "ready"] as const) {
+    // Waiting jobs are in none of these indexes: only their dependencies wake them.
+    for (const [index, at] of [["due", -2], ["rt", -3], ["lease", -2]] as const) {
       for await (const { key } of this.#list({ prefix: this.#k.key(index) }, { limit: 1 })) {
-        const time = key[key.length - 2] as number;
+        const time = key[key.length + at] as number;
         if (best === null || time < best) best = time;
       }
     }
@@ -337,22 +480,25 @@ export class DenoKvStore implements Store {
   }
 
   async cleanup(now: number): Promise<number> {
+    await this.#open();
     let removed = 0;
     const range = { start: this.#k.key("exp"), end: this.#k.key("exp", now, END) };
     for await (const { key } of this.#list(range, { batchSize: 100 })) {
       const [time, id] = key.slice(-2) as [number, string];
       for (let i = 0; i < MAX_TRIES; i++) {
-        const entry = await this.#get<JobRecord>(this.#k.job(id));
-        const job = entry.value;
-        const op = this.kv.atomic().check(entry).delete(key);
+        const tx = new KvTx(this.kv);
+        const job = await tx.get<JobRecord>(this.#k.job(id));
         const expired = job !== null && job.expiresAt === time && isExpired(job, now);
-        if (expired) op.delete(this.#k.job(id));
-        if (await commit(op, id)) {
+        if (expired) deleteJob(tx, this.#k, job);
+        else tx.delete(key); // stale index entry
+        if (await tx.commit(`clean up job ${JSON.stringify(id)}`)) {
           if (expired) removed++;
           break;
         }
       }
     }
+    await pruneRateLog(this.kv, this.#k, now);
+    await drainReleases(this.kv, this.#k); // what a crash after a deferred release left
     return removed;
   }
 
@@ -361,7 +507,7 @@ export class DenoKvStore implements Store {
   }
 
   async setMeta(key: string, value: string | null): Promise<void> {
-    this.#assertOpen();
+    await this.#open();
     const k = this.#k.key("m", key);
     checkKey(k, `meta ${JSON.stringify(key)}`);
     const op = this.kv.atomic();
@@ -370,7 +516,7 @@ export class DenoKvStore implements Store {
       checkValue(value, `meta ${JSON.stringify(key)}`);
       op.set(k, value);
     }
-    await commit(op, key);
+    await commit(op, `set meta ${JSON.stringify(key)}`);
   }
 
   /** Closes the store (and the `Deno.Kv`, unless `closeKv: false`). Closing twice is harmless. */
@@ -388,26 +534,17 @@ export class DenoKvStore implements Store {
     if (this.#closed) throw new Error("Cannot use the Deno KV store: it is closed");
   }
 
-  #get<T>(key: KvKey): Promise<KvEntryMaybe<T>> {
-    this.#assertOpen();
-    return this.kv.get<T>(key);
+  async #get<T>(key: KvKey): Promise<KvEntryMaybe<T>> {
+    await this.#open();
+    return await this.kv.get<T>(key);
   }
 
-  async #getMany<T>(keys: KvKey[]): Promise<KvEntryMaybe<T>[]> {
-    this.#assertOpen();
-    const out: KvEntryMaybe<T>[] = [];
-    for (let i = 0; i < keys.length; i += GET_MANY) {
-      out.push(...(await this.kv.getMany(keys.slice(i, i + GET_MANY))) as KvEntryMaybe<T>[]);
-    }
-    return out;
-  }
-
-  #list<T = unknown>(
+  async *#list<T = unknown>(
     selector: { prefix: KvKey } | { start: KvKey; end: KvKey },
     options: { limit?: number; batchSize?: number } = {},
-  ): AsyncIterable<{ key: KvKey; value: T }> {
-    this.#assertOpen();
-    return this.kv.list<T>(selector, options);
+  ): AsyncGenerator<{ key: KvKey; value: T }> {
+    await this.#open();
+    yield* this.kv.list<T>(selector, options);
   }
 
   async #scanJobs(filter: JobFilter): Promise<JobRecord[]> {
@@ -423,41 +560,24 @@ export class DenoKvStore implements Store {
     return n;
   }
 
-  /** Adds to `op` the writes that replace slot `old` by `next` (or remove it). */
-  #writeSlot(op: KvAtomic, id: string, old: Slot | null, next: Slot | null): void {
+  /** Reads `keys` into the round in groups (so checking many absent ids is not one get each). */
+  async #prefetch(tx: KvTx, keys: KvKey[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += GET_MANY) {
+      await Promise.all(keys.slice(i, i + GET_MANY).map((key) => tx.get(key, false)));
+    }
+  }
+
+  /** Adds to the round the writes that replace slot `old` by `next` (or remove it). */
+  #writeSlot(tx: KvTx | KvAtomic, id: string, old: Slot | null, next: Slot | null): void {
     const before = old ? slotDueAt(old) : null;
-    if (before !== null) op.delete(this.#k.key("due", before, id));
+    if (before !== null) tx.delete(this.#k.key("due", before, id));
     if (next === null) {
-      op.delete(this.#k.schedule(id));
+      tx.delete(this.#k.schedule(id));
       return;
     }
-    op.set(this.#k.schedule(id), next);
+    tx.set(this.#k.schedule(id), next);
     const after = slotDueAt(next);
-    if (after !== null) op.set(this.#k.key("due", after, id), null);
-  }
-
-  /** Adds to `op` the writes that replace job `old` by `next`, dropping it past retention. */
-  #writeJob(op: KvAtomic, old: JobRecord | null, next: JobRecord): void {
-    if (old) { for (const key of this.#k.jobIndexes(old)) op.delete(key); }
-    if (droppedOnArrival(next)) {
-      op.delete(this.#k.job(next.id));
-      return;
-    }
-    checkValue(next, `job ${JSON.stringify(next.id)}`);
-    op.set(this.#k.job(next.id), next);
-    for (const key of this.#k.jobIndexes(next)) op.set(key, null);
-  }
-
-  /** The operations that insert `job` if its id is absent. */
-  #insertOps(job: JobRecord): Ops {
-    const key = this.#k.job(job.id);
-    const ops: Ops = { checks: [{ key, versionstamp: null }], sets: [], deletes: [] };
-    if (droppedOnArrival(job)) return ops;
-    const copy = { ...job };
-    checkValue(copy, `job ${JSON.stringify(job.id)}`);
-    ops.sets.push([key, copy]);
-    for (const k of this.#k.jobIndexes(copy)) ops.sets.push([k, null]);
-    return ops;
+    if (after !== null) tx.set(this.#k.key("due", after, id), null);
   }
 
   async #claimSchedule(
@@ -478,85 +598,87 @@ export class DenoKvStore implements Store {
       const next: Slot = { rec: slot.rec, leaseOwner: owner, leaseUntil: now + leaseMs };
       const op = this.kv.atomic().check(entry);
       this.#writeSlot(op, id, slot, next);
-      if (await commit(op, id)) return slot.rec;
+      if (await commit(op, `claim schedule ${JSON.stringify(id)}`)) return slot.rec;
     }
     throw contention("claim schedule", id);
   }
 
-  async #claimJob(
-    id: string,
-    time: number,
-    now: number,
-    owner: string,
-    leaseMs: number,
-    tasks: Set<string>,
-    counts: Map<string, KvEntryMaybe<number>>,
-  ): Promise<JobRecord | null> {
-    for (let i = 0; i < MAX_TRIES; i++) {
-      const entry = await this.#get<JobRecord>(this.#k.job(id));
-      const job = entry.value;
-      if (!job || !tasks.has(job.task)) return null;
-      const ready = readyAt(job);
-      if (ready === null || ready > now || (i === 0 && ready !== time)) return null;
-      const wasRunning = job.status === "running";
-      const ck = wasRunning ? null : job.concurrencyKey;
-      let count: KvEntryMaybe<number> | undefined;
-      if (ck !== null) {
-        count = counts.get(ck);
-        if (count === undefined || i > 0) {
-          count = await this.#get<number>(this.#k.key("run", ck));
-          counts.set(ck, count);
-        }
-        if (job.concurrencyLimit !== null && (count.value ?? 0) >= job.concurrencyLimit) {
-          return null;
-        }
-      }
-      const next: JobRecord = {
-        ...job,
-        status: "running",
-        attempts: job.attempts + 1,
-        startedAt: now,
-        leaseOwner: owner,
-        leaseUntil: now + leaseMs,
-      };
-      const op = this.kv.atomic().check(entry);
-      if (ck !== null && count) {
-        const n = (count.value ?? 0) + 1;
-        op.check(count).set(this.#k.key("run", ck), n);
-      }
-      this.#writeJob(op, job, next);
-      if (await commit(op, id)) {
-        if (ck !== null) counts.delete(ck);
-        return next;
-      }
-    }
-    throw contention("claim job", id);
-  }
-
-  /** Rewrites a job `owner` holds; `null` when it does not hold it. */
+  /**
+   * Rewrites a job `owner` holds; `null` when it does not hold it. A job leaving `running`
+   * frees its concurrency slot; one becoming final releases or cancels its dependants at `now`.
+   */
   async #updateHeld(
     id: string,
     owner: string,
+    now: number,
     change: (job: JobRecord) => JobRecord,
   ): Promise<JobRecord | null> {
-    const key = this.#k.job(id);
+    await this.#open();
     for (let i = 0; i < MAX_TRIES; i++) {
-      const entry = await this.#get<JobRecord>(key);
-      const job = entry.value;
-      if (!job || job.status !== "running" || job.leaseOwner !== owner) return null;
-      const next = change(job);
-      const op = this.kv.atomic().check(entry);
-      if (next.status !== "running" && job.concurrencyKey !== null) {
-        const countKey = this.#k.key("run", job.concurrencyKey);
-        const count = await this.#get<number>(countKey);
-        const n = (count.value ?? 0) - 1;
-        op.check(count);
-        if (n <= 0) op.delete(countKey);
-        else op.set(countKey, n);
+      const tx = new KvTx(this.kv);
+      const done = await this.#changeHeld(tx, id, owner, now, change);
+      if (done === null) return null;
+      if (await tx.commit(`update job ${JSON.stringify(id)}`)) {
+        if (done.deferred) await drainReleases(this.kv, this.#k);
+        return done.next;
       }
-      this.#writeJob(op, job, next);
-      if (await commit(op, id)) return next;
     }
     throw contention("update job", id);
   }
+
+  /**
+   * Adds to the round the rewrite of a job `owner` holds: a job leaving `running` frees its
+   * concurrency slot; one becoming final releases or cancels its dependants at `now`.
+   * @returns The new record and whether its release was deferred; `null` when not held.
+   */
+  async #changeHeld(
+    tx: KvTx,
+    id: string,
+    owner: string,
+    now: number,
+    change: (job: JobRecord) => JobRecord,
+  ): Promise<{ next: JobRecord; deferred: boolean } | null> {
+    const job = await tx.get<JobRecord>(this.#k.job(id));
+    if (!job || job.status !== "running" || job.leaseOwner !== owner) return null;
+    const next = change(job);
+    if (next.status !== "running" && job.concurrencyKey !== null) {
+      const countKey = this.#k.key("run", job.concurrencyKey);
+      const n = ((await tx.get<number>(countKey)) ?? 0) - 1;
+      if (n <= 0) tx.delete(countKey);
+      else tx.set(countKey, n);
+    }
+    putJob(tx, this.#k, job, next);
+    const deferred = isFinal(next.status) && await finalize(tx, this.#k, next, now);
+    return { next, deferred };
+  }
+
+  /** Checks (once per store object) and if needed migrates the key layout. */
+  #open(): Promise<void> {
+    this.#assertOpen();
+    this.#opened ??= openLayout(
+      this.kv,
+      this.#k,
+      (tx, old, next) => putJob(tx, this.#k, old, next),
+    );
+    return this.#opened;
+  }
+}
+
+/** @returns The record of a held job ended by `outcome`. */
+function finished(job: JobRecord, outcome: JobOutcome): JobRecord {
+  return {
+    ...job,
+    status: outcome.status,
+    result: outcome.result,
+    error: outcome.error,
+    finishedAt: outcome.finishedAt,
+    expiresAt: outcome.expiresAt,
+    leaseOwner: null,
+    leaseUntil: null,
+  };
+}
+
+/** @returns Whether `insertJob(job, "replace")` may overwrite a job in this status. */
+function isReplaceable(status: JobStatus): boolean {
+  return status === "pending" || status === "waiting";
 }
