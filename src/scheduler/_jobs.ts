@@ -153,7 +153,7 @@ export class Jobs {
   }
 
   async #insert(job: JobRecord): Promise<void> {
-    if (!await this.#d.store.insertJob(job)) return;
+    if (await this.#d.store.insertJob(job) === "kept") return;
     this.#d.events.emit("job:created", () => ({
       jobId: job.id,
       task: job.task,
