@@ -608,8 +608,28 @@ describe("admin router: every operation of the admin contract", () => {
 describe("admin router: status, page and events", () => {
   it("reports the scheduler's state and job counts", async () => {
     const { h, app } = await setup();
-    await h.scheduler.enqueue("report", { to: "a" });
+    await h.scheduler.enqueue("report", { to: "a" }, { id: "first" });
+    // A job enqueued over HTTP with the queue options waits for the first one.
+    const made = await app.request("/admin/api/jobs", {
+      method: "POST",
+      headers: JSON_AUTH,
+      body: JSON.stringify({
+        task: "report",
+        payload: { to: "b" },
+        id: "second",
+        priority: 3,
+        concurrencyKey: "k",
+        after: ["first"],
+      }),
+    });
+    assert.equal(made.status, 201, JSON.stringify(await made.clone().json()));
+    const waiting = await json(
+      await app.request("/admin/api/jobs?status=waiting", { headers: AUTH }),
+    );
+    assert.deepEqual(waiting.jobs.map((j: { id: string }) => j.id), ["second"]);
+    assert.equal((await h.store.getJob("second"))!.priority, 3);
     const body = await json(await app.request("/admin/api/status", { headers: AUTH }));
+    assert.equal(body.jobs.waiting, 1);
     assert.equal(body.scheduler.state, "idle");
     assert.equal(body.scheduler.timezone, "Europe/Berlin");
     assert.deepEqual(body.scheduler.tasks, ["report", "flaky"]);
