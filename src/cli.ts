@@ -47,7 +47,7 @@ const PLACEHOLDER: Partial<Record<FieldType, string>> = {
   boolean: "true|false",
   statuses: "s,s",
   ids: "id,id",
-  duration: "P7D",
+  duration: "duration",
 };
 
 function usageLine(op: Operation): string {

@@ -284,7 +284,7 @@ describe("admin CLI", () => {
     const help = await cli(store, "--help");
     assert.equal(help.code, 0);
     assert.match(help.out, /retry <id>\n\s+run a failed or cancelled job again/);
-    assert.match(help.out, /purge \[--status s,s\] \[--task v\] \[--older-than P7D\]/);
+    assert.match(help.out, /purge \[--status s,s\] \[--task v\] \[--older-than duration\]/);
   });
 
   it("runs as a real process against a SQLite file", {
