@@ -25,6 +25,7 @@ export function scheduleRecord(id: string, patch: Partial<ScheduleRecord> = {}):
     overlap: "skip",
     jitter: 0,
     resultTtl: null,
+    priority: 0,
     nextRunAt: T0,
     lastRunAt: null,
     createdAt: T0 - 1000,

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_FAILED_TTL_MS, MAX_HISTORY, MAX_INSERT_JOBS } from "../src/store/semantics.ts";
 import type { JobOutcome, JobRecord, Store } from "../src/store/store.ts";
-import { jobRecord } from "./store_conformance.ts";
+import { jobRecord, scheduleRecord } from "./store_conformance.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const LEASE = 30_000;
@@ -76,6 +76,21 @@ export function queueConformance(getStore: () => Store): void {
   });
 
   describe("priority", () => {
+    it("stores a schedule's priority and keeps it on the jobs a release inserts", async () => {
+      const store = getStore();
+      await store.putSchedule(scheduleRecord("s", { priority: -7 }), "error");
+      assert.equal((await store.getSchedule("s"))!.priority, -7);
+      await store.updateSchedule(scheduleRecord("s", { priority: 9 }));
+      assert.equal((await store.getSchedule("s"))!.priority, 9);
+      await store.claimDueSchedules(T0, "A", LEASE, 1);
+      await store.releaseSchedule("s", "A", {
+        nextRunAt: null,
+        lastRunAt: T0,
+        jobs: [jobRecord("s@1", { scheduleId: "s", priority: 9 })],
+      });
+      assert.equal((await store.getJob("s@1"))!.priority, 9);
+    });
+
     it("claims by priority, then run time, then creation order", async () => {
       const store = getStore();
       await store.insertJob(jobRecord("p0", { runAt: T0 - 10 }));

@@ -93,6 +93,14 @@ export function runNowJobId(scheduleId: string, now: number): string {
   return `${scheduleId}@run:${new Date(now).toISOString()}:${newJobId().slice(0, 6)}`;
 }
 
+/**
+ * The id of the dead letter of a failed job: one per job, so a re-delivered outcome adds nothing.
+ * @returns `"<jobId>:dead-letter"`.
+ */
+export function deadLetterJobId(jobId: string): string {
+  return `${jobId}:dead-letter`;
+}
+
 /** @returns A fresh random id for an enqueued job that the caller did not name. */
 export function newJobId(): string {
   return crypto.randomUUID();

@@ -50,6 +50,8 @@ export interface ScheduleRecord {
   jitter: number;
   /** Milliseconds to keep results of this schedule's jobs; `null` uses the task's setting. */
   resultTtl: number | null;
+  /** Priority of this schedule's jobs (-1000..1000, higher runs first; default 0). */
+  priority: number;
   /** The next fire instant; `null` once the trigger is exhausted. */
   nextRunAt: number | null;
   /** The fire instant of the latest job created by this schedule. */
