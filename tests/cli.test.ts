@@ -201,7 +201,8 @@ describe("admin CLI", () => {
   it("retries a failed job and purges finished ones", async () => {
     const store = new MemoryStore();
     const clock = new VirtualClock("2030-01-01T00:00:00Z");
-    const s = new Scheduler({ store, clock });
+    // Manual: jobs run only inside runDue(), so each state holds until the test moves on.
+    const s = new Scheduler({ store, clock, runMode: "manual" });
     let runs = 0;
     s.task("flaky", () => {
       if (++runs === 1) throw new Error("first run fails");
@@ -210,6 +211,7 @@ describe("admin CLI", () => {
     s.task("report", () => "ok");
     await s.enqueue("flaky", null, { id: "flaky-1" });
     await s.enqueue("report", null, { id: "report-1" });
+    s.start();
     await s.runDue();
     store.close = () => Promise.resolve();
     assert.equal((await store.getJob("flaky-1"))!.status, "failed");

@@ -107,8 +107,8 @@ it("dashboard: Retry re-runs a failed job and Purge deletes finished jobs", {
   timeout: 120_000,
 }, async () => {
   const store = new MemoryStore();
-  // Not started: jobs run only when the test calls runDue(), so each state is held for a look.
-  const scheduler = new Scheduler({ store, timezone: "UTC" });
+  // Manual: jobs run only when the test calls runDue(), so each state is held for a look.
+  const scheduler = new Scheduler({ store, timezone: "UTC", runMode: "manual" });
   let flakyRuns = 0;
   scheduler.task("flaky", () => {
     if (++flakyRuns === 1) throw new Error("first run fails");
@@ -121,6 +121,7 @@ it("dashboard: Retry re-runs a failed job and Purge deletes finished jobs", {
   await scheduler.enqueue("flaky", null, { id: "to-retry" });
   await scheduler.enqueue("broken", null, { id: "to-purge" });
   await scheduler.enqueue("send-report", null, { id: "done" });
+  scheduler.start();
   await scheduler.runDue();
   await scheduler.enqueue("send-report", null, { id: "later", delay: { hours: 1 } });
   assert.equal((await store.getJob("to-retry"))!.status, "failed");
