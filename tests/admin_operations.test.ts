@@ -284,7 +284,10 @@ describe("admin input check", () => {
       name: "SyntaxError",
       message: /Invalid olderThan: "a week"/,
     });
-    assert.throws(() => check(purge, { olderThan: { fortnights: 1 } }), /unknown field "fortnights"/);
+    assert.throws(
+      () => check(purge, { olderThan: { fortnights: 1 } }),
+      /unknown field "fortnights"/,
+    );
     assert.throws(() => check(purge, { olderThen: "P1D" }), /did you mean "olderThan"/);
     const retry = OPERATION_BY_NAME.get("retryJob")!;
     assert.throws(() => check(retry, {}), /Invalid id: required in retryJob options/);
