@@ -23,8 +23,10 @@ export const SAMPLE_SCHEDULE = { id: "fixed", task: "echo", trigger: every(60_00
 export const ADMIN_SAMPLES: { readonly [K in OperationName]: AdminSample } = {
   listSchedules: { args: [{ limit: 10 }] },
   getSchedule: { args: ["fixed"] },
-  schedule: { args: [{ id: "temp", task: "echo", trigger: every(30_000), payload: { n: 1 } }] },
-  updateSchedule: { args: ["temp", { payload: { n: 2 }, jitter: 1000 }] },
+  schedule: {
+    args: [{ id: "temp", task: "echo", trigger: every(30_000), payload: { n: 1 }, priority: 2 }],
+  },
+  updateSchedule: { args: ["temp", { payload: { n: 2 }, jitter: 1000, priority: -1 }] },
   pauseSchedule: { args: ["fixed"] },
   resumeSchedule: { args: ["fixed", {}] },
   removeSchedule: { args: ["temp"] },
