@@ -46,6 +46,8 @@ const PLACEHOLDER: Partial<Record<FieldType, string>> = {
   integer: "n",
   boolean: "true|false",
   statuses: "s,s",
+  ids: "id,id",
+  duration: "duration",
 };
 
 function usageLine(op: Operation): string {
@@ -258,6 +260,19 @@ async function present(
       return {
         data: { cancelled: result },
         text: result ? `Cancelled ${id}` : `Not cancelled: job ${id} has already finished`,
+      };
+    case "retryJob": {
+      if (result) return { data: { retried: true }, text: `Retried ${id}: pending again` };
+      const status = (await scheduler.getJob(id))?.status ?? "gone";
+      return {
+        data: { retried: false, status },
+        text: `Not retried: job ${id} is ${status} (only failed or cancelled jobs run again)`,
+      };
+    }
+    case "purgeJobs":
+      return {
+        data: { purged: result },
+        text: `Purged ${result} ${result === 1 ? "job" : "jobs"}`,
       };
     case "getLock": {
       const reason = result as string | null;

@@ -23,6 +23,12 @@ import { ADMIN_SAMPLES, SAMPLE_SCHEDULE } from "./helpers/admin_samples.ts";
 import { harness } from "./helpers/harness.ts";
 import { VirtualClock } from "../src/clock.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
+import {
+  FINAL_STATUSES,
+  JOB_STATUSES as SEMANTICS_STATUSES,
+  MAX_AFTER,
+  MAX_PRIORITY,
+} from "../src/store/semantics.ts";
 
 /** A scheduler with the sample schedule; `now` for tests that share its store with a real clock. */
 async function fresh(now?: number) {
@@ -94,7 +100,12 @@ describe("admin operation table", () => {
 
   it("every operation is a method of the in-process Scheduler", async () => {
     const h = await fresh();
-    await walk(h.scheduler, js(h.scheduler));
+    await walk(h.scheduler, async (op, args) => {
+      const value = await js(h.scheduler)(op, args);
+      const sample = ADMIN_SAMPLES[op.name];
+      if ("returns" in sample) assert.deepEqual(value, sample.returns, op.name);
+      return value;
+    });
     await h.scheduler.stop();
   });
 
@@ -122,7 +133,7 @@ describe("admin operation table", () => {
     }, (op) => op.http !== null);
     // What the HTTP walk did is in the store, as the JS API reads it.
     assert.equal(await h.scheduler.getSchedule("temp"), null);
-    assert.equal((await h.scheduler.getJob("sample-job"))!.status, "cancelled");
+    assert.equal((await h.scheduler.getJob("sample-job"))!.status, "pending", "retried");
     await h.scheduler.stop();
   });
 
@@ -142,7 +153,7 @@ describe("admin operation table", () => {
       });
       assert.equal(code, 0, `${op.name}: ${err.join("\n")}`);
     }, (op) => op.cli !== null);
-    assert.equal((await h.scheduler.getJob("sample-job"))!.status, "cancelled");
+    assert.equal((await h.scheduler.getJob("sample-job"))!.status, "pending", "retried");
     await h.scheduler.stop();
   });
 
@@ -182,8 +193,12 @@ describe("admin input check", () => {
     assert.throws(() => check(list, { limit: 1001 }), /Invalid limit: expected at most 1000/);
     assert.throws(
       () => check(list, { status: "done" }),
-      /Invalid status: "done" \(expected one or more of waiting, pending, running, succeeded, failed, cancelled\)/,
+      {
+        name: "RangeError",
+        message: `Invalid status: "done" (expected one or more of ${JOB_STATUSES.join(", ")})`,
+      },
     );
+    assert.deepEqual(check(list, { status: "waiting" }), { status: "waiting" });
     assert.deepEqual(check(list, { status: ["failed", "cancelled"] }), {
       status: ["failed", "cancelled"],
     });
@@ -209,18 +224,78 @@ describe("admin input check", () => {
     assert.throws(() => fromText("b", f("boolean"), "maybe"), TypeError);
     assert.deepEqual(fromText("s", f("statuses"), "failed, pending"), ["failed", "pending"]);
     assert.deepEqual(fromText("v", f("value"), '{"a":1}'), { a: 1 });
+    assert.deepEqual(fromText("a", { type: "ids" }, "a, b"), ["a", "b"]);
+    assert.deepEqual(fromText("a", { type: "ids" }, "a"), ["a"]);
+    assert.equal(fromText("d", { type: "duration" }, "P7D"), "P7D");
+    assert.equal(fromText("d", { type: "duration" }, "60000"), 60000);
     assert.equal(fromText("v", f("value"), "PT5S"), "PT5S");
   });
 
-  it("has one list of job statuses", () => {
-    assert.deepEqual(JOB_STATUSES, [
-      "waiting",
-      "pending",
-      "running",
-      "succeeded",
-      "failed",
-      "cancelled",
-    ]);
+  it("checks the queue options of enqueue, schedule and updateSchedule", () => {
+    const ok = { task: "echo", priority: -1000, concurrencyKey: "customer-42", after: ["a", "b"] };
+    assert.deepEqual(check(enqueue, { ...ok, ifExists: "replace", debounce: "PT5S" }), {
+      ...ok,
+      ifExists: "replace",
+      debounce: "PT5S",
+    });
+    assert.throws(() => check(enqueue, { task: "echo", priority: 1001 }), {
+      name: "RangeError",
+      message: `Invalid priority: expected at most ${MAX_PRIORITY}, got 1001`,
+    });
+    assert.throws(() => check(enqueue, { task: "echo", priority: -1001 }), {
+      name: "RangeError",
+      message: /Invalid priority: expected an integer >= -1000/,
+    });
+    assert.throws(() => check(enqueue, { task: "echo", priority: 1.5 }), RangeError);
+    assert.throws(() => check(enqueue, { task: "echo", concurrencyKey: "" }), /concurrencyKey/);
+    assert.throws(() => check(enqueue, { task: "echo", after: "a" }), {
+      name: "TypeError",
+      message: 'Invalid after: expected an array of ids, got "a"',
+    });
+    assert.throws(() => check(enqueue, { task: "echo", after: ["a", 5] }), /Invalid after\[1\]/);
+    const tooMany = Array.from({ length: MAX_AFTER + 1 }, (_, i) => `j${i}`);
+    assert.throws(() => check(enqueue, { task: "echo", after: tooMany }), RangeError);
+    assert.throws(() => check(enqueue, { task: "echo", debounce: "soon" }), SyntaxError);
+    assert.throws(() => check(enqueue, { task: "echo", debounce: -1 }), RangeError);
+    assert.throws(() => check(enqueue, { task: "echo", priorty: 1 }), /did you mean "priority"/);
+    for (const name of ["schedule", "updateSchedule"]) {
+      const op = OPERATION_BY_NAME.get(name)!;
+      assert.equal(op.fields.priority, enqueue.fields.priority, name);
+    }
+  });
+
+  it("lets purgeJobs take final statuses only and a duration", () => {
+    const purge = OPERATION_BY_NAME.get("purgeJobs")!;
+    assert.deepEqual(check(purge, {}), {});
+    assert.deepEqual(check(purge, { status: FINAL_STATUSES, task: "echo", olderThan: "P7D" }), {
+      status: FINAL_STATUSES,
+      task: "echo",
+      olderThan: "P7D",
+    });
+    for (const status of JOB_STATUSES.filter((s) => !FINAL_STATUSES.includes(s))) {
+      assert.throws(() => check(purge, { status: ["failed", status] }), {
+        name: "RangeError",
+        message: `Invalid status: "${status}" (expected one or more of ${
+          FINAL_STATUSES.join(", ")
+        })`,
+      });
+    }
+    assert.throws(() => check(purge, { olderThan: "a week" }), {
+      name: "SyntaxError",
+      message: /Invalid olderThan: "a week"/,
+    });
+    assert.throws(
+      () => check(purge, { olderThan: { fortnights: 1 } }),
+      /unknown field "fortnights"/,
+    );
+    assert.throws(() => check(purge, { olderThen: "P1D" }), /did you mean "olderThan"/);
+    const retry = OPERATION_BY_NAME.get("retryJob")!;
+    assert.throws(() => check(retry, {}), /Invalid id: required in retryJob options/);
+  });
+
+  it("has one list of job statuses, the store semantics' own", () => {
+    assert.equal(JOB_STATUSES, SEMANTICS_STATUSES);
+    assert.ok(JOB_STATUSES.includes("waiting"));
   });
 });
 

@@ -115,6 +115,20 @@ describe("admin CLI", () => {
     assert.match((await cli(store, "cancel", "job-2")).out, /already finished/);
     assert.deepEqual(JSON.parse((await cli(store, "count", "--json")).out), { count: 2 });
     assert.equal((await cli(store, "cancel", "nope")).code, 1);
+    // Queue options as flags: a job that waits for job-1, with a priority and a key.
+    const queued = await cli(
+      store,
+      ...["enqueue", "report", "--id", "job-3", "--priority", "-7", "--concurrency-key", "k-1"],
+      ...["--after", "job-1"],
+    );
+    assert.equal(queued.code, 0, queued.err);
+    const waiting = (await store.getJob("job-3"))!;
+    assert.deepEqual([waiting.status, waiting.priority, waiting.after], ["waiting", -7, ["job-1"]]);
+    assert.equal((await cli(store, "count", "--status", "waiting")).out, "1");
+    assert.match(
+      (await cli(store, "jobs", "--status", "waiting,pending")).out,
+      /job-3\s+report\s+waiting/,
+    );
   });
 
   it("shows a finished one-shot schedule as finished, not active", async () => {
@@ -184,6 +198,54 @@ describe("admin CLI", () => {
     assert.deepEqual(seen, [false, true]);
   });
 
+  it("retries a failed job and purges finished ones", async () => {
+    const store = new MemoryStore();
+    const clock = new VirtualClock("2030-01-01T00:00:00Z");
+    // Manual: jobs run only inside runDue(), so each state holds until the test moves on.
+    const s = new Scheduler({ store, clock, runMode: "manual" });
+    let runs = 0;
+    s.task("flaky", () => {
+      if (++runs === 1) throw new Error("first run fails");
+      return "ok";
+    }, { retries: 0 });
+    s.task("report", () => "ok");
+    await s.enqueue("flaky", null, { id: "flaky-1" });
+    await s.enqueue("report", null, { id: "report-1" });
+    s.start();
+    await s.runDue();
+    store.close = () => Promise.resolve();
+    assert.equal((await store.getJob("flaky-1"))!.status, "failed");
+
+    const retried = await cli(store, "retry", "flaky-1");
+    assert.equal(retried.code, 0, retried.err);
+    assert.equal(retried.out, "Retried flaky-1: pending again");
+    const job = await store.getJob("flaky-1");
+    assert.equal(job!.status, "pending");
+    assert.equal(job!.attempts, 0);
+    // A job that is not failed or cancelled is left alone, and the CLI says why.
+    const again = await cli(store, "retry", "flaky-1", "--json");
+    assert.deepEqual(JSON.parse(again.out), { retried: false, status: "pending" });
+    assert.match(
+      (await cli(store, "retry", "report-1")).out,
+      /Not retried: job report-1 is succeeded/,
+    );
+    const unknown = await cli(store, "retry", "nope");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /NotFoundError: Job not found: "nope"/);
+
+    // The re-run succeeds; then purge by status, by task, by age.
+    await s.runDue();
+    assert.equal((await store.getJob("flaky-1"))!.status, "succeeded");
+    assert.equal((await cli(store, "purge", "--status", "failed")).out, "Purged 0 jobs");
+    assert.equal((await cli(store, "purge", "--older-than", "P7D")).out, "Purged 0 jobs");
+    assert.equal((await cli(store, "purge", "--task", "flaky")).out, "Purged 1 job");
+    assert.equal(await store.getJob("flaky-1"), null);
+    const all = await cli(store, "purge", "--status", "succeeded,cancelled", "--json");
+    assert.deepEqual(JSON.parse(all.out), { purged: 1 });
+    assert.equal(await store.getJob("report-1"), null);
+    await s.stop();
+  });
+
   it("exits 2 with usage on bad input and 1 on unknown ids, changing nothing", async () => {
     const store = await seeded();
     for (
@@ -201,6 +263,13 @@ describe("admin CLI", () => {
         ["pause", "daily", "--from", "2030-01-01T00:00:00Z"],
         ["lock", "maybe"],
         ["jobs", "--limit"],
+        ["retry"],
+        ["purge", "--status", "pending"],
+        ["purge", "--status", "failed,running"],
+        ["purge", "--older-than", "a week"],
+        ["purge", "extra"],
+        ["enqueue", "report", "--priority", "1001"],
+        ["enqueue", "report", "--after", ""],
       ]
     ) {
       const r = await cli(store, ...args);
@@ -213,7 +282,11 @@ describe("admin CLI", () => {
     const j = await cli(store, "show", "nope", "--json");
     assert.equal(JSON.parse(j.err).error.name, "NotFoundError");
     assert.equal((await store.getSchedule("daily"))!.paused, false);
-    assert.equal((await cli(store, "--help")).code, 0);
+    assert.equal(await store.countJobs({}), 1, "nothing purged, nothing enqueued");
+    const help = await cli(store, "--help");
+    assert.equal(help.code, 0);
+    assert.match(help.out, /retry <id>\n\s+run a failed or cancelled job again/);
+    assert.match(help.out, /purge \[--status s,s\] \[--task v\] \[--older-than duration\]/);
   });
 
   it("runs as a real process against a SQLite file", {

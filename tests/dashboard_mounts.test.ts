@@ -1,6 +1,7 @@
 // The dashboard under every mount style, in Chromium: a route (`app.route`) and a prefix-stripping
 // mount (`app.mount`, no basePath) at nested prefixes. Sign in, see the jobs, cancel one, enqueue
-// one (a bad payload is an error message), and Retry/Purge offered only where the API has them.
+// one (a bad payload is an error message), and Retry/Purge offered only where the API has them;
+// then Retry and Purge for real, against the scheduler's retryJob and purgeJobs.
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
@@ -48,16 +49,9 @@ it("dashboard: works under a route and a prefix-stripping mount", {
       await waitFor(async () => (await scheduler.getJob(jobId))?.status === "cancelled", "cancel");
       await page.waitForSelector(`tr[data-job="${jobId}"][data-status="cancelled"]`);
       assert.match(await page.locator("#toast").innerText(), new RegExp(`Cancelled ${jobId}`));
-      const retryable = "retryJob" in scheduler;
-      assert.equal(
-        await row.locator('button[data-job-action="retry"]').count(),
-        retryable ? 1 : 0,
-        "Retry is offered exactly when the API has it",
-      );
-      assert.equal(
-        await page.locator("button[data-purge]").count(),
-        "purgeJobs" in scheduler ? 1 : 0,
-      );
+      // The API lists the retry and purge routes, so the cancelled job offers Retry.
+      assert.equal(await row.locator('button[data-job-action="retry"]').count(), 1);
+      assert.equal(await page.locator("button[data-purge]").count(), 1);
 
       // Enqueue: invalid JSON is a message on the form, then a valid payload makes a job.
       await page.selectOption("#enq-task", "sync-inventory");
@@ -108,32 +102,30 @@ it("dashboard: works under a route and a prefix-stripping mount", {
   }
 });
 
-it("dashboard: offers Retry and Purge when the API lists their routes", {
+it("dashboard: Retry re-runs a failed job and Purge deletes finished jobs", {
   skip: browserSkip,
   timeout: 120_000,
 }, async () => {
-  const scheduler = new Scheduler({ store: new MemoryStore(), timezone: "UTC" });
+  const store = new MemoryStore();
+  // Manual: jobs run only when the test calls runDue(), so each state is held for a look.
+  const scheduler = new Scheduler({ store, timezone: "UTC", runMode: "manual" });
+  let flakyRuns = 0;
+  scheduler.task("flaky", () => {
+    if (++flakyRuns === 1) throw new Error("first run fails");
+    return "second run works";
+  }, { retries: 0 });
+  scheduler.task("broken", () => {
+    throw new Error("always fails");
+  }, { retries: 0 });
   scheduler.task("send-report", () => "sent");
-  const cancelled = await scheduler.enqueue("send-report", null, { id: "to-retry" });
-  await scheduler.cancelJob(cancelled.id);
-  // Stand-ins for the queue's retry and purge routes, answered before the admin router.
-  const calls: string[] = [];
+  await scheduler.enqueue("flaky", null, { id: "to-retry" });
+  await scheduler.enqueue("broken", null, { id: "to-purge" });
+  await scheduler.enqueue("send-report", null, { id: "done" });
+  scheduler.start();
+  await scheduler.runDue();
+  await scheduler.enqueue("send-report", null, { id: "later", delay: { hours: 1 } });
+  assert.equal((await store.getJob("to-retry"))!.status, "failed");
   const app = new Hono();
-  app.get("/x/admin/api/routes", (c) =>
-    c.json({
-      routes: [
-        { method: "POST", path: "/api/jobs/:id/retry" },
-        { method: "POST", path: "/api/jobs/purge" },
-      ],
-    }));
-  app.post("/x/admin/api/jobs/:id/retry", (c) => {
-    calls.push(`retry ${c.req.param("id")}`);
-    return c.json({ result: true });
-  });
-  app.post("/x/admin/api/jobs/purge", async (c) => {
-    calls.push(`purge ${await c.req.text()}`);
-    return c.json({ result: 3 });
-  });
   app.mount("/x/admin", adminRouter(scheduler, { token: TOKEN }).fetch);
   const server = await serveOnce(app.fetch);
   const context = await openBrowser({ width: 1280, height: 900 });
@@ -143,19 +135,48 @@ it("dashboard: offers Retry and Purge when the API lists their routes", {
     await page.fill("#token", TOKEN);
     await Promise.all([page.waitForURL(/\/x\/admin\/?$/), page.click("button[type=submit]")]);
     await page.waitForSelector("body[data-loaded=true]");
+
+    // Retry: the failed job is pending again with its attempts restarted, then runs and succeeds.
+    await page.waitForSelector('tr[data-job="to-retry"][data-status="failed"]');
+    assert.equal(
+      await page.locator('tr[data-job="later"] button[data-job-action="retry"]').count(),
+      0,
+    );
     await page.click('tr[data-job="to-retry"] button[data-job-action="retry"]');
-    await waitFor(() => calls.includes("retry to-retry"), "the retry request");
+    await waitFor(async () => (await store.getJob("to-retry"))?.status === "pending", "re-queued");
+    assert.equal((await store.getJob("to-retry"))!.attempts, 0);
+    await waitFor(
+      async () => /Retried to-retry/.test(await page.locator("#toast").innerText()),
+      "the retry toast",
+    );
+    await page.waitForSelector('tr[data-job="to-retry"][data-status="pending"]');
+    await scheduler.runDue();
+    assert.equal((await scheduler.getJob("to-retry"))!.result, "second run works");
+
+    // Purge of the failed filter deletes the failed job only.
     page.once("dialog", (d) => void d.accept());
     await page.click('button[data-filter="failed"]');
     await page.click("button[data-purge]");
-    await waitFor(() => calls.includes('purge {"status":"failed"}'), "the purge request");
+    await waitFor(async () => (await store.getJob("to-purge")) === null, "the failed job purged");
     await waitFor(
-      async () => /Purged 3 jobs/.test(await page.locator("#toast").innerText()),
-      "toast",
+      async () => /Purged 1 job\b/.test(await page.locator("#toast").innerText()),
+      "the purge toast",
     );
+    assert.equal(await store.countJobs(), 3);
     // A non-final filter cannot be purged.
     await page.click('button[data-filter="pending"]');
     assert.equal(await page.locator("button[data-purge]").isDisabled(), true);
+    // With no filter, Purge deletes every finished job and leaves the pending one.
+    page.once("dialog", (d) => void d.accept());
+    await page.click('button[data-filter=""]');
+    await page.click("button[data-purge]");
+    await waitFor(async () => (await store.countJobs()) === 1, "the finished jobs purged");
+    assert.equal((await store.getJob("later"))!.status, "pending");
+    await waitFor(
+      async () => /Purged 2 jobs/.test(await page.locator("#toast").innerText()),
+      "the second purge toast",
+    );
+    await page.waitForSelector('tr[data-job="done"]', { state: "detached" });
   } finally {
     await context.close();
     server.close();

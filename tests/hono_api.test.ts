@@ -440,6 +440,69 @@ describe("admin router: jobs", () => {
     await h.scheduler.stop();
   });
 
+  it("retries a failed job and purges finished ones", async () => {
+    const { h, app } = await setup();
+    const post = (path: string, body?: unknown) =>
+      app.request(`/admin/api/jobs${path}`, {
+        method: "POST",
+        headers: body === undefined ? AUTH : JSON_AUTH,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    await h.scheduler.enqueue("flaky", null, { id: "f1" });
+    await h.scheduler.enqueue("report", { to: "ops" }, { id: "r1" });
+    h.scheduler.start();
+    await h.clock.advance(0);
+    await h.clock.advance(1000);
+    assert.equal((await h.scheduler.getJob("f1"))!.status, "failed");
+
+    const retried = await post("/f1/retry");
+    assert.equal(retried.status, 200);
+    const body = await json(retried);
+    assert.equal(body.result, true);
+    assert.deepEqual([body.job.status, body.job.attempts], ["pending", 0]);
+    // Only a failed or cancelled job runs again; anything else answers false, unchanged.
+    const succeeded = await json(await post("/r1/retry"));
+    assert.deepEqual([succeeded.result, succeeded.job.status], [false, "succeeded"]);
+    const unknown = await post("/nope/retry");
+    assert.equal(unknown.status, 404);
+    assert.deepEqual((await json(unknown)).error, {
+      name: "NotFoundError",
+      message: 'Job not found: "nope"',
+    });
+    await h.clock.advance(0);
+    await h.clock.advance(1000);
+    assert.equal((await h.scheduler.getJob("f1"))!.status, "failed", "ran again and failed");
+    assert.equal((await h.scheduler.getJob("f1"))!.attempts, 2);
+
+    const refusals: [Response, RegExp][] = [
+      [await post("/purge", { status: "pending" }), /Invalid status: "pending" \(expected one/],
+      [await post("/purge", { status: ["failed", "done"] }), /Invalid status: "done"/],
+      [await post("/purge", { olderThan: "a week" }), /Invalid olderThan/],
+      [await post("/purge", { olderThan: -1 }), /Invalid olderThan/],
+      [await post("/purge", { status: "failed", tsak: "x" }), /did you mean "task"/],
+    ];
+    for (const [res, message] of refusals) {
+      assert.equal(res.status, 400, String(message));
+      assert.match((await json(res)).error.message, message);
+    }
+    assert.equal(await h.store.countJobs(), 2, "a refused purge deletes nothing");
+
+    assert.deepEqual(await json(await post("/purge", { olderThan: "PT1H" })), { result: 0 });
+    assert.deepEqual(await json(await post("/purge", { status: "failed" })), { result: 1 });
+    assert.equal(await h.scheduler.getJob("f1"), null);
+    // An empty body purges every final status.
+    const all = await post("/purge");
+    assert.equal(all.status, 200);
+    assert.deepEqual(await json(all), { result: 1 });
+    assert.equal(await h.store.countJobs(), 0);
+    // The dashboard finds both routes in the route list.
+    const { routes } = await json(await app.request("/admin/api/routes", { headers: AUTH }));
+    const listed = routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`);
+    assert.ok(listed.includes("POST /api/jobs/:id/retry"), listed.join(", "));
+    assert.ok(listed.includes("POST /api/jobs/purge"), listed.join(", "));
+    await h.scheduler.stop();
+  });
+
   it("refuses bad job input and filters with a 400 naming the problem", async () => {
     const { h, app } = await setup();
     const enqueue = (body: unknown) =>
@@ -456,7 +519,10 @@ describe("admin router: jobs", () => {
       [enqueue({ task: "report", runAt: "tomorrow" }), /runAt/],
       [enqueue({ task: "report", delay: 1, runAt: T0 }), /either delay or runAt/],
       [enqueue({ task: "report", retries: 1.5 }), /retries/],
-      [enqueue({ task: "report", priority: 1 }), /Unknown option in enqueue options: "priority"/],
+      [enqueue({ task: "report", priority: 1001 }), /Invalid priority: expected at most 1000/],
+      [enqueue({ task: "report", after: "r1" }), /Invalid after: expected an array of ids/],
+      [enqueue({ task: "report", debounce: "soon" }), /Invalid debounce/],
+      [enqueue({ task: "report", priorty: 1 }), /"priorty" \(did you mean "priority"\?\)/],
       [enqueue({ task: "report", dealy: 5000 }), /"dealy" \(did you mean "delay"\?\)/],
       [app.request("/admin/api/jobs?status=done", { headers: AUTH }), /Invalid status: "done"/],
       [app.request("/admin/api/jobs?limit=1001", { headers: AUTH }), /Invalid limit/],
@@ -542,8 +608,28 @@ describe("admin router: every operation of the admin contract", () => {
 describe("admin router: status, page and events", () => {
   it("reports the scheduler's state and job counts", async () => {
     const { h, app } = await setup();
-    await h.scheduler.enqueue("report", { to: "a" });
+    await h.scheduler.enqueue("report", { to: "a" }, { id: "first" });
+    // A job enqueued over HTTP with the queue options waits for the first one.
+    const made = await app.request("/admin/api/jobs", {
+      method: "POST",
+      headers: JSON_AUTH,
+      body: JSON.stringify({
+        task: "report",
+        payload: { to: "b" },
+        id: "second",
+        priority: 3,
+        concurrencyKey: "k",
+        after: ["first"],
+      }),
+    });
+    assert.equal(made.status, 201, JSON.stringify(await made.clone().json()));
+    const waiting = await json(
+      await app.request("/admin/api/jobs?status=waiting", { headers: AUTH }),
+    );
+    assert.deepEqual(waiting.jobs.map((j: { id: string }) => j.id), ["second"]);
+    assert.equal((await h.store.getJob("second"))!.priority, 3);
     const body = await json(await app.request("/admin/api/status", { headers: AUTH }));
+    assert.equal(body.jobs.waiting, 1);
     assert.equal(body.scheduler.state, "idle");
     assert.equal(body.scheduler.timezone, "Europe/Berlin");
     assert.deepEqual(body.scheduler.tasks, ["report", "flaky"]);

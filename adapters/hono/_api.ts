@@ -138,6 +138,10 @@ const PRESENT: Partial<Record<string, Present>> = {
     if (!job) throw notFound("job", input.id as string);
     return c.json({ cancelled: result, job: jobView(job) });
   },
+  retryJob: async (result, input, c, s) => {
+    const job = await s.getJob(input.id as string);
+    return c.json({ result, ...(job ? { job: jobView(job) } : {}) });
+  },
   getLock: (result, _input, c) => c.json({ locked: result !== null, reason: result }),
   setLock: async (_result, _input, c, s) => {
     const reason = await s.getLock();

@@ -3,8 +3,8 @@
  * as one flat object — from JavaScript arguments (the Workers client), from an RPC request (the
  * Durable Object), from a URL and a JSON body (HTTP), or from command-line words (CLI) — and
  * checks it here: unknown fields are refused with the closest known one suggested, ids, counts,
- * flags and statuses are checked, triggers arrive as `Trigger`s. What only the scheduler can
- * judge (a duration's range, a task's registration) the scheduler checks.
+ * flags, statuses and durations are checked, triggers arrive as `Trigger`s. What only the
+ * scheduler can judge (a duration's range, a task's registration) the scheduler checks.
  * @module
  */
 
@@ -12,6 +12,7 @@ import { checkKeys } from "../_keys.ts";
 import { checkBoolean, checkId, checkInt, describe } from "../_options.ts";
 import { assertJson } from "../json.ts";
 import type { JobStatus } from "../store/store.ts";
+import { toDurationMs } from "../time.ts";
 import { isTrigger } from "../triggers/is_trigger.ts";
 import { triggerFromJSON } from "../triggers/mod.ts";
 import { JOB_STATUSES } from "./api.ts";
@@ -28,8 +29,12 @@ export type FieldType =
   | "integer"
   /** `true` or `false` (`on`/`off` too, from text). */
   | "boolean"
-  /** One job status or several (`a,b` from text). */
+  /** One job status or several (`a,b` from text), of those the field allows. */
   | "statuses"
+  /** A list of ids (`a,b` from text). */
+  | "ids"
+  /** A duration (ms, ISO 8601 text, a `Temporal.Duration` or `{ minutes: 5 }`). */
+  | "duration"
   /** A `Trigger`, or its JSON. */
   | "trigger"
   /** A JSON value (payloads). */
@@ -45,8 +50,10 @@ export interface Field {
   required?: boolean;
   /** Least integer allowed. @default 0 */
   min?: number;
-  /** Greatest integer allowed. @default Number.MAX_SAFE_INTEGER */
+  /** Greatest integer allowed; most ids in a list. @default Number.MAX_SAFE_INTEGER */
   max?: number;
+  /** The statuses a `statuses` field allows. @default JOB_STATUSES */
+  statuses?: readonly JobStatus[];
 }
 
 /** An operation's input fields, by name. */
@@ -105,15 +112,31 @@ function checkField(name: string, field: Field, value: unknown): unknown {
     case "boolean":
       return checkBoolean(value, name);
     case "statuses": {
+      const allowed = field.statuses ?? JOB_STATUSES;
       for (const s of Array.isArray(value) ? value : [value]) {
-        if (!JOB_STATUSES.includes(s as JobStatus)) {
+        if (!allowed.includes(s as JobStatus)) {
           throw new RangeError(
-            `Invalid ${name}: ${describe(s)} (expected one or more of ${JOB_STATUSES.join(", ")})`,
+            `Invalid ${name}: ${describe(s)} (expected one or more of ${allowed.join(", ")})`,
           );
         }
       }
       return value;
     }
+    case "ids": {
+      if (!Array.isArray(value)) {
+        throw new TypeError(`Invalid ${name}: expected an array of ids, got ${describe(value)}`);
+      }
+      const max = field.max ?? Number.MAX_SAFE_INTEGER;
+      if (value.length > max) {
+        throw new RangeError(`Invalid ${name}: expected at most ${max} ids, got ${value.length}`);
+      }
+      return value.map((v, i) => checkId(v, `${name}[${i}]`));
+    }
+    case "duration":
+      // Checked here so that a bad duration never travels; passed on as given (the scheduler
+      // reads it the same way and judges its range).
+      toDurationMs(value as never, name, { allowZero: true });
+      return value;
     case "trigger":
       return isTrigger(value) ? value : triggerFromJSON(value);
     case "json":
@@ -124,8 +147,8 @@ function checkField(name: string, field: Field, value: unknown): unknown {
 }
 
 /**
- * Reads a field from text (a URL query parameter, a command-line word): integers, booleans and
- * status lists are parsed; a JSON value is parsed when it is JSON and is the text otherwise.
+ * Reads a field from text (a URL query parameter, a command-line word): integers, booleans,
+ * status and id lists and durations in ms are parsed; a JSON value is parsed when it is JSON and is the text otherwise.
  * The result is then checked like any other input.
  * @param name The field's name, for messages.
  * @param field The field.
@@ -149,6 +172,10 @@ export function fromText(name: string, field: Field, text: string): unknown {
       const list = text.split(",").map((s) => s.trim());
       return list.length === 1 ? list[0] : list;
     }
+    case "ids":
+      return text.split(",").map((s) => s.trim());
+    case "duration":
+      return /^\d+$/.test(text) ? Number(text) : text;
     case "trigger":
     case "json":
     case "value":

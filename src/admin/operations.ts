@@ -8,6 +8,7 @@
  */
 
 import type { Scheduler } from "../scheduler/scheduler.ts";
+import { FINAL_STATUSES, MAX_AFTER, MAX_PRIORITY, MIN_PRIORITY } from "../store/semantics.ts";
 import type { EnqueueOptions, ListJobsOptions, SchedulePatch } from "../types.ts";
 import type { ListSchedulesOptions, ResumeOptions, SchedulerApi } from "./api.ts";
 import { checkInput, type Field, type Fields } from "./input.ts";
@@ -73,7 +74,9 @@ const page = {
   limit: { type: "integer", max: LIST_LIMIT_MAX },
   offset: { type: "integer", max: LIST_OFFSET_MAX },
 } as const satisfies Fields;
+const priority: Field = { type: "integer", min: MIN_PRIORITY, max: MAX_PRIORITY };
 const policies = {
+  priority,
   paused: value,
   coalesce: value,
   misfireGraceTime: value,
@@ -222,6 +225,11 @@ export const OPERATIONS: readonly Operation[] = [
       retries: value,
       timeout: value,
       resultTtl: value,
+      priority,
+      concurrencyKey: { type: "id" },
+      ifExists: value,
+      debounce: { type: "duration" },
+      after: { type: "ids", max: MAX_AFTER },
     },
     args: ["task", "payload", "..."],
     output: "handle",
@@ -284,6 +292,32 @@ export const OPERATIONS: readonly Operation[] = [
     http: null,
     cli: null,
     run: (s, input) => s.job(idOf(input)).result(),
+  },
+  {
+    name: "retryJob",
+    summary: "run a failed or cancelled job again (attempts restart, its error kept in history)",
+    access: "write",
+    fields: { id },
+    args: ["id"],
+    output: "value",
+    http: { method: "POST", path: "/jobs/:id/retry" },
+    cli: { command: "retry", args: ["id"] },
+    run: (s, input) => s.retryJob(idOf(input)),
+  },
+  {
+    name: "purgeJobs",
+    summary: "delete finished jobs (all final statuses unless --status), optionally --older-than",
+    access: "write",
+    fields: {
+      status: { type: "statuses", statuses: FINAL_STATUSES },
+      task: text,
+      olderThan: { type: "duration" },
+    },
+    args: ["..."],
+    output: "value",
+    http: { method: "POST", path: "/jobs/purge" },
+    cli: { command: "purge", args: [] },
+    run: (s, input) => s.purgeJobs(input as Parameters<Scheduler["purgeJobs"]>[0]),
   },
   {
     name: "getLock",

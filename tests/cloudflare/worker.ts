@@ -120,8 +120,13 @@ async function operations(env: Env): Promise<unknown[]> {
       continue;
     }
     try {
-      await method(...sample.args);
-      out.push({ op: op.name, ok: sample.rejects === undefined, error: null });
+      const value = await method(...sample.args);
+      const expected = !("returns" in sample) || value === sample.returns;
+      out.push({
+        op: op.name,
+        ok: sample.rejects === undefined && expected,
+        error: expected ? null : `returned ${JSON.stringify(value)}`,
+      });
     } catch (e) {
       const err = e as Error;
       out.push({
@@ -159,6 +164,10 @@ async function errors(env: Env): Promise<unknown[]> {
     ["bad id", (s) => s.getJob("")],
     ["bad limit", (s) => s.listJobs({ limit: -1 })],
     ["bad count", (s) => s.nextRuns("exists", -1)],
+    ["retry of a missing job", (s) => s.retryJob("missing")],
+    ["purge of a pending status", (s) => s.purgeJobs({ status: ["failed", "pending"] })],
+    ["purge with a bad age", (s) => s.purgeJobs({ olderThan: "a week" })],
+    ["priority out of range", (s) => s.enqueue("echo", null, { priority: 1001 })],
   ];
   const out = [];
   for (const [label, run] of cases) {

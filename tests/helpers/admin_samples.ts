@@ -12,6 +12,8 @@ export interface AdminSample {
   args: unknown[];
   /** The error a reached operation answers with (e.g. waiting on a cancelled job). */
   rejects?: string;
+  /** The plain result the method must return, where the walk checks it. */
+  returns?: unknown;
 }
 
 /** The schedule every sample run starts with (the task "echo" must be registered). */
@@ -21,19 +23,31 @@ export const SAMPLE_SCHEDULE = { id: "fixed", task: "echo", trigger: every(60_00
 export const ADMIN_SAMPLES: { readonly [K in OperationName]: AdminSample } = {
   listSchedules: { args: [{ limit: 10 }] },
   getSchedule: { args: ["fixed"] },
-  schedule: { args: [{ id: "temp", task: "echo", trigger: every(30_000), payload: { n: 1 } }] },
-  updateSchedule: { args: ["temp", { payload: { n: 2 }, jitter: 1000 }] },
+  schedule: {
+    args: [{ id: "temp", task: "echo", trigger: every(30_000), payload: { n: 1 }, priority: 2 }],
+  },
+  updateSchedule: { args: ["temp", { payload: { n: 2 }, jitter: 1000, priority: -1 }] },
   pauseSchedule: { args: ["fixed"] },
   resumeSchedule: { args: ["fixed", {}] },
   removeSchedule: { args: ["temp"] },
   runNow: { args: ["fixed"] },
   nextRuns: { args: ["fixed", 3] },
-  enqueue: { args: ["echo", { to: "ops" }, { id: "sample-job", delay: 3_600_000 }] },
-  listJobs: { args: [{ status: "pending", task: "echo" }] },
+  enqueue: {
+    args: ["echo", { to: "ops" }, {
+      id: "sample-job",
+      delay: 3_600_000,
+      priority: 5,
+      concurrencyKey: "customer-42",
+    }],
+  },
+  listJobs: { args: [{ status: ["waiting", "pending"], task: "echo" }] },
   countJobs: { args: [{ status: ["pending", "running"] }] },
   getJob: { args: ["sample-job"] },
   cancelJob: { args: ["sample-job"] },
   jobResult: { args: ["sample-job"], rejects: "JobCancelledError" },
+  // The cancelled sample job runs again (pending), then finished jobs are purged (none is).
+  retryJob: { args: ["sample-job"], returns: true },
+  purgeJobs: { args: [{ status: ["failed", "cancelled"], task: "echo", olderThan: "PT1H" }] },
   getLock: { args: [] },
   setLock: { args: [false, "samples"] },
   listTasks: { args: [] },
