@@ -320,8 +320,9 @@ export function dependencyExpiresAt(job: Pick<JobRecord, "resultTtl">, now: numb
 
 /**
  * The rate-limit rule: with `starts` the key's recorded start instants, a job may start at `now`
- * unless `limit` or more fall in `(now - period, now]`; then it waits until the oldest of those
- * leaves the window.
+ * unless `limit` or more fall in `(now - period, now]` (a start recorded after `now`, by a process
+ * whose clock runs ahead, counts as made at `now`); then it waits until the oldest of those leaves
+ * the window.
  * @param starts Start instants of the key (any order).
  * @param now The claim instant (epoch ms).
  * @param limit Starts allowed per period.
@@ -336,8 +337,11 @@ export function rateDelayedUntil(
 ): number | null {
   let count = 0;
   let oldest = Infinity;
-  for (const t of starts) {
-    if (t > now - period && t <= now) {
+  for (const start of starts) {
+    // A start stamped after `now` came from a process whose clock runs ahead: it still counts,
+    // as if made now, or a window could overfill between processes whose clocks differ.
+    const t = Math.min(start, now);
+    if (t > now - period) {
       count++;
       if (t < oldest) oldest = t;
     }
