@@ -45,6 +45,11 @@ export interface EngineDeps {
   readonly pollInterval: number;
   readonly leaseMs: number;
   readonly manual: boolean;
+  /**
+   * Slots of `concurrency` that other work holds or waits for (`scheduler.spawn`), and its
+   * notice that a job freed one.
+   */
+  readonly slots?: { reserved(): number; freed(): void };
 }
 
 const FIRE_BATCH = 256;
@@ -230,7 +235,8 @@ export class Engine {
   async #claimFor(now: number, { tasks, cap }: ClaimGroup): Promise<void> {
     const d = this.#d;
     if (this.#budgets.halted(d.manual)) return;
-    const limit = claimLimit(d.concurrency - this.#running.size, cap, this.#budgets.left());
+    const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
+    const limit = claimLimit(free, cap, this.#budgets.left());
     if (limit === 0) return;
     const jobs = await d.store.claimJobs(now, d.owner, d.leaseMs, limit, { tasks });
     this.#budgets.spend(jobs.length);
@@ -249,6 +255,7 @@ export class Engine {
   }
 
   async #execute(task: TaskEntry, run: RunningJob): Promise<void> {
+    const d = this.#d;
     try {
       await this.#outcomes.record(run.job, await runJob(this.#d, task, run));
     } catch (error) {
@@ -257,6 +264,7 @@ export class Engine {
       task.running--;
       this.#running.delete(run.job.id);
       if (this.#running.size === 0) this.#leases.idle();
+      d.slots?.freed();
       this.kick();
     }
   }

@@ -15,6 +15,9 @@ const TASK_KEYS: readonly (keyof TaskOptions)[] = [
   "timeout",
   "maxRunning",
   "resultTtl",
+  // Read by ./_worker_task.ts before the entry is built.
+  "workers",
+  "abortGrace",
 ];
 
 /** Every key of `backoff` options. */
