@@ -9,7 +9,8 @@ import type { TaskDefaults, TaskEntry } from "../engine/_tasks.ts";
 import type { TaskHandler, TaskOptions } from "../types.ts";
 import { instantAfter } from "./_checks.ts";
 
-const TASK_KEYS: readonly (keyof TaskOptions)[] = [
+/** Every key of `task()` options. */
+export const TASK_KEYS: readonly (keyof TaskOptions)[] = [
   "retries",
   "backoff",
   "timeout",

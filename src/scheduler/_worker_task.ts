@@ -13,6 +13,8 @@ import {
   isHandlerModule,
 } from "../engine/handler_module.ts";
 import { durationOr } from "../_options.ts";
+import { checkKeys } from "../_keys.ts";
+import { TASK_KEYS } from "./_task_entry.ts";
 import type { TaskHandler, TaskOptions } from "../types.ts";
 
 /** A task's handler as the registry keeps it, and its executor when it runs in workers. */
@@ -38,6 +40,7 @@ export function resolveTaskHandler(
   factory: ExecutorFactory | undefined,
 ): ResolvedTaskHandler {
   const quoted = JSON.stringify(name);
+  checkKeys(options, TASK_KEYS, "task options");
   if (!isHandlerModule(handler)) {
     if (options?.workers !== undefined || options?.abortGrace !== undefined) {
       throw new TypeError(

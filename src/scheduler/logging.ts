@@ -41,12 +41,14 @@ export type Subscribe = <K extends keyof SchedulerEventMap>(
 export function checkLogger(value: unknown): Logger | null {
   if (value === undefined) return console;
   if (value === null) return null;
-  const missing = LEVELS.filter((m) => typeof (value as Record<string, unknown>)?.[m] !== "function");
+  const missing = LEVELS.filter((m) =>
+    typeof (value as Record<string, unknown>)?.[m] !== "function"
+  );
   if (missing.length > 0) {
     throw new TypeError(
-      `Invalid logger: expected an object with ${
-        LEVELS.join(", ")
-      } methods (console-like), got ${describe(value)}${
+      `Invalid logger: expected an object with ${LEVELS.join(", ")} methods (console-like), got ${
+        describe(value)
+      }${
         typeof value === "object" ? ` missing ${missing.join(", ")}` : ""
       } (pass null to silence logging)`,
     );
@@ -98,39 +100,52 @@ export class SchedulerLog {
 
   #subscribe(on: Subscribe): void {
     if (this.#enabled("error")) {
-      on("job:failed", (d) =>
-        this.#log("error", `Job ${d.jobId} of task ${d.task} failed: ${d.error.message}`, {
-          jobId: d.jobId,
-          task: d.task,
-          scheduleId: d.scheduleId,
-          attempt: d.attempt,
-          error: d.error,
-        }));
-      on("scheduler:error", (d) =>
-        this.#log("error", `Scheduler error while ${d.context}: ${messageOf(d.error)}`, {
-          context: d.context,
-          error: d.error,
-        }));
+      on(
+        "job:failed",
+        (d) =>
+          this.#log("error", `Job ${d.jobId} of task ${d.task} failed: ${d.error.message}`, {
+            jobId: d.jobId,
+            task: d.task,
+            scheduleId: d.scheduleId,
+            attempt: d.attempt,
+            error: d.error,
+          }),
+      );
+      on(
+        "scheduler:error",
+        (d) =>
+          this.#log("error", `Scheduler error while ${d.context}: ${messageOf(d.error)}`, {
+            context: d.context,
+            error: d.error,
+          }),
+      );
     }
     if (this.#enabled("warn")) on("job:missed", (d) => this.#miss(d));
     if (this.#enabled("info")) {
-      on("job:retrying", (d) =>
-        this.#log("info", `Job ${d.jobId} of task ${d.task} will retry: ${d.error.message}`, {
-          jobId: d.jobId,
-          task: d.task,
-          scheduleId: d.scheduleId,
-          attempt: d.attempt,
-          retryAt: d.retryAt.toString(),
-        }));
-      on("job:cancelled", (d) =>
-        this.#log("info", `Job ${d.jobId} of task ${d.task} was cancelled`, { ...d }));
+      on(
+        "job:retrying",
+        (d) =>
+          this.#log("info", `Job ${d.jobId} of task ${d.task} will retry: ${d.error.message}`, {
+            jobId: d.jobId,
+            task: d.task,
+            scheduleId: d.scheduleId,
+            attempt: d.attempt,
+            retryAt: d.retryAt.toString(),
+          }),
+      );
+      on(
+        "job:cancelled",
+        (d) => this.#log("info", `Job ${d.jobId} of task ${d.task} was cancelled`, { ...d }),
+      );
       for (const type of LIFECYCLE) {
         on(type, () => this.#log("info", `Scheduler ${type.slice("scheduler:".length)}`, {}));
       }
     }
     if (this.#enabled("debug")) {
-      on("job:started", (d) =>
-        this.#log("debug", `Job ${d.jobId} of task ${d.task} started`, { ...d }));
+      on(
+        "job:started",
+        (d) => this.#log("debug", `Job ${d.jobId} of task ${d.task} started`, { ...d }),
+      );
       on("job:succeeded", (d) =>
         this.#log("debug", `Job ${d.jobId} of task ${d.task} succeeded`, {
           jobId: d.jobId,
@@ -149,7 +164,12 @@ export class SchedulerLog {
     // `count: null` stands for "too many to count" after very long downtime.
     const count = d.count ?? Infinity;
     if (known) known.count += count;
-    else this.#missed.set(key, { task: d.task, reason: d.reason, count, first: d.fireAt.toString() });
+    else {this.#missed.set(key, {
+        task: d.task,
+        reason: d.reason,
+        count,
+        first: d.fireAt.toString(),
+      });}
     this.#flush ??= setTimeout(() => this.#flushMissed(), 0);
   }
 

@@ -41,7 +41,7 @@ import { resolveOptions, type RunDueOptions, type SchedulerOptions } from "./opt
 import type { Executor, ExecutorFactory } from "../engine/executor.ts";
 import type { HandlerModule } from "../engine/handler_module.ts";
 import { resolveTaskHandler } from "./_worker_task.ts";
-import { type SpawnHandle, type SpawnOptions, Spawner } from "./spawn.ts";
+import { Spawner, type SpawnHandle, type SpawnOptions } from "./spawn.ts";
 import { SchedulerLog } from "./logging.ts";
 import { Holders } from "./_holders.ts";
 

@@ -149,7 +149,14 @@ export class Spawner {
           signal.addEventListener("abort", () => reject(signal.reason), { once: true });
         });
         // A closure that ignores its signal keeps running, but its slot and result end here.
-        Promise.race([Promise.resolve().then(() => fn(signal)), aborted]).then(
+        Promise.race([
+          Promise.resolve().then(() => {
+            // Cancelled before its first turn: it never runs.
+            signal.throwIfAborted();
+            return fn(signal);
+          }),
+          aborted,
+        ]).then(
           (value) => settle(true, value),
           (error) => settle(false, error),
         ).finally(() => {
@@ -168,7 +175,9 @@ export class Spawner {
         return outcome.promise;
       },
       cancel: (reason?: unknown) => {
-        if (!settled) work.cancel(reason ?? new DOMException(`${name} was cancelled`, "AbortError"));
+        if (!settled) {
+          work.cancel(reason ?? new DOMException(`${name} was cancelled`, "AbortError"));
+        }
       },
     };
   }
