@@ -17,7 +17,7 @@ function quiet(options: ConstructorParameters<typeof Scheduler>[0] = {}): Schedu
 describe("spawn", () => {
   it("runs a closure and hands back its result; cancel aborts its signal", async () => {
     const scheduler = quiet();
-    const work = scheduler.spawn(async () => 41 + 1, { name: "answer" });
+    const work = scheduler.spawn(() => Promise.resolve(41 + 1), { name: "answer" });
     assert.equal(work.name, "answer");
     assert.equal(await work.result(), 42);
     let seen: unknown;
