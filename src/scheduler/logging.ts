@@ -92,7 +92,9 @@ export class SchedulerLog {
   #log(level: LogLevel, message: string, fields: Record<string, unknown>): void {
     if (!this.#enabled(level)) return;
     try {
-      this.#logger![level](message, fields);
+      // No empty `{}` after lifecycle lines on the console.
+      if (Object.keys(fields).length === 0) this.#logger![level](message);
+      else this.#logger![level](message, fields);
     } catch {
       // A broken logger must not break the scheduler; there is nowhere left to report it.
     }
