@@ -21,8 +21,7 @@ import { errorToWire, type WireRequest, type WireResponse } from "./_wire.ts";
 
 /** Options for {@linkcode durableScheduler}: the scheduler's, minus what the object supplies. */
 export interface DurableSchedulerOptions
-  extends
-    Omit<SchedulerOptions, "store" | "waker" | "keepAlive" | "concurrency" | "executor"> {
+  extends Omit<SchedulerOptions, "store" | "waker" | "keepAlive" | "concurrency" | "executor"> {
   /**
    * Jobs one `alarm()` starts before it stops claiming; the alarm is then re-armed at once for
    * the rest. Also the number of jobs that run at once.
