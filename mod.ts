@@ -35,9 +35,11 @@ export {
   systemClock,
   type SystemClockOptions,
   type TimerHandle,
+  type TimerOptions,
   VirtualClock,
 } from "./src/clock.ts";
 export {
+  type ArmOptions,
   TimerWaker,
   type TimerWakerOptions,
   type Waker,
@@ -51,7 +53,11 @@ export {
   type SchedulerEvent,
   type SchedulerEventMap,
 } from "./src/events.ts";
-export { SchedulerEvents, type SchedulerListener } from "./src/scheduler/events.ts";
+export {
+  type ListenerOptions,
+  SchedulerEvents,
+  type SchedulerListener,
+} from "./src/scheduler/events.ts";
 export type { RunDueOptions, ScheduleDefaults, SchedulerOptions } from "./src/scheduler/options.ts";
 export * from "./src/types.ts";
 export { Scheduler, type SchedulerState, type StartOptions } from "./src/scheduler/scheduler.ts";

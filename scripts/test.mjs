@@ -1,13 +1,13 @@
 // everywhen's quality gate and test matrix: `npm test` (CI runs exactly this via .ci/run).
 //
 // Checks, in order: type check, deno lint, deno fmt --check, export sync, JSR dry-run publish,
-// npm build + publint. Then tests/**/*.test.ts (node:test + node:assert/strict) on Node 22,
+// npm build + publint, examples, doc snippets. Then tests/**/*.test.ts (node:test + node:assert/strict) on Node 22,
 // Node 26, Deno and Bun, and the time-zone-sensitive tests again under other machine zones.
 // Ends with a summary table and a last line `N passed, N failed` that CI reads.
 //
 // Usage: node scripts/test.mjs [--only a,b] [--skip-checks | --checks-only] [test files...]
 //   --only       comma-separated step names, runtimes or groups: typecheck, lint, fmt, exports,
-//                publish, build, node22, node26, deno, bun, tz, checks, tests
+//                publish, build, examples, snippets, node22, node26, deno, bun, tz, checks, tests
 //   --skip-checks  run only the test suites
 //   --checks-only  run only the checks
 //   files        run these test files instead of tests/**/*.test.ts (time-zone runs use them too)
@@ -114,6 +114,8 @@ const checks = [
       "examples/hono/spawn.ts",
     ],
   },
+  // Every TypeScript block of README.md and docs/*.md, type-checked against the sources.
+  { name: "snippets", cmd: [BIN.node26, "scripts/check-snippets.mjs"] },
 ].map((s) => ({ ...s, group: "checks", runtime: "-", timeout: CHECK_TIMEOUT_MS }));
 
 function nodeSuite(runtime, tapFile, testFiles) {

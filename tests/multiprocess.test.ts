@@ -139,9 +139,9 @@ describe("several processes on one SQLite file", { skip }, () => {
       const runs = readRuns(log);
       assert.equal(runs.length, 20);
       assert.ok(runs.every((r) => r.runtime === "deno"), "run by the worker, not the web process");
-      // Start bound: the worker's poll interval (1 s default). The web process saw results within
-      // that plus its own 100 ms poll; allow generous slack for a loaded CI machine.
-      assert.ok(Math.max(...latencies) < 3000, `latencies ${latencies.join(",")}`);
+      // Every result arrived (the web process saw each one); how fast is a benchmark matter. The
+      // bound only catches a stuck poll, with room for a machine several times slower.
+      assert.ok(Math.max(...latencies) < 30_000, `latencies ${latencies.join(",")}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -265,8 +265,9 @@ describe("worker pool", () => {
       } finally {
         clearInterval(ticker);
       }
-      // In-process the same handler stalls the loop for 1.2 s (bench/worker_stall.ts).
-      assert.ok(worst < 500, `worst main-loop gap ${worst.toFixed(0)} ms`);
+      // In-process the loop would stall for the whole >= 1.2 s of CPU work; the real figure is
+      // in bench/worker_stall.ts. The bound leaves room for a loaded machine.
+      assert.ok(worst < 1000, `worst main-loop gap ${worst.toFixed(0)} ms`);
     });
   });
 });

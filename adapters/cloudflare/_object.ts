@@ -63,11 +63,14 @@ export interface DurableSchedulerObject {
   everywhen(request: WireRequest): Promise<WireResponse>;
 }
 
-/** A Durable Object class built by {@linkcode durableScheduler}. */
-export type DurableSchedulerClass<Env> = new (
+/**
+ * A Durable Object class built by {@linkcode durableScheduler}. Its instances are also instances
+ * of the base class (so a Workers project's `DurableObject` brand carries over).
+ */
+export type DurableSchedulerClass<Env, Instance extends object = object> = new (
   ctx: DurableObjectStateLike,
   env: Env,
-) => DurableSchedulerObject;
+) => Instance & DurableSchedulerObject;
 
 /** Longest one `alarm()` waits for the jobs it started (the platform stops it at 15 min). */
 const MAX_ALARM_WAIT = 10 * 60_000;
@@ -94,13 +97,13 @@ const MAX_ALARM_WAIT = 10 * 60_000;
  * }) {}
  * ```
  */
-export function durableScheduler<Env>(
-  Base: DurableObjectBase<Env>,
+export function durableScheduler<Env, Instance extends object = object>(
+  Base: DurableObjectBase<Env, Instance>,
   setup: SchedulerSetup<Env>,
   options:
     | DurableSchedulerOptions
     | ((env: Env, ctx: DurableObjectStateLike) => DurableSchedulerOptions) = {},
-): DurableSchedulerClass<Env> {
+): DurableSchedulerClass<Env, Instance> {
   const Parent = Base as unknown as new (ctx: DurableObjectStateLike, env: Env) => object;
   return class DurableScheduler extends Parent implements DurableSchedulerObject {
     readonly metrics: StorageMetrics = newMetrics();
@@ -217,7 +220,7 @@ export function durableScheduler<Env>(
       const result = await runOperation(this.scheduler, operation, input);
       return operation.output === "handle" ? (result as JobHandle).id : plain(result);
     }
-  };
+  } as unknown as DurableSchedulerClass<Env, Instance>;
 }
 
 function positive(value: number, name: string): number {

@@ -59,10 +59,10 @@ export interface AlarmInvocationInfo {
 }
 
 /** The `DurableObject` base class from `cloudflare:workers`, as a constructor. */
-export type DurableObjectBase<Env> = abstract new (
+export type DurableObjectBase<Env, Instance extends object = object> = abstract new (
   ctx: never,
   env: Env,
-) => object;
+) => Instance;
 
 /** A stub for one Durable Object (`namespace.get(id)`), as the client uses it. */
 export interface DurableObjectStubLike {

@@ -6,7 +6,13 @@
  */
 
 import type { Clock, TimerHandle } from "../../src/clock.ts";
-import { TimerWaker, type Waker, type WakerFactory, type WakerHost } from "../../src/waker.ts";
+import {
+  type ArmOptions,
+  TimerWaker,
+  type Waker,
+  type WakerFactory,
+  type WakerHost,
+} from "../../src/waker.ts";
 import { type DenoCronFunction, denoNamespace } from "./_types.ts";
 
 /** Options for {@linkcode denoCronWaker}. */
@@ -130,8 +136,8 @@ export function denoCronWaker(options: DenoCronWakerOptions = {}): DenoCronWaker
     });
     // The scheduler arms (or disarms) its waker at the end of every pass: that ends a tick.
     return {
-      arm(at: number): void {
-        timer?.arm(at);
+      arm(at: number, options?: ArmOptions): void {
+        timer?.arm(at, options);
         passEnded();
       },
       disarm(): void {

@@ -20,7 +20,7 @@ export interface LeaseDeps {
 export class LeaseKeeper {
   #deps: LeaseDeps;
   /** When the next renewal is due; Infinity while nothing runs. */
-  nextRenewAt = Infinity;
+  nextRenewAt: number = Infinity;
 
   /** @param deps Store, owner id and lease length. */
   constructor(deps: LeaseDeps) {

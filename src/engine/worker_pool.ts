@@ -16,6 +16,10 @@ import type {
   WorkerPoolOptions,
 } from "./executor.ts";
 import { fromWire, type FromWorker, toWire, type ToWorker } from "./_worker_protocol.ts";
+import { systemClock, type TimerHandle } from "../clock.ts";
+
+// Grace periods come from users (up to MAX_DURATION_MS): the clock chains past setTimeout's limit.
+const timers = systemClock();
 
 /** One worker thread as the pool drives it. */
 export interface WorkerThread {
@@ -46,7 +50,7 @@ interface Attempt {
   reject(error: unknown): void;
   onAbort(): void;
   slot?: Slot;
-  graceTimer?: ReturnType<typeof setTimeout>;
+  graceTimer?: TimerHandle;
 }
 
 interface Slot {
@@ -123,10 +127,10 @@ export class WorkerPool implements Executor {
     this.#closed = true;
     if (this.#queue.length > 0 || [...this.#slots].some((slot) => slot.attempt)) {
       this.#drained ??= Promise.withResolvers();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const expired = new Promise<void>((resolve) => timer = setTimeout(resolve, grace));
+      let timer: TimerHandle | undefined;
+      const expired = new Promise<void>((resolve) => timer = timers.setTimer(resolve, grace));
       await Promise.race([this.#drained.promise, expired]);
-      clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimer(timer);
     }
     const closed = new Error(`The worker pool of task ${this.#name} was closed`);
     for (const attempt of this.#queue.splice(0)) this.#settle(attempt, closed, true);
@@ -252,7 +256,7 @@ export class WorkerPool implements Executor {
       reason: toWire(attempt.hooks.signal.reason),
     });
     // A handler that ignores its signal (or is stuck in a loop) only stops with its thread.
-    attempt.graceTimer = setTimeout(() => {
+    attempt.graceTimer = timers.setTimer(() => {
       if (slot.attempt !== attempt) return;
       this.#drop(slot);
       this.#settle(attempt, attempt.hooks.signal.reason, true);
@@ -261,7 +265,7 @@ export class WorkerPool implements Executor {
   }
 
   #settle(attempt: Attempt, value: unknown, failed: boolean): void {
-    clearTimeout(attempt.graceTimer);
+    if (attempt.graceTimer !== undefined) timers.clearTimer(attempt.graceTimer);
     attempt.hooks.signal.removeEventListener("abort", attempt.onAbort);
     if (failed) attempt.reject(value);
     else attempt.resolve(value as JsonValue);

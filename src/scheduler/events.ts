@@ -15,6 +15,21 @@ export type SchedulerListener<K extends keyof SchedulerEventMap> = (
 type AnyListener = EventListenerOrEventListenerObject | SchedulerListener<never>;
 
 /**
+ * Options of `addEventListener`, declared here rather than taken from the DOM library so the
+ * published types compile in projects without it (Node, Workers).
+ */
+export interface ListenerOptions {
+  /** Listen in the capture phase (no effect on a scheduler, which has no tree). */
+  capture?: boolean;
+  /** Remove the listener after its first call. */
+  once?: boolean;
+  /** A hint that the listener never calls `preventDefault()`. */
+  passive?: boolean;
+  /** Removes the listener when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
  * `EventTarget` with typed `addEventListener` overloads and an `on()` shorthand. It remembers
  * which types ever had a listener so that hot paths skip building events nobody hears.
  */
@@ -27,18 +42,18 @@ export class SchedulerEvents extends EventTarget {
   override addEventListener<K extends keyof SchedulerEventMap>(
     type: K,
     listener: SchedulerListener<K> | null,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void;
   /** Adds a listener for any event type. */
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void;
   override addEventListener(
     type: string,
     listener: AnyListener | null,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void {
     this.#heard.add(type);
     super.addEventListener(type, listener === null ? null : this.#guard(type, listener), options);
@@ -48,7 +63,7 @@ export class SchedulerEvents extends EventTarget {
   override removeEventListener(
     type: string,
     listener: AnyListener | null,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | Pick<ListenerOptions, "capture">,
   ): void {
     const wrapped = listener === null ? undefined : this.#wrapped.get(type)?.get(listener);
     super.removeEventListener(type, wrapped ?? (listener as EventListener | null), options);

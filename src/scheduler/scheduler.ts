@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * The `Scheduler`: the public API over the engine. It registers tasks, writes schedules and
  * jobs to a Store, and starts and stops the engine that fires and runs them. Every method checks
