@@ -12,7 +12,7 @@ import {
   executorHandler,
   isHandlerModule,
 } from "../engine/handler_module.ts";
-import { durationOr } from "../_options.ts";
+import { checkId, durationOr } from "../_options.ts";
 import { checkKeys } from "../_keys.ts";
 import { TASK_KEYS } from "./_task_entry.ts";
 import type { TaskHandler, TaskOptions } from "../types.ts";
@@ -39,6 +39,7 @@ export function resolveTaskHandler(
   options: TaskOptions | undefined,
   factory: ExecutorFactory | undefined,
 ): ResolvedTaskHandler {
+  checkId(name, "task name");
   const quoted = JSON.stringify(name);
   checkKeys(options, TASK_KEYS, "task options");
   if (!isHandlerModule(handler)) {
