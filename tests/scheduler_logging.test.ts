@@ -107,7 +107,7 @@ describe("logging", () => {
     await h.clock.advance(60_000);
     const error = lines.find((l) => l.message.includes("disk gone"))!;
     assert.equal(error.level, "error");
-    assert.match(error.message, /^Scheduler error while scheduler loop: disk gone$/);
+    assert.match(error.message, /^Scheduler error \(scheduler loop\): disk gone$/);
     await h.scheduler.stop({ grace: 0 });
   });
 

@@ -116,7 +116,7 @@ export class SchedulerLog {
       on(
         "scheduler:error",
         (d) =>
-          this.#log("error", `Scheduler error while ${d.context}: ${messageOf(d.error)}`, {
+          this.#log("error", `Scheduler error (${d.context}): ${messageOf(d.error)}`, {
             context: d.context,
             error: d.error,
           }),
