@@ -103,6 +103,16 @@ describe("logging", () => {
       ["warn", "Store-wide lock set: every scheduler on the store halts"],
       ["warn", "Store-wide lock lifted: schedulers resume"],
     ]);
+    // Set and lifted by another process on the same store: noticed by this one's next pass.
+    const other = harness({ logger: null }, { clock: h.clock, store: h.store });
+    await other.scheduler.setLock(true, "migration");
+    await h.clock.advance(1000);
+    await other.scheduler.setLock(false);
+    await h.clock.advance(60_000);
+    assert.deepEqual(lines.slice(-2).map((l) => [l.message, l.fields]), [
+      ["Store-wide lock set: every scheduler on the store halts", { reason: "migration" }],
+      ["Store-wide lock lifted: schedulers resume", undefined],
+    ]);
     h.store.getMeta = () => Promise.reject(new Error("disk gone"));
     await h.clock.advance(60_000);
     const error = lines.find((l) => l.message.includes("disk gone"))!;

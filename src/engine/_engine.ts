@@ -50,6 +50,8 @@ export interface EngineDeps {
    * notice that a job freed one.
    */
   readonly slots?: { reserved(): number; freed(): void };
+  /** Told the store-wide lock's reason (or `null`) each pass reads it, e.g. to log a change. */
+  readonly lockSeen?: (reason: string | null) => void;
 }
 
 const FIRE_BATCH = 256;
@@ -202,7 +204,9 @@ export class Engine {
       this.#nextCleanupAt = now + CLEANUP_EVERY;
       await d.store.cleanup(now);
     }
-    if (await d.store.getMeta(LOCK_KEY) !== null) return;
+    const lock = await d.store.getMeta(LOCK_KEY);
+    d.lockSeen?.(lock);
+    if (lock !== null) return;
     if (this.#budgets.halted(d.manual)) return;
     if (d.roles.schedules) await this.#fireDue(now);
     if (d.roles.jobs) await this.#claim(now);

@@ -67,6 +67,7 @@ export class SchedulerLog {
   #min: number;
   #missed = new Map<string, { task: string; reason: string; count: number; first: string }>();
   #flush: ReturnType<typeof setTimeout> | undefined;
+  #lock: string | null | undefined = undefined;
 
   /**
    * @param logger Where lines go; `null` logs nothing and subscribes to nothing.
@@ -79,8 +80,15 @@ export class SchedulerLog {
     this.#subscribe(on);
   }
 
-  /** The store-wide lock was set (`reason`) or lifted (`null`) through this scheduler. */
+  /**
+   * The store-wide lock's reason (`null`: unlocked), as `setLock` wrote it or a pass read it; a
+   * line is logged when it changes, whoever changed it (another process sharing the store too).
+   */
   lockChanged(reason: string | null): void {
+    const known = this.#lock;
+    this.#lock = reason;
+    // The first reading only tells the state; an unlocked store at start is not news.
+    if (reason === known || (known === undefined && reason === null)) return;
     if (reason === null) this.#log("warn", "Store-wide lock lifted: schedulers resume", {});
     else this.#log("warn", `Store-wide lock set: every scheduler on the store halts`, { reason });
   }

@@ -141,6 +141,7 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       leaseMs: o.leaseMs,
       manual: o.manual,
       slots: { reserved: () => this.#spawner.reserved, freed: () => this.#spawner.pump() },
+      lockSeen: (reason) => this.#log.lockChanged(reason),
     });
     const kick = () => this.#engine.kick();
     this.#schedules = new Schedules({
