@@ -59,6 +59,16 @@ export interface TaskOptions {
   maxRunning?: number;
   /** How long finished jobs and their results are kept. @default 86_400_000 (one day) */
   resultTtl?: DurationInput;
+  /**
+   * Run the task in a pool of at most this many workers (threads); the handler must then be a
+   * handler-module descriptor `{ module, export? }` (docs/workers.md). Also caps `maxRunning`.
+   */
+  workers?: number;
+  /**
+   * How long a worker-run handler may ignore an aborted `ctx.signal` before its worker is
+   * terminated and replaced. @default 5000
+   */
+  abortGrace?: DurationInput;
 }
 
 /** A registered task, typed by its handler. */

@@ -9,12 +9,16 @@ import type { TaskDefaults, TaskEntry } from "../engine/_tasks.ts";
 import type { TaskHandler, TaskOptions } from "../types.ts";
 import { instantAfter } from "./_checks.ts";
 
-const TASK_KEYS: readonly (keyof TaskOptions)[] = [
+/** Every key of `task()` options. */
+export const TASK_KEYS: readonly (keyof TaskOptions)[] = [
   "retries",
   "backoff",
   "timeout",
   "maxRunning",
   "resultTtl",
+  // Read by ./_worker_task.ts before the entry is built.
+  "workers",
+  "abortGrace",
 ];
 
 /** Every key of `backoff` options. */
