@@ -60,4 +60,7 @@ export {
 } from "./src/scheduler/events.ts";
 export type { RunDueOptions, ScheduleDefaults, SchedulerOptions } from "./src/scheduler/options.ts";
 export * from "./src/types.ts";
-export { Scheduler, type SchedulerState } from "./src/scheduler/scheduler.ts";
+export { Scheduler, type SchedulerState, type StartOptions } from "./src/scheduler/scheduler.ts";
+export type { SpawnHandle, SpawnOptions } from "./src/scheduler/spawn.ts";
+export type { Logger, LogLevel } from "./src/scheduler/logging.ts";
+export type { HandlerModule } from "./src/engine/handler_module.ts";

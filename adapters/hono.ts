@@ -33,7 +33,10 @@ export { type LifecycleOptions, type SchedulerLifecycle, schedulerLifecycle } fr
 
 /** The variables {@linkcode schedulerMiddleware} sets: `c.var.scheduler`. */
 export interface SchedulerVariables {
-  /** The scheduler given to the middleware. */
+  /**
+   * The scheduler given to the middleware. Work started with `c.var.scheduler.spawn(…)` is not
+   * tied to the request: it runs on after the response, and after the client disconnects.
+   */
   scheduler: Scheduler;
 }
 

@@ -4,14 +4,13 @@
  * and a refusal on Cloudflare Workers, which have no threads.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * import { Scheduler } from "@everywhen/everywhen";
  * import { workerExecutor } from "@everywhen/everywhen/workers";
- * const pool = workerExecutor(
- *   "resize",
- *   { url: new URL("./resize.ts", import.meta.url).href, export: "default" },
- *   { workers: 4, abortGrace: 5000 },
- * );
- * await pool.check();
+ *
+ * const scheduler = new Scheduler({ executor: workerExecutor });
+ * scheduler.task("resize", { module: new URL("./resize.ts", import.meta.url) }, { workers: 4 });
+ * scheduler.start({ checkWorkers: true }); // load the module now: a broken one is reported
  * ```
  * @module
  */

@@ -78,6 +78,16 @@ export interface TaskOptions {
   deadLetter?: string;
   /** How long failed and cancelled jobs are kept. @default 604_800_000 (7 days) */
   failedTtl?: DurationInput;
+  /**
+   * Run the task in a pool of at most this many workers (threads); the handler must then be a
+   * handler-module descriptor `{ module, export? }` (docs/workers.md). Also caps `maxRunning`.
+   */
+  workers?: number;
+  /**
+   * How long a worker-run handler may ignore an aborted `ctx.signal` before its worker is
+   * terminated and replaced. @default 5000
+   */
+  abortGrace?: DurationInput;
 }
 
 /** Per-key concurrency of a task. */

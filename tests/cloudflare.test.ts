@@ -237,6 +237,18 @@ describe("Cloudflare Workers: Durable Object scheduler in workerd", { skip }, ()
     });
   });
 
+  it("refuses a worker task in words, and runs spawned work inside the object", async () => {
+    const out = await rt.get<{ refusal: string; spawned: unknown; waitUntil: boolean }>(
+      "/workerd?name=workerd",
+    );
+    assert.match(
+      out.refusal,
+      /^TypeError: Cannot run task "resize" in workers: this runtime has no threads \(Cloudflare Workers\)/,
+    );
+    assert.equal(out.spawned, "spawned in workerd");
+    assert.equal(out.waitUntil, true); // so durableScheduler hands spawned work to it
+  });
+
   it("a failing handler is retried with backoff, then failed; the alarm chain continues", async () => {
     const name = "retry";
     const { id } = await rt.call<{ id: string }>(name, "enqueue", ["fail", { n: 1 }]);

@@ -13,6 +13,7 @@ import type { JobHandle } from "../../src/types.ts";
 import { Scheduler, type SchedulerOptions } from "../../src/scheduler/scheduler.ts";
 import { SqlStore } from "../../src/store/sql/sql_store.ts";
 import { TimerWaker, type Waker } from "../../src/waker.ts";
+import { noWorkers } from "../../src/engine/handler_module.ts";
 import { DurableAlarm } from "./_alarm.ts";
 import { durableObjectDriver, newMetrics, type StorageMetrics } from "./_driver.ts";
 import type { AlarmInvocationInfo, DurableObjectBase, DurableObjectStateLike } from "./_types.ts";
@@ -20,7 +21,7 @@ import { errorToWire, type WireRequest, type WireResponse } from "./_wire.ts";
 
 /** Options for {@linkcode durableScheduler}: the scheduler's, minus what the object supplies. */
 export interface DurableSchedulerOptions
-  extends Omit<SchedulerOptions, "store" | "waker" | "keepAlive" | "concurrency"> {
+  extends Omit<SchedulerOptions, "store" | "waker" | "keepAlive" | "concurrency" | "executor"> {
   /**
    * Jobs one `alarm()` starts before it stops claiming; the alarm is then re-armed at once for
    * the rest. Also the number of jobs that run at once.
@@ -145,6 +146,12 @@ export function durableScheduler<Env, Instance extends object = object>(
           // In memory only: lease renewals and timers while the object is awake. Anything the
           // store holds is covered by the durable alarm.
           waker: (wake, clock): Waker => new TimerWaker(clock, wake),
+          // No threads in workerd: a task registered with `workers` is refused, saying so.
+          executor: noWorkers,
+          // Spawned work keeps the invocation that spawned it alive until it settles.
+          ...(schedulerOptions.waitUntil || !ctx.waitUntil
+            ? {}
+            : { waitUntil: (promise: Promise<unknown>) => ctx.waitUntil!(promise) }),
         });
         scheduler.on("job:started", () => {
           this.metrics.jobsStarted++;

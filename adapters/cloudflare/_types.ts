@@ -46,6 +46,8 @@ export interface DurableObjectStateLike {
   blockConcurrencyWhile<T>(fn: () => Promise<T>): Promise<T>;
   /** The object's id. */
   readonly id: { toString(): string; readonly name?: string | undefined };
+  /** Keeps the object's current invocation alive until `promise` settles. */
+  waitUntil?(promise: Promise<unknown>): void;
 }
 
 /** What the platform passes to `alarm()`. */

@@ -47,6 +47,13 @@ export interface EngineDeps {
   readonly pollInterval: number;
   readonly leaseMs: number;
   readonly manual: boolean;
+  /**
+   * Slots of `concurrency` that other work holds or waits for (`scheduler.spawn`), and its
+   * notice that a job freed one.
+   */
+  readonly slots?: { reserved(): number; freed(): void };
+  /** Told the store-wide lock's reason (or `null`) each pass reads it, e.g. to log a change. */
+  readonly lockSeen?: (reason: string | null) => void;
 }
 
 const FIRE_BATCH = 256;
@@ -213,7 +220,9 @@ export class Engine {
       this.#nextCleanupAt = now + CLEANUP_EVERY;
       await d.store.cleanup(now);
     }
-    if (await d.store.getMeta(LOCK_KEY) !== null) return;
+    const lock = await d.store.getMeta(LOCK_KEY);
+    d.lockSeen?.(lock);
+    if (lock !== null) return;
     if (this.#budgets.halted(d.manual)) return;
     if (d.roles.schedules) await this.#fireDue(now);
     if (d.roles.jobs) await this.#claim(now);
@@ -246,7 +255,8 @@ export class Engine {
   async #claimFor(now: number, { tasks, cap }: ClaimGroup): Promise<void> {
     const d = this.#d;
     if (this.#budgets.halted(d.manual)) return;
-    const limit = claimLimit(d.concurrency - this.#running.size, cap, this.#budgets.left());
+    const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
+    const limit = claimLimit(free, cap, this.#budgets.left());
     if (limit === 0) return;
     const jobs = await d.store.claimJobs(now, d.owner, d.leaseMs, limit, { tasks });
     this.#budgets.spend(jobs.length);
@@ -265,6 +275,7 @@ export class Engine {
   }
 
   async #execute(task: TaskEntry, run: RunningJob): Promise<void> {
+    const d = this.#d;
     try {
       await this.#outcomes.record(run.job, await runJob(this.#d, task, run));
     } catch (error) {
@@ -273,6 +284,7 @@ export class Engine {
       task.running--;
       this.#running.delete(run.job.id);
       if (this.#running.size === 0) this.#leases.idle();
+      d.slots?.freed();
       this.kick();
     }
   }

@@ -12,7 +12,8 @@ import { checkIntIn, checkPriority, instantAfter } from "./_checks.ts";
 
 const DAY_MS = 86_400_000;
 
-const TASK_KEYS: readonly (keyof TaskOptions)[] = [
+/** Every key of `task()` options. */
+export const TASK_KEYS: readonly (keyof TaskOptions)[] = [
   "retries",
   "backoff",
   "timeout",
@@ -23,6 +24,9 @@ const TASK_KEYS: readonly (keyof TaskOptions)[] = [
   "rateLimit",
   "deadLetter",
   "failedTtl",
+  // Read by ./_worker_task.ts before the entry is built.
+  "workers",
+  "abortGrace",
 ];
 
 /** Every key of `backoff` options. */

@@ -23,6 +23,8 @@ import type { Coalesce, Overlap, Store } from "../store/store.ts";
 import { type DurationInput, validateTimeZone } from "../time.ts";
 import type { TaskOptions } from "../types.ts";
 import type { WakerFactory } from "../waker.ts";
+import type { ExecutorFactory } from "../engine/executor.ts";
+import { checkLogger, checkLogLevel, type Logger, type LogLevel } from "./logging.ts";
 
 /** Scheduler-wide schedule defaults. */
 export interface ScheduleDefaults {
@@ -84,6 +86,28 @@ export interface SchedulerOptions {
    * (schedule, enqueue…) work the same in both. @default "auto"
    */
   runMode?: "auto" | "manual";
+  /**
+   * Builds the worker pool of a task registered with a handler module (`{ module }`): pass
+   * `workerExecutor` from `"@everywhen/everywhen/workers"`. Without it such tasks are refused.
+   */
+  executor?: ExecutorFactory;
+  /**
+   * Where the scheduler logs (console-like: `debug`, `info`, `warn`, `error`, structured fields
+   * as the second argument). `null` silences it. @default console
+   */
+  logger?: Logger | null;
+  /** The least severe level logged. @default "warn" */
+  logLevel?: LogLevel;
+  /**
+   * `spawn()` calls that may wait for a free slot; beyond it `spawn` refuses with a
+   * `QueueFullError`. @default 10000
+   */
+  spawnPendingLimit?: number;
+  /**
+   * Hands each spawned closure's completion to the platform, e.g. a Worker's or Durable
+   * Object's `ctx.waitUntil`, so the isolate lives until it settles.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** Options for `runDue`. */
@@ -111,6 +135,11 @@ export interface ResolvedOptions {
   waker: WakerFactory | undefined;
   random: () => number;
   manual: boolean;
+  executor: ExecutorFactory | undefined;
+  logger: Logger | null;
+  logLevel: LogLevel;
+  spawnPendingLimit: number;
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined;
 }
 
 /**
@@ -162,6 +191,11 @@ export function resolveOptions(options: SchedulerOptions | undefined): ResolvedO
     waker: o.waker === undefined ? undefined : checkFunction(o.waker, "waker"),
     random: o.random === undefined ? Math.random : checkFunction(o.random, "random"),
     manual: checkEnum(o.runMode ?? "auto", "runMode", ["auto", "manual"]) === "manual",
+    executor: o.executor === undefined ? undefined : checkFunction(o.executor, "executor"),
+    logger: checkLogger(o.logger),
+    logLevel: checkLogLevel(o.logLevel),
+    spawnPendingLimit: checkInt(o.spawnPendingLimit ?? 10_000, "spawnPendingLimit", 0, true),
+    waitUntil: o.waitUntil === undefined ? undefined : checkFunction(o.waitUntil, "waitUntil"),
   };
 }
 
@@ -181,6 +215,11 @@ const SCHEDULER_KEYS: readonly (keyof SchedulerOptions)[] = [
   "waker",
   "random",
   "runMode",
+  "executor",
+  "logger",
+  "logLevel",
+  "spawnPendingLimit",
+  "waitUntil",
 ];
 
 const DEFAULTS_KEYS: readonly string[] = [

@@ -42,9 +42,27 @@ import { Schedules } from "./_schedules.ts";
 import { taskEntry } from "./_task_entry.ts";
 import { SchedulerEvents } from "./events.ts";
 import { resolveOptions, type RunDueOptions, type SchedulerOptions } from "./options.ts";
+import type { Executor, ExecutorFactory } from "../engine/executor.ts";
+import type { HandlerModule } from "../engine/handler_module.ts";
+import { resolveTaskHandler } from "./_worker_task.ts";
+import { Spawner, type SpawnHandle, type SpawnOptions } from "./spawn.ts";
+import { SchedulerLog } from "./logging.ts";
+import { Holders } from "./_holders.ts";
 
 export type { SchedulerState } from "../engine/_engine.ts";
 export type { RunDueOptions, SchedulerOptions } from "./options.ts";
+
+/** Options for `start()`. */
+export interface StartOptions {
+  /** Start paused: nothing fires or runs until `resume()`. @default false */
+  paused?: boolean;
+  /**
+   * Load every worker task's handler module now (one worker each), so a module that does not
+   * load is reported (`scheduler:error`, the logger) at start rather than at its first job.
+   * @default false
+   */
+  checkWorkers?: boolean;
+}
 
 /**
  * A job scheduler.
@@ -74,6 +92,11 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
   #engine: Engine;
   #schedules: Schedules;
   #jobs: Jobs;
+  #executorFactory: ExecutorFactory | undefined;
+  #executors = new Map<string, Executor>();
+  #spawner: Spawner;
+  #log: SchedulerLog;
+  #holders: Holders<StartOptions>;
 
   /**
    * Creates an idle scheduler: writes (schedule, enqueue) work at once; firing schedules and
@@ -94,6 +117,18 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       reportError: (error, context) => this.reportError(error, context),
     };
     this.#results = new ResultWaiters(this.store, o.codec, events.reportError);
+    this.#executorFactory = o.executor;
+    this.#log = new SchedulerLog(o.logger, o.logLevel, (type, listener) => this.on(type, listener));
+    this.#spawner = new Spawner({
+      clock: this.clock,
+      concurrency: o.concurrency,
+      pendingLimit: o.spawnPendingLimit,
+      runningJobs: () => this.#engine.running.size,
+      kick: () => this.#engine.kick(),
+      reportError: events.reportError,
+      waitUntil: o.waitUntil,
+    });
+    this.#holders = new Holders<StartOptions>(this);
     this.#engine = new Engine({
       store: this.store,
       clock: this.clock,
@@ -108,6 +143,8 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       pollInterval: o.pollInterval,
       leaseMs: o.leaseMs,
       manual: o.manual,
+      slots: { reserved: () => this.#spawner.reserved, freed: () => this.#spawner.pump() },
+      lockSeen: (reason) => this.#log.lockChanged(reason),
     });
     const kick = () => this.#engine.kick();
     this.#schedules = new Schedules({
@@ -144,25 +181,36 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
    * this task registers it under the same name.
    *
    * @param name Task name.
-   * @param handler `(payload, ctx) => result`; payload and result are JSON values.
-   * @param options Retries, backoff, timeout, per-process `maxRunning`, result retention.
+   * @param handler `(payload, ctx) => result`; payload and result are JSON values. Or a
+   * handler-module descriptor `{ module, export? }` to run it in a pool of `workers` workers
+   * (needs the scheduler's `executor` option; docs/workers.md).
+   * @param options Retries, backoff, timeout, per-process `maxRunning`, result retention,
+   * `workers` and `abortGrace` for a handler module.
    * @returns A typed handle with `enqueue` and `schedule`.
    */
   task<P = JsonValue, R = JsonValue>(
     name: string,
-    handler: TaskHandler<P, R>,
+    handler: TaskHandler<P, R> | HandlerModule,
     options?: TaskOptions,
   ): TaskHandle<P, Awaited<R>> {
-    const entry = taskEntry(
-      name,
-      handler as TaskHandler<never, unknown>,
-      options,
-      this.#taskDefaults,
-      this.clock.now(),
-    );
     if (this.#tasks.has(name)) {
       throw new TypeError(`Task already registered: ${JSON.stringify(name)}`);
     }
+    const resolved = resolveTaskHandler(name, handler, options, this.#executorFactory);
+    let entry: TaskEntry;
+    try {
+      entry = taskEntry(
+        name,
+        resolved.handler,
+        resolved.options,
+        this.#taskDefaults,
+        this.clock.now(),
+      );
+    } catch (error) {
+      void resolved.executor?.close(0);
+      throw error;
+    }
+    if (resolved.executor) this.#executors.set(name, resolved.executor);
     this.#tasks.set(name, entry);
     this.#engine.kick();
     return {
@@ -394,8 +442,14 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
 
   // ---- lifecycle --------------------------------------------------------------------------
 
-  /** Starts processing. Idempotent. @returns this scheduler. */
-  start(): this {
+  /**
+   * Starts processing. Idempotent: calling it from several places is safe.
+   * @param options `paused` starts without firing or running anything until `resume()`;
+   * `checkWorkers` loads worker tasks' handler modules at once.
+   * @returns this scheduler.
+   */
+  start(options?: StartOptions): this {
+    const o = checkKeys(options, ["paused", "checkWorkers"], "start options");
     const state = this.#engine.state;
     if (state === "stopping" || state === "stopped") {
       throw new SchedulerStoppedError(
@@ -403,9 +457,69 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       );
     }
     if (state === "started") return this;
+    if (o.paused === true) this.#engine.setPaused(true);
     this.#engine.start();
     this.emit("scheduler:started", () => ({}));
+    if (o.paused === true) this.emit("scheduler:paused", () => ({}));
+    if (o.checkWorkers === true) {
+      for (const [task, executor] of this.#executors) {
+        executor.check().catch((error) =>
+          this.reportError(error, `loading the handler module of task ${JSON.stringify(task)}`)
+        );
+      }
+    }
     return this;
+  }
+
+  /**
+   * Holds the scheduler for a scope: the first holder starts it, disposing the last one stops it
+   * (with the default grace), so `await using` in a library and in the app that embeds it
+   * compose. A scheduler started with `start()` before the first holder is not stopped by its
+   * holders; `stop()` stops regardless of holders.
+   * @returns A holder to dispose (`await using`), once.
+   * @example
+   * ```ts
+   * import { Scheduler } from "@everywhen/everywhen";
+   * const scheduler = new Scheduler();
+   * {
+   *   await using _app = scheduler.use();
+   *   {
+   *     await using _library = scheduler.use();
+   *   } // still running
+   * } // stopped
+   * ```
+   */
+  use(options?: StartOptions): AsyncDisposable {
+    return this.#holders.take(options);
+  }
+
+  /**
+   * Runs a closure in the background under the scheduler's concurrency limit (shared with
+   * jobs); it is not persisted. It waits for a free slot (up to `spawnPendingLimit`), or with
+   * `wait: false` refuses at once with a `QueueFullError`. `stop({ grace })` waits for it up to
+   * the grace period, then aborts its signal. A failure nobody awaits through `result()` is
+   * reported as `scheduler:error` (and logged), never as an unhandled rejection.
+   * @param fn The work; its signal aborts on `cancel()`, timeout and shutdown.
+   * @param options `name`, `timeout`, `wait`; unknown keys are refused.
+   * @returns A handle with `result()` and `cancel()`.
+   * @throws {QueueFullError} When no slot is free and it may not wait (or too many wait).
+   * @throws {SchedulerStoppedError} Once the scheduler is stopping.
+   * @example
+   * ```ts
+   * import { Scheduler } from "@everywhen/everywhen";
+   * const scheduler = new Scheduler().start();
+   * const work = scheduler.spawn(async (signal) => {
+   *   const response = await fetch("https://example.com/", { signal });
+   *   return response.status;
+   * }, { name: "ping", timeout: 10_000 });
+   * ```
+   */
+  spawn<T>(fn: (signal: AbortSignal) => T | Promise<T>, options?: SpawnOptions): SpawnHandle<T> {
+    const state = this.#engine.state;
+    if (state === "stopped" || state === "stopping") {
+      throw new SchedulerStoppedError("Cannot spawn work: the scheduler is stopped");
+    }
+    return this.#spawner.spawn(fn, options);
   }
 
   /** Pauses all processing (running jobs continue). */
@@ -447,14 +561,19 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
     const grace = durationOr(o.grace, "grace", DEFAULT_GRACE_MS);
     const state = this.#engine.state;
     if (state === "stopped" || state === "stopping") return;
-    await this.#engine.stop(grace);
+    const deadline = this.clock.now() + grace;
+    const stopped = () => new SchedulerStoppedError("Scheduler stopped before the work finished");
+    await Promise.all([this.#engine.stop(grace), this.#spawner.close(grace, stopped)]);
+    // Workers get what is left of the grace to finish attempts that ignored their abort.
+    const left = Math.max(0, deadline - this.clock.now());
+    await Promise.all([...this.#executors.values()].map((executor) => executor.close(left)));
     this.#results.rejectAll((id) =>
       new SchedulerStoppedError(`Scheduler stopped while waiting for job ${id}`)
     );
     this.emit("scheduler:stopped", () => ({}));
   }
 
-  /** Stops with the default grace period. */
+  /** Stops with the default grace period, regardless of `use()` holders. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
@@ -485,6 +604,7 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
   /** Sets or lifts the store-wide lock that halts every scheduler sharing the store. */
   async setLock(locked: boolean, reason = "locked"): Promise<void> {
     await this.store.setMeta(LOCK_KEY, locked ? reason : null);
+    this.#log.lockChanged(locked ? reason : null);
     this.#engine.kick();
   }
 

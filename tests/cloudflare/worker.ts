@@ -61,6 +61,30 @@ export class TestScheduler extends durableScheduler(
     return { timezone: "UTC", leaseTime: 2000, ...(clock ? { clock } : {}) };
   },
 ) {
+  /**
+   * Test-only RPC: registering a task with `workers` is refused (no threads in workerd), and
+   * spawned work runs in the object (its completion handed to `ctx.waitUntil` when there is one).
+   */
+  async workerd(): Promise<{ refusal: string; spawned: unknown; waitUntil: boolean }> {
+    await this.ready;
+    let refusal = "";
+    try {
+      this.scheduler.task("resize", { module: "file:///resize.ts" }, { workers: 2 });
+    } catch (error) {
+      refusal = `${(error as Error).name}: ${(error as Error).message}`;
+    }
+    const work = this.scheduler.spawn(async (signal) => {
+      await new Promise((r) => setTimeout(r, 20));
+      return signal.aborted ? "aborted" : "spawned in workerd";
+    }, { name: "in-object" });
+    const ctx = (this as unknown as { ctx: { waitUntil?: unknown } }).ctx;
+    return {
+      refusal,
+      spawned: await work.result(),
+      waitUntil: typeof ctx.waitUntil === "function",
+    };
+  }
+
   /** Test-only RPC: the attempts of the failing task seen by this isolate. */
   attempts(): { jobId: string; attempt: number; at: number }[] {
     return attempts;
@@ -218,6 +242,13 @@ export default {
         };
         await stub.anchor();
         return Response.json(true);
+      }
+      if (url.pathname === "/workerd") {
+        const name = url.searchParams.get("name")!;
+        const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(name) as never) as {
+          workerd(): Promise<unknown>;
+        };
+        return Response.json(await stub.workerd());
       }
       if (url.pathname === "/attempts") {
         const name = url.searchParams.get("name")!;
