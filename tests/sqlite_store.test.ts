@@ -43,7 +43,7 @@ describe("SqlStore on SQLite", () => {
       );
       assert.deepEqual(
         await again.getJob("j"),
-        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" } }),
+        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" }, seq: 1 }),
       );
       assert.equal(await again.getMeta("lock"), "yes");
     } finally {
@@ -83,7 +83,7 @@ describe("SqlStore on SQLite", () => {
     const store = await openStore(freshPath());
     try {
       const done = { status: "succeeded" as const, finishedAt: T0, expiresAt: T0 };
-      assert.equal(await store.insertJob(jobRecord("gone", done)), true);
+      assert.equal(await store.insertJob(jobRecord("gone", done)), "inserted");
       assert.equal(await store.getJob("gone"), null);
       assert.equal(await store.cancelJob("missing", T0, T0), null);
       await store.insertJob(jobRecord("p"));

@@ -50,7 +50,17 @@ export const JOB_COLUMNS: readonly string[] = [
   "started_at",
   "finished_at",
   "expires_at",
+  "seq",
+  "priority",
+  "rate_key",
+  "rate_limit",
+  "rate_period",
+  "after_json",
+  "history_json",
 ];
+
+/** Index of `seq` in {@linkcode JOB_COLUMNS}: inserts replace the caller's value. */
+export const SEQ_COLUMN: number = JOB_COLUMNS.indexOf("seq");
 
 /** Columns read back for a schedule. */
 export const SCHEDULE_SELECT: string = SCHEDULE_COLUMNS.join(", ");
@@ -113,6 +123,13 @@ export function jobParams(j: JobRecord): SqlValue[] {
     j.startedAt,
     j.finishedAt,
     j.expiresAt,
+    j.seq,
+    j.priority,
+    j.rateKey,
+    j.rateLimit,
+    j.ratePeriod,
+    JSON.stringify(j.after),
+    JSON.stringify(j.history),
   ];
 }
 
@@ -169,5 +186,12 @@ export function toJob(row: Row): JobRecord {
     startedAt: row.started_at as number | null,
     finishedAt: row.finished_at as number | null,
     expiresAt: row.expires_at as number | null,
+    seq: Number(row.seq),
+    priority: Number(row.priority),
+    rateKey: row.rate_key as string | null,
+    rateLimit: row.rate_limit as number | null,
+    ratePeriod: row.rate_period as number | null,
+    after: JSON.parse(row.after_json as string),
+    history: JSON.parse(row.history_json as string),
   };
 }

@@ -50,6 +50,13 @@ export interface Dialect {
    * with the key's index.
    */
   inRecords(column: string, table: string): string;
+  /** Appended to `CREATE TABLE` of a table with a composite key, to store rows in the key. */
+  readonly withoutRowid: string;
+  /**
+   * An expression taking the next job sequence number, evaluated once per inserted row; `null`
+   * where the store counts in `everywhen_counters` instead (SQLite: writers are serialised).
+   */
+  readonly nextSeq: string | null;
   /** What `LIMIT` takes to mean "no limit" (before an `OFFSET`). */
   readonly unlimited: string;
   /** A query returning one row when the table named by its single parameter exists. */
@@ -103,6 +110,8 @@ export const sqlite: Dialect = {
     } FROM json_each(?)`,
   // SQLite already answers the join on the key with its index; an IN here is evaluated per row.
   inRecords: () => "1 = 1",
+  withoutRowid: " WITHOUT ROWID",
+  nextSeq: null,
   unlimited: "-1",
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
   // WAL lets readers run while one process writes; it is a property of the file, so the first
@@ -145,6 +154,8 @@ export const postgres: Dialect = {
     })`,
   // A plain join or IN makes the planner hash the whole jobs table; an array lets it use the key.
   inRecords: (column, table) => `${column} = ANY(ARRAY(SELECT id FROM ${table}))`,
+  withoutRowid: "",
+  nextSeq: "nextval('everywhen_jobs_seq')",
   unlimited: "ALL",
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
