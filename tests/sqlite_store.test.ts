@@ -149,7 +149,21 @@ describe("SqlStore on SQLite", () => {
       const blocked = { concurrencyKey: "none", concurrencyLimit: 0, runAt: T0 - 1 };
       for (let i = 0; i < 100; i++) await store.insertJob(jobRecord(`z${i}`, blocked));
       for (const id of ["f1", "f2"]) await store.insertJob(jobRecord(id, { runAt: T0 - 2 }));
+      // Queue controls: priority levels, a starved job, a rate-limited key, dependants.
+      for (const priority of [5, -3]) {
+        await store.insertJob(jobRecord(`p${priority}`, { priority, runAt: T0 - 1 }));
+      }
+      await store.insertJob(jobRecord("old", { runAt: T0 - 3_600_000 }));
+      const rate = { rateKey: "r", rateLimit: 1, ratePeriod: 60_000, runAt: T0 - 1 };
+      for (const id of ["r1", "r2"]) await store.insertJob(jobRecord(id, rate));
       seen.length = 0;
+      await store.insertJobs([
+        jobRecord("w1", { after: ["f1"] }),
+        jobRecord("b1"),
+        jobRecord("b2"),
+      ]);
+      await store.insertJob(jobRecord("w2", { after: ["f2", "f1"] }));
+      await store.insertJob(jobRecord("b1", { payload: "2" }), "replace");
       await store.nextWakeup();
       await store.claimDueSchedules(T0, "A", LEASE, 10);
       await store.releaseSchedule("s", "A", { nextRunAt: T0 + 1, lastRunAt: T0, jobs: [] });
@@ -160,6 +174,10 @@ describe("SqlStore on SQLite", () => {
         { id: "f2", outcome: { ...ok, expiresAt: T0 } },
       ]);
       await store.cleanup(T0);
+      await store.cancelJob("w2", T0, T0 + 1000);
+      await store.rerunJob("w2", T0);
+      await store.purgeJobs({ status: ["cancelled", "succeeded"], finishedBefore: T0 + 1 }, 100);
+      await store.purgeJobs({ task: "t" }, 100);
       // The admin surfaces' queries: counts by status and pages filtered by status, task or
       // schedule, newest first.
       for (const status of ["pending", "succeeded"] as const) {
