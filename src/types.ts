@@ -59,6 +59,43 @@ export interface TaskOptions {
   maxRunning?: number;
   /** How long finished jobs and their results are kept. @default 86_400_000 (one day) */
   resultTtl?: DurationInput;
+  /** Default priority of the task's jobs (-1000..1000, higher runs first). @default 0 */
+  priority?: number;
+  /**
+   * Per-key concurrency across every process sharing the store: `key(payload)` runs at enqueue
+   * time, and at most `limit` jobs with the same key run at once.
+   */
+  concurrency?: TaskConcurrency;
+  /**
+   * At most `limit` starts per `period` (per `key(payload)` when given), across processes; jobs
+   * over the limit are delayed, never failed or dropped.
+   */
+  rateLimit?: TaskRateLimit;
+  /**
+   * A task that receives `{ jobId, task, payload, error, attempts }` when a job of this task fails
+   * for good (retries exhausted or `NonRetryableError`).
+   */
+  deadLetter?: string;
+  /** How long failed and cancelled jobs are kept. @default 604_800_000 (7 days) */
+  failedTtl?: DurationInput;
+}
+
+/** Per-key concurrency of a task. */
+export interface TaskConcurrency {
+  /** The key of a job, from its payload (a non-empty id). */
+  key: (payload: never) => string;
+  /** Jobs with the same key running at once, 1 to 10_000. */
+  limit: number;
+}
+
+/** A task's rate limit. */
+export interface TaskRateLimit {
+  /** Starts allowed per period, 1 to 1_000_000. */
+  limit: number;
+  /** The window, 1 ms to 1 day. */
+  period: DurationInput;
+  /** Rate-limit per key of the payload instead of per task. */
+  key?: (payload: never) => string;
 }
 
 /** A registered task, typed by its handler. */
@@ -87,6 +124,8 @@ export interface SchedulePolicies {
   jitter?: DurationInput;
   /** Keep this schedule's finished jobs this long. @default the task's `resultTtl` */
   resultTtl?: DurationInput;
+  /** Priority of this schedule's jobs (-1000..1000, higher runs first). @default 0 */
+  priority?: number;
 }
 
 /** Options for `scheduler.schedule()`. */
@@ -139,6 +178,8 @@ export interface ScheduleInfo<P = JsonValue> {
   jitter: number;
   /** Milliseconds its finished jobs are kept; `null` uses the task's `resultTtl`. */
   resultTtl: number | null;
+  /** Priority of its jobs. */
+  priority: number;
   /** The next fire; `null` once the trigger is exhausted. */
   nextRunAt: Temporal.Instant | null;
   /** The fire instant of the latest job it created; `null` before the first. */
@@ -208,6 +249,19 @@ export interface EnqueueOptions {
   timeout?: DurationInput;
   /** Overrides the task's result retention. */
   resultTtl?: DurationInput;
+  /** Priority (-1000..1000, higher runs first); overrides the task's. @default 0 */
+  priority?: number;
+  /** Jobs sharing this key run at most the task's `concurrency.limit` (else 1) at once. */
+  concurrencyKey?: string;
+  /**
+   * With `id`: `"keep"` returns the existing job; `"replace"` gives a still pending job the new
+   * payload and run time. @default "keep"
+   */
+  ifExists?: "keep" | "replace";
+  /** With `id`: each enqueue pushes the pending job back; it runs once the id is quiet this long. */
+  debounce?: DurationInput;
+  /** Job ids that must all succeed first; if one fails or is cancelled, this job is cancelled. */
+  after?: string[];
 }
 
 /** A handle on one job. */
@@ -223,6 +277,16 @@ export interface JobHandle<R = JsonValue> {
   info(): Promise<JobInfo<R> | null>;
   /** Cancels the job (see `scheduler.cancelJob`; throws `NotFoundError` for an unknown job). */
   cancel(): Promise<boolean>;
+}
+
+/** Filter for `purgeJobs`: which finished jobs to delete. */
+export interface PurgeJobsOptions {
+  /** Only these final statuses. @default ["succeeded", "failed", "cancelled"] */
+  status?: JobStatus | JobStatus[];
+  /** Only jobs of this task. */
+  task?: string;
+  /** Only jobs that finished at least this long ago. */
+  olderThan?: DurationInput;
 }
 
 /** Filter for `listJobs`. */

@@ -182,7 +182,7 @@ describe("admin input check", () => {
     assert.throws(() => check(list, { limit: 1001 }), /Invalid limit: expected at most 1000/);
     assert.throws(
       () => check(list, { status: "done" }),
-      /Invalid status: "done" \(expected one or more of pending, running, succeeded, failed, cancelled\)/,
+      /Invalid status: "done" \(expected one or more of waiting, pending, running, succeeded, failed, cancelled\)/,
     );
     assert.deepEqual(check(list, { status: ["failed", "cancelled"] }), {
       status: ["failed", "cancelled"],
@@ -213,7 +213,14 @@ describe("admin input check", () => {
   });
 
   it("has one list of job statuses", () => {
-    assert.deepEqual(JOB_STATUSES, ["pending", "running", "succeeded", "failed", "cancelled"]);
+    assert.deepEqual(JOB_STATUSES, [
+      "waiting",
+      "pending",
+      "running",
+      "succeeded",
+      "failed",
+      "cancelled",
+    ]);
   });
 });
 

@@ -157,7 +157,12 @@ describe("job records and ids", () => {
 });
 
 describe("attempt outcomes", () => {
-  const task = { retries: 2, backoff: checkBackoff({ jitter: "none" }), resultTtl: 1000 };
+  const task = {
+    retries: 2,
+    backoff: checkBackoff({ jitter: "none" }),
+    resultTtl: 1000,
+    failedTtl: 7000,
+  };
   const job = (attempts: number) => ({ attempts, maxAttempts: null, resultTtl: null });
 
   it("retries with exponential backoff until retries are used up, then fails", () => {
@@ -169,7 +174,7 @@ describe("attempt outcomes", () => {
     const last = failureOutcome(job(3), task, new Error("x"), T0, () => 0.5);
     assert.equal(last.kind, "failed");
     assert.equal(last.kind === "failed" && last.finishedAt, T0);
-    assert.equal(last.kind === "failed" && last.expiresAt, T0 + 1000);
+    assert.equal(last.kind === "failed" && last.expiresAt, T0 + 7000, "failedTtl, not resultTtl");
   });
 
   it("never retries a NonRetryableError; a cancel is cancelled; a lost lease records nothing", () => {
@@ -186,11 +191,11 @@ describe("attempt outcomes", () => {
     });
   });
 
-  it("uses the job's own maxAttempts and resultTtl over the task's", () => {
+  it("uses the job's own maxAttempts; failures keep the task's failedTtl, not resultTtl", () => {
     const own = { attempts: 1, maxAttempts: 1, resultTtl: 5 };
     const outcome = failureOutcome(own, task, "plain string", T0, Math.random);
     assert.equal(outcome.kind, "failed");
-    assert.equal(outcome.kind === "failed" && outcome.expiresAt, T0 + 5);
+    assert.equal(outcome.kind === "failed" && outcome.expiresAt, T0 + 7000);
     assert.equal(outcome.kind === "failed" && outcome.error.message, "plain string");
   });
 

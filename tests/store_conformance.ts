@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConflictError } from "../src/errors.ts";
 import type { JobRecord, ScheduleRecord, Store } from "../src/store/store.ts";
+import { queueConformance } from "./store_conformance_queue.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const LEASE = 30_000;
@@ -24,6 +25,7 @@ export function scheduleRecord(id: string, patch: Partial<ScheduleRecord> = {}):
     overlap: "skip",
     jitter: 0,
     resultTtl: null,
+    priority: 0,
     nextRunAt: T0,
     lastRunAt: null,
     createdAt: T0 - 1000,
@@ -58,6 +60,13 @@ export function jobRecord(id: string, patch: Partial<JobRecord> = {}): JobRecord
     startedAt: null,
     finishedAt: null,
     expiresAt: null,
+    seq: 0,
+    priority: 0,
+    rateKey: null,
+    rateLimit: null,
+    ratePeriod: null,
+    after: [],
+    history: [],
     ...patch,
   };
 }
@@ -248,10 +257,10 @@ export function storeConformance(
 
     describe("jobs", () => {
       it("inserts if absent and returns copies", async () => {
-        assert.equal(await store.insertJob(jobRecord("j")), true);
-        assert.equal(await store.insertJob(jobRecord("j", { payload: '"x"' })), false);
+        assert.equal(await store.insertJob(jobRecord("j")), "inserted");
+        assert.equal(await store.insertJob(jobRecord("j", { payload: '"x"' })), "kept");
         const j = await store.getJob("j");
-        assert.deepEqual(j, jobRecord("j"));
+        assert.deepEqual(j, jobRecord("j", { seq: j!.seq }));
         j!.status = "failed";
         assert.equal((await store.getJob("j"))!.status, "pending");
         assert.equal(await store.getJob("missing"), null);
@@ -505,5 +514,7 @@ export function storeConformance(
         assert.equal(await store.getMeta("lock"), null);
       });
     });
+
+    queueConformance(() => store);
   });
 }

@@ -15,6 +15,7 @@ import type {
   JobHandle,
   JobInfo,
   ListJobsOptions,
+  PurgeJobsOptions,
   ScheduleInfo,
   ScheduleOptions,
   SchedulePatch,
@@ -84,6 +85,10 @@ export interface SchedulerApi {
   countJobs(options?: CountJobsOptions): Promise<number>;
   /** Cancels a pending or running job. @returns Whether it was pending or running. */
   cancelJob(id: string): Promise<boolean>;
+  /** Runs a failed or cancelled job again. @returns Whether it was re-queued. */
+  retryJob(id: string): Promise<boolean>;
+  /** Deletes finished jobs in bounded chunks. @returns How many were deleted. */
+  purgeJobs(options?: PurgeJobsOptions): Promise<number>;
 
   /** Sets or lifts the store-wide lock that halts every scheduler on the store. */
   setLock(locked: boolean, reason?: string): Promise<void>;

@@ -16,6 +16,7 @@ import { Budgets } from "./_budgets.ts";
 import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";
 import { fireSchedule } from "./_firing.ts";
 import { LeaseKeeper } from "./_leases.ts";
+import { sendDeadLetter } from "./_dead_letter.ts";
 import { OutcomeWriter } from "./_outcomes.ts";
 import type { ResultWaiters } from "./_results.ts";
 import { runJob } from "./_runner.ts";
@@ -77,6 +78,9 @@ export class Engine {
       owner: deps.owner,
       events: deps.events,
       results: deps.results,
+      failedForGood: async (job, error, at) => {
+        if (await sendDeadLetter(deps, job, error, at) !== null) this.kick();
+      },
     });
   }
 

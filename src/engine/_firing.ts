@@ -68,6 +68,7 @@ export async function fireSchedule(
       runAt: at + jitterFor(s.jitter, at, next, deps.random),
       payload: s.payload,
       resultTtl: s.resultTtl,
+      priority: s.priority,
       createdAt: now,
       ...(queued ? { concurrencyKey: `schedule:${s.id}`, concurrencyLimit: s.maxInstances } : {}),
     })

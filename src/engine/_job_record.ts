@@ -25,6 +25,14 @@ export interface JobSpec {
   /** Jobs sharing a key run at most `concurrencyLimit` at once (queued schedule fires). */
   concurrencyKey?: string | null;
   concurrencyLimit?: number | null;
+  /** Higher runs first among ready jobs. @default 0 */
+  priority?: number;
+  /** Rate-limit key and its limit per period (ms). */
+  rateKey?: string | null;
+  rateLimit?: number | null;
+  ratePeriod?: number | null;
+  /** Ids of jobs that must succeed first. */
+  after?: readonly string[];
 }
 
 /**
@@ -57,6 +65,13 @@ export function jobRecord(spec: JobSpec): JobRecord {
     startedAt: null,
     finishedAt: null,
     expiresAt: null,
+    seq: 0,
+    priority: spec.priority ?? 0,
+    rateKey: spec.rateKey ?? null,
+    rateLimit: spec.rateLimit ?? null,
+    ratePeriod: spec.ratePeriod ?? null,
+    after: spec.after === undefined ? [] : [...spec.after],
+    history: [],
   };
 }
 
@@ -76,6 +91,14 @@ export function fireJobId(scheduleId: string, at: number): string {
  */
 export function runNowJobId(scheduleId: string, now: number): string {
   return `${scheduleId}@run:${new Date(now).toISOString()}:${newJobId().slice(0, 6)}`;
+}
+
+/**
+ * The id of the dead letter of a failed job: one per job, so a re-delivered outcome adds nothing.
+ * @returns `"<jobId>:dead-letter"`.
+ */
+export function deadLetterJobId(jobId: string): string {
+  return `${jobId}:dead-letter`;
 }
 
 /** @returns A fresh random id for an enqueued job that the caller did not name. */

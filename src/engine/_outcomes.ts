@@ -7,7 +7,7 @@
  */
 
 import { instantFromMs } from "../time.ts";
-import type { JobOutcome, JobRecord, Store } from "../store/store.ts";
+import type { JobError, JobOutcome, JobRecord, Store } from "../store/store.ts";
 import type { ResultWaiters } from "./_results.ts";
 import type { RunOutcome } from "./_runner.ts";
 import type { EventSink } from "./_sink.ts";
@@ -18,6 +18,8 @@ export interface OutcomeDeps {
   readonly owner: string;
   readonly events: EventSink;
   readonly results: Pick<ResultWaiters, "settle">;
+  /** Called once a job failed for good (not cancelled) and the failure was written. */
+  readonly failedForGood?: (job: JobRecord, error: JobError, finishedAt: number) => Promise<void>;
 }
 
 type Pending = { id: string; outcome: JobOutcome; done: PromiseWithResolvers<boolean> };
@@ -77,6 +79,7 @@ export class OutcomeWriter {
     } else {
       events.emit("job:failed", () => ({ ...base(), attempt: job.attempts, error: outcome.error }));
       results.settle(job.id, { ok: false, error: outcome.cause });
+      await this.#deps.failedForGood?.(job, outcome.error, outcome.finishedAt);
     }
   }
 

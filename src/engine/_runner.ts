@@ -127,7 +127,7 @@ export async function runJob(
  */
 export function failureOutcome(
   job: Pick<JobRecord, "attempts" | "maxAttempts" | "resultTtl">,
-  task: Pick<TaskEntry, "retries" | "backoff" | "resultTtl">,
+  task: Pick<TaskEntry, "retries" | "backoff" | "resultTtl" | "failedTtl">,
   failure: unknown,
   now: number,
   random: () => number,
@@ -135,7 +135,8 @@ export function failureOutcome(
   if (failure instanceof LeaseLostError) return { kind: "lost" };
   const error = toJobError(failure);
   const finishedAt = now;
-  const expiresAt = now + (job.resultTtl ?? task.resultTtl);
+  // Failures have their own retention, so an operator still finds them days later.
+  const expiresAt = now + task.failedTtl;
   const cause = failure instanceof Error ? failure : new Error(String(failure));
   if (failure instanceof JobCancelledError) {
     return { kind: "cancelled", error, cause, finishedAt, expiresAt };

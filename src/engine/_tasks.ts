@@ -23,4 +23,14 @@ export interface TaskEntry extends TaskDefaults {
   maxRunning: number;
   /** Jobs of this task running now in this process. */
   running: number;
+  /** Default priority of its jobs. */
+  priority: number;
+  /** Per-key concurrency: key function and limit. */
+  concurrency: { key: (payload: never) => string; limit: number } | null;
+  /** Rate limit: starts per period (ms), optionally per key. */
+  rateLimit: { limit: number; period: number; key: ((payload: never) => string) | null } | null;
+  /** Dead-letter task name. */
+  deadLetter: string | null;
+  /** Milliseconds to keep failed and cancelled jobs. */
+  failedTtl: number;
 }

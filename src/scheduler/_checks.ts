@@ -6,6 +6,7 @@
  */
 
 import { checkInt } from "../_options.ts";
+import { MAX_PRIORITY, MIN_PRIORITY } from "../store/semantics.ts";
 import { toEpochMs } from "../time.ts";
 
 /** Default page size of `listSchedules` and `listJobs`. */
@@ -50,4 +51,22 @@ function checkBounded(value: unknown, name: string, max: number): number {
  */
 export function instantAfter(now: number, ms: number, name: string): number {
   return toEpochMs(now + ms, name);
+}
+
+/**
+ * @param value Anything.
+ * @param name The option's name, for the message.
+ * @param min Smallest allowed.
+ * @param max Largest allowed.
+ * @returns `value` if it is an integer in `min..max`.
+ */
+export function checkIntIn(value: unknown, name: string, min: number, max: number): number {
+  const n = checkInt(value, name, min);
+  if (n > max) throw new RangeError(`Invalid ${name}: expected at most ${max}, got ${n}`);
+  return n;
+}
+
+/** @returns `value` if it is an integer priority in -1000..1000. */
+export function checkPriority(value: unknown): number {
+  return checkIntIn(value, "priority", MIN_PRIORITY, MAX_PRIORITY);
 }

@@ -6,13 +6,15 @@
 
 import { type Codec, payloadBinding } from "../codec.ts";
 import { checkKeys } from "../_keys.ts";
-import { checkId, checkInt, durationOr } from "../_options.ts";
+import { checkEnum, checkId, checkInt, durationOr } from "../_options.ts";
+import { MAX_AFTER } from "../store/semantics.ts";
+import type { TaskEntry } from "../engine/_tasks.ts";
 import type { JsonValue } from "../json.ts";
 import type { JobRecord } from "../store/store.ts";
 import { toEpochMs } from "../time.ts";
 import type { EnqueueOptions } from "../types.ts";
 import { jobRecord, newJobId } from "../engine/_job_record.ts";
-import { instantAfter } from "./_checks.ts";
+import { checkPriority, instantAfter } from "./_checks.ts";
 
 const ENQUEUE_KEYS: readonly (keyof EnqueueOptions)[] = [
   "delay",
@@ -21,6 +23,11 @@ const ENQUEUE_KEYS: readonly (keyof EnqueueOptions)[] = [
   "retries",
   "timeout",
   "resultTtl",
+  "priority",
+  "concurrencyKey",
+  "ifExists",
+  "debounce",
+  "after",
 ];
 
 /** Checked `enqueue` options. */
@@ -30,6 +37,12 @@ export interface EnqueueSpec {
   maxAttempts: number | null;
   timeout: number | null;
   resultTtl: number | null;
+  /** Explicit priority; `null` takes the task's. */
+  priority: number | null;
+  concurrencyKey: string | null;
+  /** What the store does when the id exists (debounce is `"replace"`). */
+  ifExists: "keep" | "replace";
+  after: string[];
 }
 
 /**
@@ -42,8 +55,23 @@ export function checkEnqueueOptions(options: EnqueueOptions | undefined, now: nu
   if (o.delay !== undefined && o.runAt !== undefined) {
     throw new TypeError("Invalid enqueue options: give either delay or runAt, not both");
   }
+  if ((o.ifExists !== undefined || o.debounce !== undefined) && o.id === undefined) {
+    throw new TypeError("Invalid enqueue options: ifExists and debounce need an id");
+  }
+  if (o.debounce !== undefined && (o.delay !== undefined || o.runAt !== undefined)) {
+    throw new TypeError(
+      "Invalid enqueue options: debounce sets the run time; drop delay and runAt",
+    );
+  }
+  if (o.debounce !== undefined && o.ifExists === "keep") {
+    throw new TypeError(
+      'Invalid enqueue options: debounce replaces the pending job; drop ifExists "keep"',
+    );
+  }
   const runAt = o.runAt !== undefined
     ? toEpochMs(o.runAt, "runAt")
+    : o.debounce !== undefined
+    ? instantAfter(now, durationOr(o.debounce, "debounce", 0), "debounce")
     : instantAfter(now, durationOr(o.delay, "delay", 0), "delay");
   const resultTtl = durationOr(o.resultTtl, "resultTtl", null);
   if (resultTtl !== null) instantAfter(Math.max(now, runAt), resultTtl, "resultTtl");
@@ -54,6 +82,57 @@ export function checkEnqueueOptions(options: EnqueueOptions | undefined, now: nu
     maxAttempts: retries === null ? null : retries + 1,
     timeout: durationOr(o.timeout, "timeout", null),
     resultTtl,
+    priority: o.priority === undefined ? null : checkPriority(o.priority),
+    concurrencyKey: o.concurrencyKey === undefined
+      ? null
+      : checkId(o.concurrencyKey, "concurrencyKey"),
+    ifExists: o.debounce !== undefined
+      ? "replace"
+      : o.ifExists === undefined
+      ? "keep"
+      : checkEnum(o.ifExists, "ifExists", ["keep", "replace"]),
+    after: checkAfter(o.after),
+  };
+}
+
+function checkAfter(after: unknown): string[] {
+  if (after === undefined) return [];
+  if (!Array.isArray(after)) {
+    throw new TypeError("Invalid after: expected an array of job ids");
+  }
+  if (after.length > MAX_AFTER) {
+    throw new RangeError(`Invalid after: ${after.length} job ids (at most ${MAX_AFTER})`);
+  }
+  return [...new Set(after.map((id) => checkId(id, "after")))];
+}
+
+/** Per-key concurrency and rate-limit fields of a job, from its task's settings and payload. */
+function keysOf(
+  task: string,
+  payload: JsonValue,
+  spec: EnqueueSpec,
+  entry: TaskEntry | undefined,
+): Pick<
+  JobRecord,
+  "concurrencyKey" | "concurrencyLimit" | "rateKey" | "rateLimit" | "ratePeriod" | "priority"
+> {
+  const keyed = spec.concurrencyKey ??
+    (entry?.concurrency
+      ? checkId(entry.concurrency.key(payload as never), "concurrency key")
+      : null);
+  const rate = entry?.rateLimit ?? null;
+  const rateKey = rate === null
+    ? null
+    : rate.key === null
+    ? task
+    : `${task}:${checkId(rate.key(payload as never), "rateLimit key")}`;
+  return {
+    priority: spec.priority ?? entry?.priority ?? 0,
+    concurrencyKey: keyed,
+    concurrencyLimit: keyed === null ? null : entry?.concurrency?.limit ?? 1,
+    rateKey,
+    rateLimit: rate?.limit ?? null,
+    ratePeriod: rate?.period ?? null,
   };
 }
 
@@ -66,8 +145,11 @@ export async function enqueuedJob(
   spec: EnqueueSpec,
   now: number,
   codec: Codec,
+  entry?: TaskEntry,
 ): Promise<JobRecord> {
   return jobRecord({
+    ...keysOf(task, payload, spec, entry),
+    after: spec.after,
     id: spec.id,
     task,
     scheduleId: null,

@@ -53,6 +53,7 @@ export function scheduleInfo(
     overlap: r.overlap,
     jitter: r.jitter,
     resultTtl: r.resultTtl,
+    priority: r.priority,
     nextRunAt: maybe(r.nextRunAt),
     lastRunAt: maybe(r.lastRunAt),
     createdAt: instantFromMs(r.createdAt),

@@ -10,15 +10,22 @@ import type { Codec } from "../codec.ts";
 import { JobCancelledError, NotFoundError, QueueFullError } from "../errors.ts";
 import type { JsonValue } from "../json.ts";
 import { checkKeys } from "../_keys.ts";
-import { checkId } from "../_options.ts";
+import { checkId, describe, durationOr } from "../_options.ts";
 import type { JobRecord, JobStatus, ScheduleRecord, Store } from "../store/store.ts";
-import { isFinal } from "../store/semantics.ts";
+import { canRerun, FINAL_STATUSES, isFinal, isJobStatus, PURGE_CHUNK } from "../store/semantics.ts";
 import { instantFromMs } from "../time.ts";
-import type { EnqueueOptions, JobHandle, JobInfo, ListJobsOptions } from "../types.ts";
+import type {
+  EnqueueOptions,
+  JobHandle,
+  JobInfo,
+  ListJobsOptions,
+  PurgeJobsOptions,
+} from "../types.ts";
 import { jobRecord, runNowJobId } from "../engine/_job_record.ts";
 import type { ResultWaiters } from "../engine/_results.ts";
 import type { RunningJob } from "../engine/_running.ts";
 import type { EventSink } from "../engine/_sink.ts";
+import type { TaskEntry } from "../engine/_tasks.ts";
 import { checkPage } from "./_checks.ts";
 import { checkEnqueueOptions, enqueuedJob } from "./_enqueue.ts";
 import { toJobInfo } from "./_info.ts";
@@ -37,6 +44,10 @@ export interface JobDeps {
   readonly maxPending: number;
   /** The retention of a job's task in this process, or the default. */
   resultTtlOf(task: string): number;
+  /** The failed/cancelled retention of a job's task in this process, or the default. */
+  failedTtlOf(task: string): number;
+  /** The task as registered in this process, if it is. */
+  taskOf(task: string): TaskEntry | undefined;
   /** Whether the scheduler has stopped (a pending job will not run here). */
   stopped(): boolean;
   /** Tells the engine that something changed. */
@@ -69,7 +80,8 @@ export class Jobs {
         );
       }
     }
-    await this.#insert(await enqueuedJob(task, payload, spec, now, codec));
+    const job = await enqueuedJob(task, payload, spec, now, codec, this.#d.taskOf(task));
+    await this.#insert(job, spec.ifExists);
     return this.handle<R>(spec.id);
   }
 
@@ -83,6 +95,7 @@ export class Jobs {
       scheduledAt: now,
       payload: s.payload,
       resultTtl: s.resultTtl,
+      priority: s.priority,
       createdAt: now,
     });
     await this.#insert(job);
@@ -124,7 +137,7 @@ export class Jobs {
     const before = await store.getJob(id);
     if (!before) throw new NotFoundError("job", id);
     if (isFinal(before.status)) return false;
-    const ttl = before.resultTtl ?? this.#d.resultTtlOf(before.task);
+    const ttl = this.#d.failedTtlOf(before.task);
     const after = await store.cancelJob(id, now, now + ttl);
     if (after === null) throw new NotFoundError("job", id);
     if (after.status === "cancelled") {
@@ -152,8 +165,57 @@ export class Jobs {
     };
   }
 
-  async #insert(job: JobRecord): Promise<void> {
-    if (!await this.#d.store.insertJob(job)) return;
+  /**
+   * Re-queues a failed or cancelled job (attempts restart, its error kept in `history`).
+   * @returns `true` if it was re-queued, `false` if it was in another status.
+   */
+  async retry(id: string): Promise<boolean> {
+    checkId(id);
+    const { store, clock } = this.#d;
+    const before = await store.getJob(id);
+    if (!before) throw new NotFoundError("job", id);
+    const after = await store.rerunJob(id, clock.now());
+    if (after === null) throw new NotFoundError("job", id);
+    const rerun = canRerun(before.status) && after.status === "pending";
+    if (rerun) this.#d.kick();
+    return rerun;
+  }
+
+  /** @returns How many finished jobs were deleted, in chunks, yielding between them. */
+  async purge(options: PurgeJobsOptions | undefined): Promise<number> {
+    const o = checkKeys(options, ["status", "task", "olderThan"], "purgeJobs options");
+    const statuses = o.status === undefined
+      ? [...FINAL_STATUSES]
+      : Array.isArray(o.status)
+      ? o.status
+      : [o.status];
+    for (const s of statuses) {
+      if (!isJobStatus(s) || !isFinal(s)) {
+        throw new RangeError(
+          `Invalid status: ${describe(s)} (expected one or more of ${FINAL_STATUSES.join(", ")})`,
+        );
+      }
+    }
+    const olderThan = durationOr(o.olderThan, "olderThan", null);
+    const filter = {
+      status: statuses,
+      ...(o.task === undefined ? {} : { task: checkId(o.task, "task") }),
+      ...(olderThan === null ? {} : { finishedBefore: this.#d.clock.now() - olderThan }),
+    };
+    let total = 0;
+    for (;;) {
+      const n = await this.#d.store.purgeJobs(filter, PURGE_CHUNK);
+      total += n;
+      if (n < PURGE_CHUNK) return total;
+      // Let other work in between chunks: a large purge must not hold the event loop.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  async #insert(job: JobRecord, ifExists: "keep" | "replace" = "keep"): Promise<void> {
+    const written = await this.#d.store.insertJob(job, ifExists);
+    if (written === "kept") return;
+    if (written === "replaced") return this.#d.kick();
     this.#d.events.emit("job:created", () => ({
       jobId: job.id,
       task: job.task,

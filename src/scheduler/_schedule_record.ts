@@ -11,7 +11,7 @@ import { checkKeys } from "../_keys.ts";
 import type { ScheduleRecord } from "../store/store.ts";
 import { bindTrigger, isTrigger, type Trigger } from "../triggers/mod.ts";
 import type { ScheduleOptions, SchedulePatch } from "../types.ts";
-import { instantAfter } from "./_checks.ts";
+import { checkPriority, instantAfter } from "./_checks.ts";
 import type { ScheduleDefaults } from "./options.ts";
 
 const POLICY_KEYS = [
@@ -22,6 +22,7 @@ const POLICY_KEYS = [
   "overlap",
   "jitter",
   "resultTtl",
+  "priority",
 ] as const;
 
 /** Every key `schedule()` accepts. */
@@ -97,6 +98,7 @@ export async function buildSchedule(
     overlap: checkEnum(o.overlap ?? d.overlap ?? "skip", "overlap", ["skip", "queue"]),
     jitter: checkSpan(o.jitter ?? d.jitter, "jitter", 0, ctx.now),
     resultTtl: checkSpan(o.resultTtl, "resultTtl", null, ctx.now),
+    priority: o.priority === undefined ? 0 : checkPriority(o.priority),
     lastRunAt: existing?.lastRunAt ?? null,
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,

@@ -119,6 +119,7 @@ export class Schedules {
         maxInstances: patch.maxInstances ?? existing.maxInstances,
         overlap: patch.overlap ?? existing.overlap,
         jitter: patch.jitter ?? existing.jitter,
+        priority: patch.priority ?? existing.priority,
         ...(patch.resultTtl !== undefined
           ? { resultTtl: patch.resultTtl }
           : existing.resultTtl !== null

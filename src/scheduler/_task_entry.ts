@@ -7,7 +7,10 @@ import { checkKeys } from "../_keys.ts";
 import { checkBackoff, checkId, checkInt, durationOr } from "../_options.ts";
 import type { TaskDefaults, TaskEntry } from "../engine/_tasks.ts";
 import type { TaskHandler, TaskOptions } from "../types.ts";
-import { instantAfter } from "./_checks.ts";
+import { DEFAULT_FAILED_TTL_MS } from "../store/semantics.ts";
+import { checkIntIn, checkPriority, instantAfter } from "./_checks.ts";
+
+const DAY_MS = 86_400_000;
 
 const TASK_KEYS: readonly (keyof TaskOptions)[] = [
   "retries",
@@ -15,6 +18,11 @@ const TASK_KEYS: readonly (keyof TaskOptions)[] = [
   "timeout",
   "maxRunning",
   "resultTtl",
+  "priority",
+  "concurrency",
+  "rateLimit",
+  "deadLetter",
+  "failedTtl",
 ];
 
 /** Every key of `backoff` options. */
@@ -56,5 +64,46 @@ export function taskEntry(
     maxRunning: checkInt(o.maxRunning ?? Infinity, "maxRunning", 1, true),
     resultTtl,
     running: 0,
+    priority: o.priority === undefined ? 0 : checkPriority(o.priority),
+    concurrency: checkConcurrency(o.concurrency),
+    rateLimit: checkRateLimit(o.rateLimit),
+    deadLetter: o.deadLetter === undefined ? null : checkId(o.deadLetter, "deadLetter"),
+    failedTtl: checkFailedTtl(o.failedTtl, now),
+  };
+}
+
+function checkFailedTtl(value: TaskOptions["failedTtl"], now: number): number {
+  const ttl = durationOr(value, "failedTtl", DEFAULT_FAILED_TTL_MS);
+  instantAfter(now, ttl, "failedTtl");
+  return ttl;
+}
+
+function checkKeyFn(fn: unknown, name: string): (payload: never) => string {
+  if (typeof fn !== "function") {
+    throw new TypeError(`Invalid ${name}: expected a function of the payload`);
+  }
+  return fn as (payload: never) => string;
+}
+
+function checkConcurrency(value: TaskOptions["concurrency"]): TaskEntry["concurrency"] {
+  if (value === undefined) return null;
+  const o = checkKeys(value, ["key", "limit"], "concurrency options");
+  return {
+    key: checkKeyFn(o.key, "concurrency.key"),
+    limit: checkIntIn(o.limit, "concurrency.limit", 1, 10_000),
+  };
+}
+
+function checkRateLimit(value: TaskOptions["rateLimit"]): TaskEntry["rateLimit"] {
+  if (value === undefined) return null;
+  const o = checkKeys(value, ["limit", "period", "key"], "rateLimit options");
+  const period = durationOr(o.period, "rateLimit.period", null);
+  if (period === null || period < 1 || period > DAY_MS) {
+    throw new RangeError(`Invalid rateLimit.period: ${period} ms (expected 1 ms to 1 day)`);
+  }
+  return {
+    limit: checkIntIn(o.limit, "rateLimit.limit", 1, 1_000_000),
+    period,
+    key: o.key === undefined ? null : checkKeyFn(o.key, "rateLimit.key"),
   };
 }

@@ -12,6 +12,7 @@ import { checkKeys } from "../_keys.ts";
 import { checkId, checkInt, durationOr } from "../_options.ts";
 import { DEFAULT_GRACE_MS } from "../_defaults.ts";
 import type { Store } from "../store/store.ts";
+import { DEFAULT_FAILED_TTL_MS } from "../store/semantics.ts";
 import type { Temporal } from "../temporal.ts";
 import type { DurationInput, InstantInput } from "../time.ts";
 import type {
@@ -20,6 +21,7 @@ import type {
   JobInfo,
   ListJobsOptions,
   ListSchedulesOptions,
+  PurgeJobsOptions,
   ScheduleInfo,
   ScheduleOptions,
   SchedulePatch,
@@ -123,6 +125,8 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       running: this.#engine.running,
       maxPending: o.maxPending,
       resultTtlOf: (task) => this.#tasks.get(task)?.resultTtl ?? o.taskDefaults.resultTtl,
+      failedTtlOf: (task) => this.#tasks.get(task)?.failedTtl ?? DEFAULT_FAILED_TTL_MS,
+      taskOf: (task) => this.#tasks.get(task),
       stopped: () => this.#engine.state === "stopped",
       kick,
     });
@@ -331,6 +335,25 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
    */
   cancelJob(id: string): Promise<boolean> {
     return this.#jobs.cancel(id);
+  }
+
+  /**
+   * Runs a failed or cancelled job again: attempts restart and the previous error is kept in
+   * the job's `history`. Works across processes sharing the store.
+   * @returns `true` if the job was re-queued, `false` if it was not failed or cancelled.
+   * @throws {NotFoundError} When there is no job with this id (or it was cleaned up).
+   */
+  retryJob(id: string): Promise<boolean> {
+    return this.#jobs.retry(id);
+  }
+
+  /**
+   * Deletes finished jobs (default: every final status) in bounded chunks.
+   * @param options `status` (final statuses only), `task`, `olderThan` (a duration).
+   * @returns How many jobs were deleted.
+   */
+  purgeJobs(options?: PurgeJobsOptions): Promise<number> {
+    return this.#jobs.purge(options);
   }
 
   // ---- lifecycle --------------------------------------------------------------------------

@@ -15,21 +15,35 @@ import type {
   ClaimJobsOptions,
   JobError,
   JobFilter,
+  JobIfExists,
   JobOutcome,
   JobRecord,
   LeaseRenewal,
+  PurgeFilter,
   ScheduleFilter,
   ScheduleRecord,
   ScheduleRelease,
   Store,
 } from "./store.ts";
 import {
+  canRerun,
+  compareClaims,
+  DEFAULT_STARVATION_MS,
+  dependencyExpiresAt,
   droppedOnArrival,
+  evaluateDependencies,
   isExpired,
+  isFinal,
   jobReadyAt as readyAt,
   listJobsOf,
   listSchedulesOf,
   matchesJob,
+  matchesPurge,
+  MAX_INSERT_JOBS,
+  RATE_LOG_RETENTION_MS,
+  rateDelayedUntil,
+  replacedJob,
+  rerunRecord,
   scheduleDueAt,
   scheduleExists,
 } from "./semantics.ts";
@@ -62,6 +76,12 @@ export class MemoryStore implements Store {
   #active = new Map<string, number>();
   #runningByKey = new Map<string, number>();
   #meta = new Map<string, string>();
+  #seq = 0;
+  /** Waiting jobs by the id of a job they wait for (entries are re-checked before use). */
+  #dependants = new Map<string, Set<string>>();
+  /** Start instants per rate key, oldest first. */
+  #starts = new Map<string, number[]>();
+  #longestPeriod = 0;
 
   /**
    * Creates an empty store.
@@ -130,7 +150,9 @@ export class MemoryStore implements Store {
     const slot = this.#schedules.get(id);
     if (!slot || slot.leaseOwner !== owner) return Promise.resolve(null);
     const inserted: string[] = [];
-    for (const job of release.jobs) if (this.#insert(job)) inserted.push(job.id);
+    for (const job of release.jobs) {
+      if (this.#insert(job, "keep") === "inserted") inserted.push(job.id);
+    }
     slot.rec = { ...slot.rec, nextRunAt: release.nextRunAt, lastRunAt: release.lastRunAt };
     slot.leaseOwner = null;
     slot.leaseUntil = 0;
@@ -138,17 +160,31 @@ export class MemoryStore implements Store {
     return Promise.resolve(inserted);
   }
 
-  insertJob(job: JobRecord): Promise<boolean> {
-    return Promise.resolve(this.#insert(job));
+  insertJob(
+    job: JobRecord,
+    ifExists: JobIfExists = "keep",
+  ): Promise<"inserted" | "replaced" | "kept"> {
+    return Promise.resolve(this.#insert(job, ifExists));
+  }
+
+  insertJobs(jobs: readonly JobRecord[]): Promise<string[]> {
+    if (jobs.length > MAX_INSERT_JOBS) {
+      return Promise.reject(
+        new RangeError(`Too many jobs in one batch: ${jobs.length} (at most ${MAX_INSERT_JOBS})`),
+      );
+    }
+    const inserted: string[] = [];
+    for (const job of jobs) if (this.#insert(job, "keep") === "inserted") inserted.push(job.id);
+    return Promise.resolve(inserted);
   }
 
   getJob(id: string): Promise<JobRecord | null> {
     const job = this.#jobs.get(id);
-    return Promise.resolve(job ? { ...job } : null);
+    return Promise.resolve(job ? copyJob(job) : null);
   }
 
   listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
-    return Promise.resolve(listJobsOf(this.#jobs.values(), filter).map((job) => ({ ...job })));
+    return Promise.resolve(listJobsOf(this.#jobs.values(), filter).map(copyJob));
   }
 
   countJobs(filter: JobFilter = {}): Promise<number> {
@@ -165,30 +201,38 @@ export class MemoryStore implements Store {
     options: ClaimJobsOptions,
   ): Promise<JobRecord[]> {
     const tasks = new Set(options.tasks);
-    const out: JobRecord[] = [];
-    const skipped: [number, string][] = [];
+    const starvationMs = options.starvationMs ?? DEFAULT_STARVATION_MS;
     const heap = this.#jobHeap;
-    while (out.length < limit) {
-      const top = heap.peek();
-      if (!top || top[0] > now) break;
+    // Every claimable job leaves the time heap, is ordered by the claim rule, and what is not
+    // claimed goes back: the heap orders by time only, the claim order also by priority.
+    const candidates: JobRecord[] = [];
+    const seen = new Set<string>();
+    for (let top = heap.peek(); top && top[0] <= now; top = heap.peek()) {
       heap.pop();
       const job = this.#jobs.get(top[1]);
-      if (!job || readyAt(job) !== top[0]) continue;
+      if (!job || readyAt(job) !== top[0] || seen.has(job.id)) continue;
+      seen.add(job.id);
+      candidates.push(job);
+    }
+    candidates.sort((a, b) => compareClaims(a, b, now, starvationMs));
+    const out: JobRecord[] = [];
+    for (const job of candidates) {
       const wasRunning = job.status === "running";
-      if (!tasks.has(job.task) || (!wasRunning && this.#atLimit(job))) {
-        skipped.push(top);
+      if (out.length >= limit || !tasks.has(job.task) || (!wasRunning && this.#atLimit(job))) {
+        heap.push(readyAt(job)!, job.id);
         continue;
       }
+      if (!wasRunning && this.#rateDelayed(job, now)) continue;
       if (!wasRunning && job.concurrencyKey !== null) this.#bump(job.concurrencyKey, 1);
+      this.#recordStart(job, now);
       job.status = "running";
       job.attempts++;
       job.startedAt = now;
       job.leaseOwner = owner;
       job.leaseUntil = now + leaseMs;
       heap.push(job.leaseUntil, job.id);
-      out.push({ ...job });
+      out.push(copyJob(job));
     }
-    for (const [time, id] of skipped) heap.push(time, id);
     return Promise.resolve(out);
   }
 
@@ -212,7 +256,7 @@ export class MemoryStore implements Store {
     if (!job) return Promise.resolve(false);
     this.#leaveRunning(job);
     Object.assign(job, outcome, { leaseOwner: null, leaseUntil: null, progress: job.progress });
-    this.#settle(job);
+    this.#settle(job, outcome.finishedAt);
     return Promise.resolve(true);
   }
 
@@ -238,15 +282,39 @@ export class MemoryStore implements Store {
   cancelJob(id: string, now: number, expiresAt: number | null): Promise<JobRecord | null> {
     const job = this.#jobs.get(id);
     if (!job) return Promise.resolve(null);
-    if (job.status === "pending") {
+    if (job.status === "pending" || job.status === "waiting") {
       job.status = "cancelled";
       job.finishedAt = now;
       job.expiresAt = expiresAt;
-      this.#settle(job);
+      this.#settle(job, now);
     } else if (job.status === "running") {
       job.cancelRequested = true;
     }
-    return Promise.resolve({ ...job });
+    return Promise.resolve(copyJob(job));
+  }
+
+  rerunJob(id: string, now: number): Promise<JobRecord | null> {
+    const job = this.#jobs.get(id);
+    if (!job) return Promise.resolve(null);
+    if (!canRerun(job.status)) return Promise.resolve(copyJob(job));
+    const next = rerunRecord(job, now);
+    this.#jobs.set(id, next);
+    if (next.scheduleId !== null) {
+      this.#active.set(next.scheduleId, (this.#active.get(next.scheduleId) ?? 0) + 1);
+    }
+    this.#jobHeap.push(next.runAt, id);
+    return Promise.resolve(copyJob(next));
+  }
+
+  purgeJobs(filter: PurgeFilter, limit: number): Promise<number> {
+    let removed = 0;
+    for (const job of this.#jobs.values()) {
+      if (removed >= limit) break;
+      if (!matchesPurge(job, filter)) continue;
+      this.#jobs.delete(job.id);
+      removed++;
+    }
+    return Promise.resolve(removed);
   }
 
   nextWakeup(): Promise<number | null> {
@@ -273,6 +341,7 @@ export class MemoryStore implements Store {
         removed++;
       }
     }
+    this.#pruneStarts(now);
     return Promise.resolve(removed);
   }
 
@@ -300,23 +369,120 @@ export class MemoryStore implements Store {
     if (t !== null) this.#scheduleHeap.push(t, slot.rec.id);
   }
 
-  #insert(job: JobRecord): boolean {
-    if (this.#jobs.has(job.id)) return false;
-    const copy = { ...job };
-    this.#jobs.set(job.id, copy);
-    if (copy.status === "pending" || copy.status === "running") {
-      if (copy.scheduleId !== null) {
-        this.#active.set(copy.scheduleId, (this.#active.get(copy.scheduleId) ?? 0) + 1);
+  #insert(job: JobRecord, ifExists: JobIfExists): "inserted" | "replaced" | "kept" {
+    const stored = this.#jobs.get(job.id);
+    if (stored) {
+      if (ifExists === "keep" || (stored.status !== "pending" && stored.status !== "waiting")) {
+        return "kept";
       }
-      if (copy.status === "running" && copy.concurrencyKey !== null) {
-        this.#bump(copy.concurrencyKey, 1);
+      if (stored.status === "pending" && stored.scheduleId !== null) {
+        this.#active.set(stored.scheduleId, (this.#active.get(stored.scheduleId) ?? 1) - 1);
       }
-      const t = readyAt(copy);
-      if (t !== null) this.#jobHeap.push(t, copy.id);
+      const next = replacedJob(stored, copyJob(job));
+      this.#jobs.set(next.id, next);
+      this.#applyDependencies(next, next.createdAt);
+      return "replaced";
+    }
+    const copy = copyJob(job);
+    copy.seq = ++this.#seq;
+    this.#jobs.set(copy.id, copy);
+    if (copy.status === "pending" && copy.after.length > 0) {
+      this.#applyDependencies(copy, copy.createdAt);
+    } else if (copy.status === "pending" || copy.status === "running") {
+      this.#enter(copy);
     } else {
       this.#expire(copy);
     }
+    return "inserted";
+  }
+
+  /** Bookkeeping for a job that became pending or running. */
+  #enter(job: JobRecord): void {
+    if (job.scheduleId !== null) {
+      this.#active.set(job.scheduleId, (this.#active.get(job.scheduleId) ?? 0) + 1);
+    }
+    if (job.status === "running" && job.concurrencyKey !== null) this.#bump(job.concurrencyKey, 1);
+    const t = readyAt(job);
+    if (t !== null) this.#jobHeap.push(t, job.id);
+  }
+
+  /**
+   * Decides a new or replaced job's status from its dependencies (`now` is its creation time):
+   * waiting, pending, or cancelled naming the cause.
+   */
+  #applyDependencies(job: JobRecord, now: number): void {
+    const verdict = evaluateDependencies(job.after, (id) => this.#jobs.get(id)?.status ?? null);
+    job.status = verdict.status;
+    if (verdict.status === "waiting") {
+      for (const dep of job.after) {
+        let set = this.#dependants.get(dep);
+        if (!set) this.#dependants.set(dep, set = new Set());
+        set.add(job.id);
+      }
+    } else if (verdict.status === "cancelled") {
+      this.#cancelByDependency(job, verdict.error, now);
+    } else {
+      this.#enter(job);
+    }
+  }
+
+  #cancelByDependency(job: JobRecord, error: JobError, now: number): void {
+    job.status = "cancelled";
+    job.error = error;
+    job.finishedAt = now;
+    job.expiresAt = dependencyExpiresAt(job, now);
+    this.#settle(job, now);
+  }
+
+  /** Re-evaluates the waiting jobs that list `id`, which just became final (cascading). */
+  #releaseDependants(id: string, now: number): void {
+    const set = this.#dependants.get(id);
+    if (!set) return;
+    this.#dependants.delete(id);
+    for (const depId of set) {
+      const job = this.#jobs.get(depId);
+      if (!job || job.status !== "waiting" || !job.after.includes(id)) continue;
+      const verdict = evaluateDependencies(job.after, (d) => this.#jobs.get(d)?.status ?? null);
+      if (verdict.status === "pending") {
+        job.status = "pending";
+        job.runAt = Math.max(job.runAt, now);
+        this.#enter(job);
+      } else if (verdict.status === "cancelled") {
+        this.#cancelByDependency(job, verdict.error, now);
+      }
+    }
+  }
+
+  /** Whether a rate limit holds `job` back; if so its `runAt` moves to the next allowed start. */
+  #rateDelayed(job: JobRecord, now: number): boolean {
+    if (job.rateKey === null || job.rateLimit === null || job.ratePeriod === null) return false;
+    const until = rateDelayedUntil(
+      this.#starts.get(job.rateKey) ?? [],
+      now,
+      job.rateLimit,
+      job.ratePeriod,
+    );
+    if (until === null) return false;
+    job.runAt = until;
+    this.#jobHeap.push(until, job.id);
     return true;
+  }
+
+  #recordStart(job: JobRecord, now: number): void {
+    if (job.rateKey === null || job.ratePeriod === null) return;
+    this.#longestPeriod = Math.max(this.#longestPeriod, job.ratePeriod);
+    const starts = this.#starts.get(job.rateKey);
+    if (starts) starts.push(now);
+    else this.#starts.set(job.rateKey, [now]);
+  }
+
+  #pruneStarts(now: number): void {
+    const horizon = now - Math.max(this.#longestPeriod, RATE_LOG_RETENTION_MS);
+    for (const [key, starts] of this.#starts) {
+      const keep = starts.filter((t) => t > horizon);
+      if (keep.length === 0) this.#starts.delete(key);
+      else this.#starts.set(key, keep);
+    }
   }
 
   #held(id: string, owner: string): JobRecord | undefined {
@@ -339,14 +505,15 @@ export class MemoryStore implements Store {
     if (job.concurrencyKey !== null) this.#bump(job.concurrencyKey, -1);
   }
 
-  /** Bookkeeping for a job that just reached a final status. */
-  #settle(job: JobRecord): void {
+  /** Bookkeeping for a job that just reached a final status, and its waiting dependants. */
+  #settle(job: JobRecord, now: number): void {
     if (job.scheduleId !== null) {
       const n = (this.#active.get(job.scheduleId) ?? 1) - 1;
       if (n <= 0) this.#active.delete(job.scheduleId);
       else this.#active.set(job.scheduleId, n);
     }
     this.#expire(job);
+    if (isFinal(job.status)) this.#releaseDependants(job.id, now);
   }
 
   /** Drops a finished job at once if it is already past retention, else queues its removal. */
@@ -363,6 +530,11 @@ export class MemoryStore implements Store {
     }
     return null;
   }
+}
+
+/** A copy that shares nothing mutable with the stored record. */
+function copyJob(job: JobRecord): JobRecord {
+  return { ...job, after: [...job.after], history: [...job.history] };
 }
 
 function dueAt(slot: Slot): number | null {

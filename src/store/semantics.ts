@@ -8,10 +8,19 @@
  */
 
 import { ConflictError } from "../errors.ts";
-import type { JobFilter, JobRecord, JobStatus, ScheduleFilter, ScheduleRecord } from "./store.ts";
+import type {
+  JobError,
+  JobFilter,
+  JobRecord,
+  JobStatus,
+  PurgeFilter,
+  ScheduleFilter,
+  ScheduleRecord,
+} from "./store.ts";
 
 /** Every job status, in lifecycle order. */
 export const JOB_STATUSES: readonly JobStatus[] = Object.freeze([
+  "waiting",
   "pending",
   "running",
   "succeeded",
@@ -194,4 +203,222 @@ export function listSchedulesOf(
   const out: ScheduleRecord[] = [];
   for (const rec of schedules) if (matchesSchedule(rec, filter)) out.push(rec);
   return pageOf(out.sort(compareSchedules), filter.offset, filter.limit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queue rules: claim order, starvation, dependencies, rate limits, re-runs, purge and bounds.
+
+/** A job ready this long (ms) goes before every priority, so none is starved forever (5 min). */
+export const DEFAULT_STARVATION_MS = 300_000;
+/** How long failed and cancelled jobs are kept by default (7 days). */
+export const DEFAULT_FAILED_TTL_MS: number = 7 * 24 * 60 * 60 * 1000;
+/** Lowest job priority. */
+export const MIN_PRIORITY = -1000;
+/** Highest job priority. */
+export const MAX_PRIORITY = 1000;
+/** Most dependencies (`after`) one job may list. */
+export const MAX_AFTER = 100;
+/** Most earlier errors `rerunJob` keeps in `history` (the oldest are dropped). */
+export const MAX_HISTORY = 20;
+/** Most jobs one `insertJobs` call may insert. */
+export const MAX_INSERT_JOBS = 10_000;
+/** Jobs the scheduler's `purgeJobs` deletes per store call. */
+export const PURGE_CHUNK = 1000;
+/** Start-log entries are kept at least this long (1 day) so any rate window can be checked. */
+export const RATE_LOG_RETENTION_MS: number = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether a claimable job has waited past its ready time for `starvationMs` and so goes before
+ * every priority.
+ * @param job The job.
+ * @param now The claim instant (epoch ms).
+ * @param starvationMs The starvation threshold (ms).
+ * @returns Whether it is starved.
+ */
+export function isStarved(
+  job: Pick<JobRecord, "runAt">,
+  now: number,
+  starvationMs: number,
+): boolean {
+  return job.runAt <= now - starvationMs;
+}
+
+/**
+ * Claim order among claimable jobs: starved jobs first (by runAt, then seq), then the rest by
+ * priority descending, runAt, seq.
+ * @param a A job.
+ * @param b Another job.
+ * @param now The claim instant (epoch ms).
+ * @param starvationMs The starvation threshold (ms).
+ * @returns Negative when `a` is claimed first.
+ */
+export function compareClaims(
+  a: Pick<JobRecord, "runAt" | "seq" | "priority">,
+  b: Pick<JobRecord, "runAt" | "seq" | "priority">,
+  now: number,
+  starvationMs: number = DEFAULT_STARVATION_MS,
+): number {
+  const sa = isStarved(a, now, starvationMs);
+  const sb = isStarved(b, now, starvationMs);
+  if (sa !== sb) return sa ? -1 : 1;
+  if (!sa && a.priority !== b.priority) return b.priority - a.priority;
+  return a.runAt - b.runAt || a.seq - b.seq;
+}
+
+/** What a job's dependencies decide: its status, and for `cancelled` the error naming the cause. */
+export type DependencyVerdict =
+  | { status: "pending" | "waiting" }
+  | { status: "cancelled"; error: JobError };
+
+/**
+ * The dependency rule: every listed job succeeded → `pending`; one failed, cancelled or unknown
+ * → `cancelled` with an error naming it; otherwise `waiting`.
+ * @param after The ids the job waits for.
+ * @param statusOf The stored status of a job, `null` when it does not exist.
+ * @returns The verdict.
+ */
+export function evaluateDependencies(
+  after: readonly string[],
+  statusOf: (id: string) => JobStatus | null,
+): DependencyVerdict {
+  let waiting = false;
+  for (const id of after) {
+    const status = statusOf(id);
+    if (status === "succeeded") continue;
+    if (status === null || status === "failed" || status === "cancelled") {
+      return { status: "cancelled", error: dependencyError(id, status) };
+    }
+    waiting = true;
+  }
+  return { status: waiting ? "waiting" : "pending" };
+}
+
+/**
+ * @param id The dependency that ended badly.
+ * @param status Its status, `null` when it does not exist.
+ * @returns The `DependencyFailedError` recorded on the cancelled dependant.
+ */
+export function dependencyError(id: string, status: JobStatus | null): JobError {
+  const why = status === "failed"
+    ? "failed"
+    : status === "cancelled"
+    ? "was cancelled"
+    : "does not exist";
+  return { name: "DependencyFailedError", message: `Dependency ${JSON.stringify(id)} ${why}` };
+}
+
+/**
+ * When a job cancelled by its dependencies expires: its `resultTtl` if set, else the default
+ * failed-job retention (the store cannot see task settings).
+ * @param job The job.
+ * @param now When it was cancelled (epoch ms).
+ * @returns Epoch ms.
+ */
+export function dependencyExpiresAt(job: Pick<JobRecord, "resultTtl">, now: number): number {
+  return now + (job.resultTtl ?? DEFAULT_FAILED_TTL_MS);
+}
+
+/**
+ * The rate-limit rule: with `starts` the key's recorded start instants, a job may start at `now`
+ * unless `limit` or more fall in `(now - period, now]`; then it waits until the oldest of those
+ * leaves the window.
+ * @param starts Start instants of the key (any order).
+ * @param now The claim instant (epoch ms).
+ * @param limit Starts allowed per period.
+ * @param period The window (ms).
+ * @returns `null` when the job may start now, else the instant it may start.
+ */
+export function rateDelayedUntil(
+  starts: Iterable<number>,
+  now: number,
+  limit: number,
+  period: number,
+): number | null {
+  let count = 0;
+  let oldest = Infinity;
+  for (const t of starts) {
+    if (t > now - period && t <= now) {
+      count++;
+      if (t < oldest) oldest = t;
+    }
+  }
+  return count >= limit ? oldest + period : null;
+}
+
+/**
+ * `insertJob(job, "replace")` on a pending or waiting job: the new job's fields over the stored
+ * one's identity (id, seq, createdAt, attempts).
+ * @param stored The stored job.
+ * @param incoming The job being inserted.
+ * @returns The replaced record (status still to be decided by the dependency rule).
+ */
+export function replacedJob(stored: JobRecord, incoming: JobRecord): JobRecord {
+  return {
+    ...incoming,
+    id: stored.id,
+    seq: stored.seq,
+    createdAt: stored.createdAt,
+    attempts: stored.attempts,
+    status: "pending",
+    history: stored.history,
+  };
+}
+
+/**
+ * @param history Earlier errors, oldest first.
+ * @param error The error to keep.
+ * @returns The history with `error` appended, at most {@linkcode MAX_HISTORY} long.
+ */
+export function appendHistory(history: readonly JobError[], error: JobError | null): JobError[] {
+  const out = error === null ? [...history] : [...history, error];
+  return out.length > MAX_HISTORY ? out.slice(out.length - MAX_HISTORY) : out;
+}
+
+/**
+ * Whether `rerunJob` re-queues a job in this status.
+ * @param status A job status.
+ * @returns True for failed and cancelled.
+ */
+export function canRerun(status: JobStatus): boolean {
+  return status === "failed" || status === "cancelled";
+}
+
+/**
+ * The record `rerunJob(id, now)` writes for a failed or cancelled job.
+ * @param job The stored job.
+ * @param now The re-run instant (epoch ms).
+ * @returns The re-queued record.
+ */
+export function rerunRecord(job: JobRecord, now: number): JobRecord {
+  return {
+    ...job,
+    status: "pending",
+    runAt: now,
+    attempts: 0,
+    history: appendHistory(job.history, job.error),
+    result: null,
+    error: null,
+    finishedAt: null,
+    expiresAt: null,
+    leaseOwner: null,
+    leaseUntil: null,
+    cancelRequested: false,
+  };
+}
+
+/**
+ * @param job A stored job.
+ * @param filter The purge filter.
+ * @returns Whether `purgeJobs` deletes it: final and matching.
+ */
+export function matchesPurge(job: JobRecord, filter: PurgeFilter): boolean {
+  if (!isFinal(job.status)) return false;
+  if (filter.task !== undefined && job.task !== filter.task) return false;
+  if (
+    filter.finishedBefore !== undefined &&
+    (job.finishedAt === null || job.finishedAt >= filter.finishedBefore)
+  ) return false;
+  const { status } = filter;
+  if (status === undefined) return true;
+  return Array.isArray(status) ? status.includes(job.status) : job.status === status;
 }

@@ -11,8 +11,14 @@
 
 import type { TriggerJSON } from "../triggers/mod.ts";
 
-/** Lifecycle of a job. */
-export type JobStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled";
+/**
+ * Lifecycle of a job. `"waiting"`: its dependencies (`after`) have not all succeeded yet; it is
+ * not final and never claimed.
+ */
+export type JobStatus = "waiting" | "pending" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** What `insertJob` does when the id exists: keep the stored job, or replace a pending one. */
+export type JobIfExists = "keep" | "replace";
 
 /** Which of several fires that fell due together run (see the README's misfire section). */
 export type Coalesce = "latest" | "earliest" | "all";
@@ -44,6 +50,8 @@ export interface ScheduleRecord {
   jitter: number;
   /** Milliseconds to keep results of this schedule's jobs; `null` uses the task's setting. */
   resultTtl: number | null;
+  /** Priority of this schedule's jobs (-1000..1000, higher runs first; default 0). */
+  priority: number;
   /** The next fire instant; `null` once the trigger is exhausted. */
   nextRunAt: number | null;
   /** The fire instant of the latest job created by this schedule. */
@@ -121,6 +129,23 @@ export interface JobRecord {
   finishedAt: number | null;
   /** When a finished job is removed by `cleanup`. */
   expiresAt: number | null;
+  /**
+   * Creation order, assigned by the store at insert (callers pass `0`): strictly increasing per
+   * store, never reused. Jobs ready at the same time start in this order.
+   */
+  seq: number;
+  /** Higher runs first among ready jobs (-1000..1000, default 0). */
+  priority: number;
+  /** Rate-limit key: jobs sharing it start at most `rateLimit` times per `ratePeriod`. */
+  rateKey: string | null;
+  /** Starts allowed per `ratePeriod` for `rateKey`; `null` when there is no key. */
+  rateLimit: number | null;
+  /** The rate-limit window (ms); `null` when there is no key. */
+  ratePeriod: number | null;
+  /** Ids of jobs that must all succeed before this one becomes ready (at most 100). */
+  after: string[];
+  /** Errors of earlier runs kept by `rerunJob`, oldest first (at most 20, oldest dropped). */
+  history: JobError[];
 }
 
 /** A schedule claimed for firing, with the number of its jobs still pending or running. */
@@ -195,6 +220,21 @@ export interface LeaseRenewal {
 export interface ClaimJobsOptions {
   /** Only jobs of these tasks (the ones this process can run). */
   tasks: readonly string[];
+  /**
+   * A job ready for this long (ms) goes before every priority, oldest first, so a low-priority
+   * job is never starved forever. @default DEFAULT_STARVATION_MS
+   */
+  starvationMs?: number;
+}
+
+/** Filter for `purgeJobs`: only final jobs are ever deleted. */
+export interface PurgeFilter {
+  /** Only jobs with this final status (or any of these); non-final statuses are ignored. */
+  status?: JobStatus | JobStatus[];
+  /** Only jobs of this task. */
+  task?: string;
+  /** Only jobs that finished before this instant (epoch ms). */
+  finishedBefore?: number;
 }
 
 /** The Store port. */
@@ -234,8 +274,22 @@ export interface Store {
    */
   releaseSchedule(id: string, owner: string, release: ScheduleRelease): Promise<string[] | null>;
 
-  /** Inserts a job unless its id exists; returns whether it was inserted. */
-  insertJob(job: JobRecord): Promise<boolean>;
+  /**
+   * Inserts a job (the store assigns `seq` and decides `waiting`/`pending`/`cancelled` from its
+   * dependencies). When the id exists: `"keep"` leaves it; `"replace"` overwrites a `pending` or
+   * `waiting` job's payload, run time, priority, limits, keys and rate fields (keeping id, seq,
+   * createdAt and attempts) in one step; a running or final job is never modified.
+   * @param job The job; `seq` is ignored.
+   * @param ifExists What to do when the id exists. @default "keep"
+   * @returns `"inserted"`, `"replaced"` or `"kept"`.
+   */
+  insertJob(job: JobRecord, ifExists?: JobIfExists): Promise<"inserted" | "replaced" | "kept">;
+  /**
+   * Inserts many jobs in one transaction (ids that exist are kept as they are); a store error
+   * writes nothing. At most `MAX_INSERT_JOBS` per call.
+   * @returns The ids inserted.
+   */
+  insertJobs(jobs: readonly JobRecord[]): Promise<string[]>;
   /** Reads one job; `null` when the id does not exist or was cleaned up. */
   getJob(id: string): Promise<JobRecord | null>;
   /** Lists jobs matching the filter, newest `createdAt` first (ties by id, descending). */
@@ -243,9 +297,11 @@ export interface Store {
   /** Counts jobs matching the filter; `limit` and `offset` are ignored. */
   countJobs(filter?: JobFilter): Promise<number>;
   /**
-   * Leases up to `limit` runnable jobs, earliest `runAt` first: pending ones with
-   * `runAt <= now`, and running ones whose lease expired (a crashed runner). Respects
-   * concurrency keys. Claimed jobs become `running` with `attempts + 1`.
+   * Leases up to `limit` runnable jobs: pending ones with `runAt <= now`, and running ones whose
+   * lease expired (a crashed runner), in the order of `compareClaims` (starved jobs first, then
+   * priority, run time, seq). Respects concurrency keys (a blocked job is skipped) and rate
+   * limits (a job over its limit has its `runAt` moved to the next allowed instant). Claimed
+   * jobs become `running` with `attempts + 1`.
    */
   claimJobs(
     now: number,
@@ -281,6 +337,18 @@ export interface Store {
    * Finished jobs are returned unchanged; unknown ids give `null`.
    */
   cancelJob(id: string, now: number, expiresAt: number | null): Promise<JobRecord | null>;
+
+  /**
+   * Re-queues a `failed` or `cancelled` job: `pending` at `now` with attempts 0, its error
+   * appended to `history`; result, error, finishedAt, expiresAt and lease cleared. Other
+   * statuses are returned unchanged; unknown ids give `null`. Dependants are not re-evaluated.
+   */
+  rerunJob(id: string, now: number): Promise<JobRecord | null>;
+  /**
+   * Deletes at most `limit` final jobs matching the filter.
+   * @returns How many were deleted.
+   */
+  purgeJobs(filter: PurgeFilter, limit: number): Promise<number>;
 
   /** The earliest instant at which anything becomes due: a fire, a job, or an expiring lease. */
   nextWakeup(): Promise<number | null>;
