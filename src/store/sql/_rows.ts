@@ -23,6 +23,7 @@ export const SCHEDULE_COLUMNS: readonly string[] = [
   "last_run_at",
   "created_at",
   "updated_at",
+  "priority",
 ];
 
 /** Columns written from a `JobRecord`, in parameter order. */
@@ -91,6 +92,7 @@ export function scheduleParams(r: ScheduleRecord): SqlValue[] {
     r.lastRunAt,
     r.createdAt,
     r.updatedAt,
+    r.priority,
   ];
 }
 
@@ -154,6 +156,7 @@ export function toSchedule(row: Row): ScheduleRecord {
     lastRunAt: row.last_run_at as number | null,
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
+    priority: Number(row.priority),
   };
 }
 

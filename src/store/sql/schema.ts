@@ -113,6 +113,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       "queue controls: creation sequence, priority, rate limits, dependencies, re-run history",
     up: (d) => [
+      `ALTER TABLE everywhen_schedules ADD COLUMN priority ${d.int} NOT NULL DEFAULT 0`,
       `ALTER TABLE everywhen_jobs ADD COLUMN seq ${d.int} NOT NULL DEFAULT 0`,
       `ALTER TABLE everywhen_jobs ADD COLUMN priority ${d.int} NOT NULL DEFAULT 0`,
       `ALTER TABLE everywhen_jobs ADD COLUMN rate_key ${d.text}`,
