@@ -82,15 +82,25 @@ export async function claimIn(
   };
   await walk("ready_at <= ?", [starvedBefore]);
   // The next lower priority level in use: one seek down the priority index.
+  const sparse = d.sparsePriority ? " AND priority <> 0" : "";
   const below = async (p: number): Promise<number | null> => {
     const [row] = await tx.query<{ p: number | null }>(
-      `SELECT max(priority) AS p FROM ${J} WHERE ready_at IS NOT NULL AND priority < ?`,
+      `SELECT max(priority) AS p FROM ${J} WHERE ready_at IS NOT NULL${sparse} AND priority < ?`,
       [p],
     );
     return row?.p === null || row?.p === undefined ? null : Number(row.p);
   };
-  for (let p = await below(Number.MAX_SAFE_INTEGER); p !== null && state.out.length < limit;) {
-    await walk("priority = ? AND ready_at <= ? AND ready_at > ?", [p, now, starvedBefore]);
+  const level = "priority = ? AND ready_at <= ? AND ready_at > ?";
+  let zero = sparse === "";
+  for (let p = await below(Number.MAX_SAFE_INTEGER); state.out.length < limit;) {
+    if (!zero && (p === null || p < 0)) {
+      // Priority 0 is not in a sparse priority index: walk it through the ready index.
+      zero = true;
+      await walk(level, [0, now, starvedBefore]);
+      continue;
+    }
+    if (p === null) break;
+    await walk(level, [p, now, starvedBefore]);
     p = await below(p);
   }
   return state.out;

@@ -57,6 +57,11 @@ export interface Dialect {
    * where the store counts in `everywhen_counters` instead (SQLite: writers are serialised).
    */
   readonly nextSeq: string | null;
+  /**
+   * Whether the priority index leaves out priority 0 (the default), so that jobs without a
+   * priority write no row into it; claims then walk priority 0 through the ready index.
+   */
+  readonly sparsePriority: boolean;
   /** What `LIMIT` takes to mean "no limit" (before an `OFFSET`). */
   readonly unlimited: string;
   /** A query returning one row when the table named by its single parameter exists. */
@@ -112,6 +117,7 @@ export const sqlite: Dialect = {
   inRecords: () => "1 = 1",
   withoutRowid: " WITHOUT ROWID",
   nextSeq: null,
+  sparsePriority: false,
   unlimited: "-1",
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
   // WAL lets readers run while one process writes; it is a property of the file, so the first
@@ -156,6 +162,7 @@ export const postgres: Dialect = {
   inRecords: (column, table) => `${column} = ANY(ARRAY(SELECT id FROM ${table}))`,
   withoutRowid: "",
   nextSeq: "nextval('everywhen_jobs_seq')",
+  sparsePriority: false,
   unlimited: "ALL",
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
@@ -207,6 +214,10 @@ export const durableObject: Dialect = {
   setup: [],
   // A probe would bill a row write on every wake-up; object storage is always writable.
   writeProbe: null,
+  // The platform bills every index row a write touches: jobs of the default priority stay out
+  // of the priority index. The cost moves to claims, which walk priority 0 through the ready
+  // index and read (and skip) ready jobs of negative priority there.
+  sparsePriority: true,
 };
 
 /**

@@ -139,7 +139,8 @@ export const MIGRATIONS: readonly Migration[] = [
       // jobs cost no index rows.
       "DROP INDEX everywhen_jobs_ready",
       "CREATE INDEX everywhen_jobs_ready ON everywhen_jobs (ready_at, seq) WHERE ready_at IS NOT NULL",
-      "CREATE INDEX everywhen_jobs_priority ON everywhen_jobs (priority, ready_at, seq) WHERE ready_at IS NOT NULL",
+      `CREATE INDEX everywhen_jobs_priority ON everywhen_jobs (priority, ready_at, seq)
+        WHERE ready_at IS NOT NULL${d.sparsePriority ? " AND priority <> 0" : ""}`,
       // Rate limits: one row per start of a rate-limited job, counted per key over its window
       // and removed by clean-up once `expires_at` (the start plus at least a day) has passed.
       `CREATE TABLE everywhen_rate_starts (
