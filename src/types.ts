@@ -231,6 +231,12 @@ export interface JobInfo<R = JsonValue> {
   finishedAt: Temporal.Instant | null;
   /** When the finished job and its result are removed; `null` while pending or running. */
   expiresAt: Temporal.Instant | null;
+  /** Priority among ready jobs (higher runs first). */
+  priority: number;
+  /** Ids of the jobs it waits for (status `"waiting"` until all succeeded). */
+  after: string[];
+  /** Errors of earlier runs before `retryJob` re-queued it, oldest first (at most 20). */
+  history: JobError[];
   /** A payload, result or progress value could not be decoded; it reads as `null`. */
   tampered: boolean;
 }
@@ -262,6 +268,16 @@ export interface EnqueueOptions {
   debounce?: DurationInput;
   /** Job ids that must all succeed first; if one fails or is cancelled, this job is cancelled. */
   after?: string[];
+}
+
+/** One job of `enqueueMany`. */
+export interface EnqueueManyItem {
+  /** Task name or handle. */
+  task: string | { readonly name: string };
+  /** JSON payload. */
+  payload?: unknown;
+  /** As for `enqueue`, except `ifExists: "replace"` and `debounce` (one store step per job). */
+  options?: EnqueueOptions;
 }
 
 /** A handle on one job. */

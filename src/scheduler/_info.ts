@@ -84,6 +84,9 @@ export async function toJobInfo(j: JobRecord, codec: Codec): Promise<JobInfo> {
     startedAt: maybe(j.startedAt),
     finishedAt: maybe(j.finishedAt),
     expiresAt: maybe(j.expiresAt),
+    priority: j.priority,
+    after: [...j.after],
+    history: j.history.map((e) => ({ ...e })),
     tampered: flag.tampered,
   };
 }

@@ -85,6 +85,55 @@ export class Jobs {
     return this.handle<R>(spec.id);
   }
 
+  /**
+   * Enqueues many jobs in one store step: all are validated first (the first bad item rejects
+   * the batch, its index in the message), then one `insertJobs`.
+   * @param items Each item's task name (already resolved by `taskName`), payload and options.
+   * @returns A handle per item, in order (an existing id gives the existing job's handle).
+   */
+  async enqueueMany(
+    items: ReadonlyArray<{ task: string; payload: JsonValue; options: EnqueueOptions | undefined }>,
+  ): Promise<JobHandle[]> {
+    const { store, clock, codec, maxPending } = this.#d;
+    const now = clock.now();
+    const jobs: JobRecord[] = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        if (item.options?.ifExists === "replace" || item.options?.debounce !== undefined) {
+          throw new TypeError(
+            'ifExists "replace" and debounce are not allowed in a batch: enqueue that job alone',
+          );
+        }
+        const spec = checkEnqueueOptions(item.options, now);
+        jobs.push(
+          await enqueuedJob(item.task, item.payload, spec, now, codec, this.#d.taskOf(item.task)),
+        );
+      } catch (error) {
+        throw itemError(index, error);
+      }
+    }
+    if (maxPending !== Infinity) {
+      const pending = await store.countJobs({ status: "pending" });
+      if (pending + jobs.length > maxPending) {
+        throw new QueueFullError(
+          `Cannot enqueue ${jobs.length} jobs: ${pending} are pending (maxPending is ${maxPending})`,
+        );
+      }
+    }
+    const inserted = new Set(jobs.length === 0 ? [] : await store.insertJobs(jobs));
+    for (const job of jobs) {
+      if (!inserted.has(job.id)) continue;
+      this.#d.events.emit("job:created", () => ({
+        jobId: job.id,
+        task: job.task,
+        scheduleId: null,
+        runAt: instantFromMs(job.runAt),
+      }));
+    }
+    if (inserted.size > 0) this.#d.kick();
+    return jobs.map((job) => this.handle(job.id));
+  }
+
   /** @returns The handle of an extra job of schedule `s`, due now. */
   async runNow(s: ScheduleRecord): Promise<JobHandle> {
     const now = this.#d.clock.now();
@@ -224,6 +273,17 @@ export class Jobs {
     }));
     this.#d.kick();
   }
+}
+
+/** The same kind of error, its message prefixed with the item's index. */
+function itemError(index: number, error: unknown): Error {
+  const message = `Invalid item ${index}: ${
+    error instanceof Error ? error.message : String(error)
+  }`;
+  if (error instanceof RangeError) return new RangeError(message, { cause: error });
+  if (error instanceof SyntaxError) return new SyntaxError(message, { cause: error });
+  if (error instanceof TypeError) return new TypeError(message, { cause: error });
+  return new Error(message, { cause: error });
 }
 
 function jobFilter(

@@ -12,10 +12,11 @@ import { checkKeys } from "../_keys.ts";
 import { checkId, checkInt, durationOr } from "../_options.ts";
 import { DEFAULT_GRACE_MS } from "../_defaults.ts";
 import type { Store } from "../store/store.ts";
-import { DEFAULT_FAILED_TTL_MS } from "../store/semantics.ts";
+import { DEFAULT_FAILED_TTL_MS, MAX_INSERT_JOBS } from "../store/semantics.ts";
 import type { Temporal } from "../temporal.ts";
 import type { DurationInput, InstantInput } from "../time.ts";
 import type {
+  EnqueueManyItem,
   EnqueueOptions,
   JobHandle,
   JobInfo,
@@ -290,6 +291,40 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
     return this.#usable(() => {
       const name = this.#taskName(task);
       return this.#jobs.enqueue<R>(name, assertJson(payload, "payload"), options);
+    });
+  }
+
+  /**
+   * Enqueues many jobs in one store transaction, or none: every item is checked first, and a bad
+   * item rejects the whole batch with its index in the message (`Invalid item 3: ...`).
+   * `ifExists: "replace"` and `debounce` are refused in a batch. At most 10,000 items.
+   * @param items `{ task, payload?, options? }` per job.
+   * @returns A handle per item, in order.
+   */
+  enqueueMany(items: readonly EnqueueManyItem[]): Promise<JobHandle[]> {
+    return this.#usable(() => {
+      if (!Array.isArray(items)) {
+        throw new TypeError("Invalid enqueueMany items: expected an array");
+      }
+      if (items.length > MAX_INSERT_JOBS) {
+        throw new RangeError(
+          `Invalid enqueueMany items: ${items.length} jobs (at most ${MAX_INSERT_JOBS} per call)`,
+        );
+      }
+      const checked = items.map((item, index) => {
+        try {
+          const o = checkKeys(item, ["task", "payload", "options"], "enqueueMany item");
+          return {
+            task: this.#taskName(o.task),
+            payload: assertJson(o.payload, "payload"),
+            options: o.options,
+          };
+        } catch (error) {
+          const message = `Invalid item ${index}: ${(error as Error).message}`;
+          throw error instanceof RangeError ? new RangeError(message) : new TypeError(message);
+        }
+      });
+      return this.#jobs.enqueueMany(checked);
     });
   }
 
