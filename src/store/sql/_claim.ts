@@ -69,6 +69,7 @@ export async function claimIn(
           ORDER BY ready_at, seq LIMIT ?${d.skipLocked}`,
         [...params, tasks, ...(after ?? []), page],
       );
+      await countKeys(tx, d, candidates, state);
       const take: Row[] = [];
       for (const c of candidates) {
         if (state.out.length + take.length >= limit) break;
@@ -104,6 +105,35 @@ export async function claimIn(
     p = await below(p);
   }
   return state.out;
+}
+
+/**
+ * Counts the running jobs of every concurrency key new to this claim among `candidates` in one
+ * statement (where claimers are serialised: elsewhere each key is counted under its lock), so a
+ * page of jobs with many keys costs one query, not one per key.
+ */
+async function countKeys(
+  tx: SqlDriver,
+  d: Dialect,
+  candidates: readonly Row[],
+  state: ClaimState,
+): Promise<void> {
+  if (d.tryLock !== null) return;
+  const keys = new Set<string>();
+  for (const c of candidates) {
+    const key = c.concurrency_key as string | null;
+    if (c.status === "pending" && key !== null && !state.running.has(key)) keys.add(key);
+  }
+  if (keys.size === 0) return;
+  const one = keys.size === 1;
+  const rows = await tx.query<{ k: string; n: number }>(
+    `SELECT concurrency_key AS k, count(*) AS n FROM ${J}
+      WHERE ${one ? "concurrency_key = ?" : d.inList("concurrency_key")} AND status = 'running'
+      GROUP BY concurrency_key`,
+    [one ? [...keys][0]! : d.list([...keys])],
+  );
+  for (const key of keys) state.running.set(key, 0);
+  for (const r of rows) state.running.set(r.k, Number(r.n));
 }
 
 /**
