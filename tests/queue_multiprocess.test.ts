@@ -43,7 +43,7 @@ function maxOverlap(runs: ReadonlyArray<{ start: number; end: number }>): number
     .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let open = 0;
   let max = 0;
-  for (const [, delta] of events) max = Math.max(max, (open += delta));
+  for (const [, delta] of events) max = Math.max(max, open += delta);
   return max;
 }
 
