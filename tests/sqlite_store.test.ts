@@ -113,6 +113,32 @@ describe("SqlStore on SQLite", () => {
     }
   });
 
+  it("numbers jobs in creation order across connections, single inserts and batches", async () => {
+    const path = freshPath();
+    const a = await openStore(path);
+    const b = await openStore(path);
+    try {
+      const order: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const store = i % 2 === 0 ? a : b;
+        if (i % 3 === 0) {
+          const ids = [`m${i}a`, `m${i}b`, `m${i}c`];
+          await store.insertJobs(ids.map((id) => jobRecord(id)));
+          order.push(...ids);
+        } else {
+          await store.insertJob(jobRecord(`s${i}`));
+          order.push(`s${i}`);
+        }
+      }
+      await a.insertJob(jobRecord("s1"));
+      const seqs = await Promise.all(order.map(async (id) => (await a.getJob(id))!.seq));
+      assert.deepEqual(seqs, order.map((_, i) => i + 1), "1, 2, 3… in insertion order");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it("serialises concurrent calls on one connection around transactions", async () => {
     const store = await openStore(freshPath());
     try {

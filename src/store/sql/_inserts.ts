@@ -22,7 +22,8 @@ const DEPS = "everywhen_job_deps";
 const INSERT_CHUNK = 500;
 
 /**
- * Takes `n` consecutive sequence numbers where the store counts them itself (SQLite).
+ * Takes `n` consecutive sequence numbers where the store counts them itself (SQLite), for a
+ * multi-row insert.
  * @returns The first, or `null` where each row's INSERT takes its own (PostgreSQL).
  */
 async function takeSeq(tx: SqlDriver, d: Dialect, n: number): Promise<number | null> {
@@ -34,15 +35,27 @@ async function takeSeq(tx: SqlDriver, d: Dialect, n: number): Promise<number | n
   return Number(row!.value) - n + 1;
 }
 
-/** One multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id` for `jobs`. */
-async function insertRows(
+/**
+ * SQLite: a single row takes the next number inside its own INSERT (a write statement holds the
+ * write lock from its first read), and the `everywhen_jobs_seq` trigger advances the counter;
+ * so one job is one statement, with no transaction around it.
+ */
+const NEXT_COUNTED = "(SELECT value + 1 FROM everywhen_counters WHERE name = 'job_seq')";
+
+/**
+ * One multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id` for `jobs`; a single job needs no
+ * transaction around it.
+ */
+export async function insertRows(
   tx: SqlDriver,
   d: Dialect,
   jobs: readonly JobRecord[],
 ): Promise<Set<string>> {
-  const first = await takeSeq(tx, d, jobs.length);
+  const single = jobs.length === 1 && d.nextSeq === null;
+  const first = single ? null : await takeSeq(tx, d, jobs.length);
+  const seq = single ? NEXT_COUNTED : d.nextSeq;
   const row = `(${
-    JOB_COLUMNS.map((_, i) => (i === SEQ_COLUMN && d.nextSeq !== null ? d.nextSeq : "?")).join(", ")
+    JOB_COLUMNS.map((_, i) => (i === SEQ_COLUMN && seq !== null ? seq : "?")).join(", ")
   })`;
   const params: SqlValue[] = [];
   jobs.forEach((job, i) => {

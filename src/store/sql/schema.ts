@@ -133,6 +133,11 @@ export const MIGRATIONS: readonly Migration[] = [
         : [
           `CREATE TABLE everywhen_counters (name ${d.text} PRIMARY KEY, value ${d.int} NOT NULL)`,
           "INSERT INTO everywhen_counters (name, value) SELECT 'job_seq', COALESCE(max(seq), 0) FROM everywhen_jobs",
+          // A job inserted alone takes counter + 1 in its INSERT; this moves the counter on in
+          // the same statement. Batches take their numbers first, so it never fires for them.
+          `CREATE TRIGGER everywhen_jobs_seq AFTER INSERT ON everywhen_jobs
+            WHEN NEW.seq > (SELECT value FROM everywhen_counters WHERE name = 'job_seq')
+            BEGIN UPDATE everywhen_counters SET value = NEW.seq WHERE name = 'job_seq'; END`,
         ]),
       // Claims walk ready jobs in (ready_at, seq) order for starved jobs and FIFO, and per
       // priority level in (priority, ready_at, seq) order; both partial, so final and waiting

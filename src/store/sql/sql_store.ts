@@ -49,7 +49,14 @@ import {
   scheduleExists,
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
-import { decide, insertMany, insertOne, releaseDependants, writeEdges } from "./_inserts.ts";
+import {
+  decide,
+  insertMany,
+  insertOne,
+  insertRows,
+  releaseDependants,
+  writeEdges,
+} from "./_inserts.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";
@@ -324,6 +331,10 @@ export class SqlStore implements Store {
     ifExists: JobIfExists = "keep",
   ): Promise<"inserted" | "replaced" | "kept"> {
     const d = this.#d;
+    if (ifExists === "keep" && job.after.length === 0 && !droppedOnArrival(job)) {
+      // The common case is one statement: no dependency to read, nothing to replace or drop.
+      return (await insertRows(this.driver, d, [job])).has(job.id) ? "inserted" : "kept";
+    }
     return await this.driver.transaction(async (tx) => {
       if (ifExists === "replace") {
         // Where writers run side by side (PostgreSQL), a replace and an insert of the same id
