@@ -129,7 +129,7 @@ async function countKeys(
   const rows = await tx.query<{ k: string; n: number }>(
     `SELECT concurrency_key AS k, count(*) AS n FROM ${J}
       WHERE ${one ? "concurrency_key = ?" : d.inList("concurrency_key")} AND status = 'running'
-      GROUP BY concurrency_key`,
+        AND concurrency_key IS NOT NULL GROUP BY concurrency_key`,
     [one ? [...keys][0]! : d.list([...keys])],
   );
   for (const key of keys) state.running.set(key, 0);
@@ -161,7 +161,8 @@ async function admit(
     }
     if (known === undefined) {
       const [row] = await tx.query<{ n: number }>(
-        `SELECT count(*) AS n FROM ${J} WHERE concurrency_key = ? AND status = 'running'`,
+        `SELECT count(*) AS n FROM ${J} WHERE concurrency_key = ? AND status = 'running'
+          AND concurrency_key IS NOT NULL`,
         [key],
       );
       known = Number(row?.n ?? 0);

@@ -146,6 +146,11 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX everywhen_jobs_ready ON everywhen_jobs (ready_at, seq) WHERE ready_at IS NOT NULL",
       `CREATE INDEX everywhen_jobs_priority ON everywhen_jobs (priority, ready_at, seq)
         WHERE ready_at IS NOT NULL${d.sparsePriority ? " AND priority <> 0" : ""}`,
+      // Per-key concurrency counts running jobs of a key: index only those, so a keyed job
+      // writes the index on claim and on finish, not on every change of status.
+      "DROP INDEX everywhen_jobs_key",
+      `CREATE INDEX everywhen_jobs_running_key ON everywhen_jobs (concurrency_key)
+        WHERE status = 'running' AND concurrency_key IS NOT NULL`,
       // Rate limits: one row per start of a rate-limited job, counted per key over its window
       // and removed by clean-up once `expires_at` (the start plus at least a day) has passed.
       `CREATE TABLE everywhen_rate_starts (
