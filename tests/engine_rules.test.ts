@@ -130,6 +130,13 @@ describe("job records and ids", () => {
       startedAt: null,
       finishedAt: null,
       expiresAt: null,
+      seq: 0,
+      priority: 0,
+      rateKey: null,
+      rateLimit: null,
+      ratePeriod: null,
+      after: [],
+      history: [],
     });
     const fired = jobRecord({
       id: fireJobId("s", T0),

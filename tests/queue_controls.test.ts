@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { NonRetryableError } from "../src/errors.ts";
+import { JobCancelledError, NonRetryableError } from "../src/errors.ts";
 import { harness, T0 } from "./helpers/harness.ts";
 
 const sleep = (h: ReturnType<typeof harness>, ms: number) =>
@@ -56,6 +56,37 @@ describe("per-key concurrency", () => {
     for (const j of jobs) assert.equal((await j.info())!.status, "succeeded");
     assert.equal(most, 1);
     await h.scheduler.stop();
+  });
+});
+
+describe("two schedulers sharing one store", () => {
+  it("hold per-key concurrency and rate limits between them", async () => {
+    const a = harness();
+    const b = harness({}, { clock: a.clock, store: a.store });
+    let running = 0;
+    let most = 0;
+    const starts: number[] = [];
+    for (const h of [a, b]) {
+      h.scheduler.task("serial", async () => {
+        most = Math.max(most, ++running);
+        await sleep(h, 50);
+        running--;
+      }, { concurrency: { key: () => "one", limit: 1 } });
+      h.scheduler.task("limited", () => void starts.push(h.clock.now() - T0), {
+        rateLimit: { limit: 2, period: 1000 },
+      });
+    }
+    for (let i = 0; i < 4; i++) {
+      await a.scheduler.enqueue("serial", i);
+      await b.scheduler.enqueue("limited", i);
+    }
+    a.scheduler.start();
+    b.scheduler.start();
+    for (let i = 0; i < 20; i++) await a.clock.advance(100);
+    assert.equal(most, 1);
+    assert.equal(await a.scheduler.countJobs({ task: "serial", status: "succeeded" }), 4);
+    assert.deepEqual(starts, [0, 0, 1000, 1000]);
+    await Promise.all([a.scheduler.stop(), b.scheduler.stop()]);
   });
 });
 
@@ -173,6 +204,8 @@ describe("dependencies", () => {
     const b = h.scheduler.task("b", () => 1);
     const first = await a.enqueue(null);
     const second = await b.enqueue(null, { after: [first.id] });
+    const third = await b.enqueue(null, { after: [second.id] });
+    const outcome = assert.rejects(third.result(), JobCancelledError);
     h.scheduler.start();
     await h.clock.advance(0);
     await assert.rejects(first.result());
@@ -182,6 +215,8 @@ describe("dependencies", () => {
       name: "DependencyFailedError",
       message: `Dependency ${JSON.stringify(first.id)} failed`,
     });
+    await outcome;
+    assert.equal((await third.info())!.error!.message, `Dependency "${second.id}" was cancelled`);
     await h.scheduler.stop();
   });
 
@@ -229,6 +264,12 @@ describe("enqueueMany", () => {
       /Invalid item 0: .*batch/,
     );
     await assert.rejects(h.scheduler.enqueueMany([{ task: "nope" }]), /Invalid item 0: /);
+    await assert.rejects(
+      h.scheduler.enqueueMany([good, { task: "t", paylod: 1 } as never]),
+      (e: Error) =>
+        e instanceof TypeError && /^Invalid item 1: .*"paylod".*payload/.test(e.message),
+    );
+    await assert.rejects(h.scheduler.enqueueMany("x" as never), TypeError);
     assert.equal(await h.scheduler.countJobs(), 0, "nothing was written");
   });
 });

@@ -149,6 +149,7 @@ describe("dead letters", () => {
       error: { name: "Error", message: "card declined" },
       attempts: 2,
     }]);
+    assert.ok(h.of("job:created").some((e) => e.jobId === "c1:dead-letter"));
     await h.scheduler.stop();
   });
 

@@ -124,6 +124,21 @@ export function queueConformance(getStore: () => Store): void {
     });
   });
 
+  describe("wake-ups with the claim order", () => {
+    it("does not wake for a job cancelled or replaced after a claim passed it over", async () => {
+      const store = getStore();
+      await store.insertJob(jobRecord("j", { task: "other" }));
+      await store.insertJob(jobRecord("k", { task: "other" }));
+      assert.deepEqual(await claimIds(store, T0, 10), [], "not a task of this claimer");
+      assert.equal(await store.nextWakeup(), T0);
+      await store.cancelJob("j", T0 + 1, null);
+      await store.insertJob(jobRecord("k", { task: "other", runAt: T0 + 500 }), "replace");
+      assert.equal(await store.nextWakeup(), T0 + 500);
+      const [k] = await store.claimJobs(T0 + 500, "A", LEASE, 10, { tasks: ["other"] });
+      assert.equal(k!.id, "k");
+    });
+  });
+
   describe("per-key concurrency with the claim order", () => {
     it("skips a job blocked by its key and still claims later ones", async () => {
       const store = getStore();
@@ -207,17 +222,23 @@ export function queueConformance(getStore: () => Store): void {
       assert.equal(done.payload, '"v1"');
     });
 
-    it("replaces a waiting job and re-applies the dependency rule", async () => {
+    it("replaces a waiting job's payload and keeps its dependencies", async () => {
       const store = getStore();
       await store.insertJob(own("dep"));
       await store.insertJob(jobRecord("w", { after: ["dep"], payload: '"v1"' }));
       assert.equal((await store.getJob("w"))!.status, "waiting");
-      await store.insertJob(jobRecord("w", { after: ["dep"], payload: '"v2"' }), "replace");
+      assert.equal(
+        await store.insertJob(jobRecord("w", { payload: '"v2"' }), "replace"),
+        "replaced",
+      );
       const w = (await store.getJob("w"))!;
       assert.equal(w.status, "waiting");
       assert.equal(w.payload, '"v2"');
-      await store.insertJob(jobRecord("w", { payload: '"v3"' }), "replace");
-      assert.equal((await store.getJob("w"))!.status, "pending");
+      assert.deepEqual(w.after, ["dep"]);
+      await end(store, "dep", "succeeded", T0 + 5);
+      const ready = (await store.getJob("w"))!;
+      assert.equal(ready.status, "pending");
+      assert.equal(ready.payload, '"v2"');
     });
   });
 

@@ -7,7 +7,6 @@
  */
 
 import type { JsonValue } from "../json.ts";
-import type { JobStatus } from "../store/store.ts";
 import type { Temporal } from "../temporal.ts";
 import type { InstantInput } from "../time.ts";
 import type {

@@ -39,14 +39,14 @@ export interface DeadLetterPayload {
  * @param job The failed job as claimed.
  * @param error Its final error.
  * @param now The failure instant (epoch ms).
- * @returns The dead-letter job id, or `null` when the task has none or it already existed.
+ * @returns The dead-letter job inserted, or `null` when the task has none or it already existed.
  */
 export async function sendDeadLetter(
   deps: DeadLetterDeps,
   job: JobRecord,
   error: JobError,
   now: number,
-): Promise<string | null> {
+): Promise<JobRecord | null> {
   const target = deps.tasks.get(job.task)?.deadLetter ?? null;
   if (target === null) return null;
   let payload: JsonValue = null;
@@ -77,5 +77,5 @@ export async function sendDeadLetter(
     createdAt: now,
     priority: entry?.priority ?? 0,
   });
-  return await deps.store.insertJob(record, "keep") === "inserted" ? id : null;
+  return await deps.store.insertJob(record, "keep") === "inserted" ? record : null;
 }

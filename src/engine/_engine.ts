@@ -12,6 +12,7 @@ import type { Codec } from "../codec.ts";
 import { JobCancelledError } from "../errors.ts";
 import type { JobRecord, Store } from "../store/store.ts";
 import type { Waker } from "../waker.ts";
+import { instantFromMs } from "../time.ts";
 import { Budgets } from "./_budgets.ts";
 import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";
 import { fireSchedule } from "./_firing.ts";
@@ -79,7 +80,18 @@ export class Engine {
       events: deps.events,
       results: deps.results,
       failedForGood: async (job, error, at) => {
-        if (await sendDeadLetter(deps, job, error, at) !== null) this.kick();
+        const letter = await sendDeadLetter(deps, job, error, at);
+        if (letter === null) return;
+        deps.events.emit("job:created", () => ({
+          jobId: letter.id,
+          task: letter.task,
+          scheduleId: null,
+          runAt: instantFromMs(letter.runAt),
+        }));
+        this.kick();
+      },
+      endedBadly: async () => {
+        if (deps.results.size > 0) await deps.results.poll((id) => this.#running.has(id));
       },
     });
   }

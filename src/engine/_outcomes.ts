@@ -20,6 +20,11 @@ export interface OutcomeDeps {
   readonly results: Pick<ResultWaiters, "settle">;
   /** Called once a job failed for good (not cancelled) and the failure was written. */
   readonly failedForGood?: (job: JobRecord, error: JobError, finishedAt: number) => Promise<void>;
+  /**
+   * Called after a failure or cancellation was written: the store may have cancelled jobs that
+   * waited for it, whose result waiters must hear of it.
+   */
+  readonly endedBadly?: () => Promise<void>;
 }
 
 type Pending = { id: string; outcome: JobOutcome; done: PromiseWithResolvers<boolean> };
@@ -76,10 +81,12 @@ export class OutcomeWriter {
     } else if (outcome.kind === "cancelled") {
       events.emit("job:cancelled", base);
       results.settle(job.id, { ok: false, error: outcome.cause });
+      await this.#deps.endedBadly?.();
     } else {
       events.emit("job:failed", () => ({ ...base(), attempt: job.attempts, error: outcome.error }));
       results.settle(job.id, { ok: false, error: outcome.cause });
       await this.#deps.failedForGood?.(job, outcome.error, outcome.finishedAt);
+      await this.#deps.endedBadly?.();
     }
   }
 

@@ -196,6 +196,8 @@ export class Jobs {
         scheduleId: after.scheduleId,
       }));
       results.settle(id, { ok: false, error: new JobCancelledError(id) });
+      // Jobs waiting for this one were cancelled with it: tell whoever awaits them.
+      if (results.size > 0) await results.poll((job) => this.#d.running.has(job));
     }
     return true;
   }

@@ -9,6 +9,8 @@
  */
 
 import { MinHeap } from "./_heap.ts";
+import { RateLog } from "./_rate_log.ts";
+import { ReadyQueue } from "./_ready_queue.ts";
 import { checkKeys } from "../_keys.ts";
 import type {
   ClaimedSchedule,
@@ -27,7 +29,6 @@ import type {
 } from "./store.ts";
 import {
   canRerun,
-  compareClaims,
   DEFAULT_STARVATION_MS,
   dependencyExpiresAt,
   droppedOnArrival,
@@ -40,8 +41,6 @@ import {
   matchesJob,
   matchesPurge,
   MAX_INSERT_JOBS,
-  RATE_LOG_RETENTION_MS,
-  rateDelayedUntil,
   replacedJob,
   rerunRecord,
   scheduleDueAt,
@@ -72,6 +71,7 @@ export class MemoryStore implements Store {
   #scheduleHeap = new MinHeap();
   #jobs = new Map<string, JobRecord>();
   #jobHeap = new MinHeap();
+  #ready = new ReadyQueue();
   #expiryHeap = new MinHeap();
   #active = new Map<string, number>();
   #runningByKey = new Map<string, number>();
@@ -79,9 +79,7 @@ export class MemoryStore implements Store {
   #seq = 0;
   /** Waiting jobs by the id of a job they wait for (entries are re-checked before use). */
   #dependants = new Map<string, Set<string>>();
-  /** Start instants per rate key, oldest first. */
-  #starts = new Map<string, number[]>();
-  #longestPeriod = 0;
+  #rates = new RateLog();
 
   /**
    * Creates an empty store.
@@ -203,23 +201,31 @@ export class MemoryStore implements Store {
     const tasks = new Set(options.tasks);
     const starvationMs = options.starvationMs ?? DEFAULT_STARVATION_MS;
     const heap = this.#jobHeap;
-    // Every claimable job leaves the time heap, is ordered by the claim rule, and what is not
-    // claimed goes back: the heap orders by time only, the claim order also by priority.
-    const candidates: JobRecord[] = [];
-    const seen = new Set<string>();
+    const ready = this.#ready;
+    // Jobs whose time has come move from the time heap to the ready queue, which orders them
+    // by the claim rule (priority, starvation) at O(log n) per job.
     for (let top = heap.peek(); top && top[0] <= now; top = heap.peek()) {
       heap.pop();
       const job = this.#jobs.get(top[1]);
-      if (!job || readyAt(job) !== top[0] || seen.has(job.id)) continue;
-      seen.add(job.id);
-      candidates.push(job);
+      if (!job || readyAt(job) !== top[0]) continue;
+      ready.add({
+        id: job.id,
+        priority: job.priority,
+        runAt: job.runAt,
+        seq: job.seq,
+        readyAt: top[0],
+      });
     }
-    candidates.sort((a, b) => compareClaims(a, b, now, starvationMs));
     const out: JobRecord[] = [];
-    for (const job of candidates) {
+    const skipped: JobRecord[] = [];
+    while (out.length < limit) {
+      const entry = ready.take(now, starvationMs);
+      if (!entry) break;
+      const job = this.#jobs.get(entry.id);
+      if (!job || readyAt(job) !== entry.readyAt) continue;
       const wasRunning = job.status === "running";
-      if (out.length >= limit || !tasks.has(job.task) || (!wasRunning && this.#atLimit(job))) {
-        heap.push(readyAt(job)!, job.id);
+      if (!tasks.has(job.task) || (!wasRunning && this.#atLimit(job))) {
+        skipped.push(job);
         continue;
       }
       if (!wasRunning && this.#rateDelayed(job, now)) continue;
@@ -232,6 +238,15 @@ export class MemoryStore implements Store {
       job.leaseUntil = now + leaseMs;
       heap.push(job.leaseUntil, job.id);
       out.push(copyJob(job));
+    }
+    for (const job of skipped) {
+      ready.add({
+        id: job.id,
+        priority: job.priority,
+        runAt: job.runAt,
+        seq: job.seq,
+        readyAt: readyAt(job)!,
+      });
     }
     return Promise.resolve(out);
   }
@@ -326,8 +341,12 @@ export class MemoryStore implements Store {
       const job = this.#jobs.get(id);
       return job !== undefined && readyAt(job) === t;
     });
-    if (s === null) return Promise.resolve(j);
-    return Promise.resolve(j === null ? s : Math.min(s, j));
+    const r = this.#ready.earliest((entry) => {
+      const job = this.#jobs.get(entry.id);
+      return job !== undefined && readyAt(job) === entry.readyAt;
+    });
+    const times = [s, j, r].filter((t): t is number => t !== null);
+    return Promise.resolve(times.length === 0 ? null : Math.min(...times));
   }
 
   cleanup(now: number): Promise<number> {
@@ -341,7 +360,7 @@ export class MemoryStore implements Store {
         removed++;
       }
     }
-    this.#pruneStarts(now);
+    this.#rates.prune(now);
     return Promise.resolve(removed);
   }
 
@@ -375,18 +394,16 @@ export class MemoryStore implements Store {
       if (ifExists === "keep" || (stored.status !== "pending" && stored.status !== "waiting")) {
         return "kept";
       }
-      if (stored.status === "pending" && stored.scheduleId !== null) {
-        this.#active.set(stored.scheduleId, (this.#active.get(stored.scheduleId) ?? 1) - 1);
-      }
       const next = replacedJob(stored, copyJob(job));
       this.#jobs.set(next.id, next);
-      this.#applyDependencies(next, next.createdAt);
+      // A waiting job stays waiting (its dependencies are kept); a pending one is due anew.
+      if (next.status === "pending") this.#jobHeap.push(next.runAt, next.id);
       return "replaced";
     }
     const copy = copyJob(job);
     copy.seq = ++this.#seq;
     this.#jobs.set(copy.id, copy);
-    if (copy.status === "pending" && copy.after.length > 0) {
+    if (copy.status === "waiting" || (copy.status === "pending" && copy.after.length > 0)) {
       this.#applyDependencies(copy, copy.createdAt);
     } else if (copy.status === "pending" || copy.status === "running") {
       this.#enter(copy);
@@ -456,12 +473,7 @@ export class MemoryStore implements Store {
   /** Whether a rate limit holds `job` back; if so its `runAt` moves to the next allowed start. */
   #rateDelayed(job: JobRecord, now: number): boolean {
     if (job.rateKey === null || job.rateLimit === null || job.ratePeriod === null) return false;
-    const until = rateDelayedUntil(
-      this.#starts.get(job.rateKey) ?? [],
-      now,
-      job.rateLimit,
-      job.ratePeriod,
-    );
+    const until = this.#rates.delayedUntil(job.rateKey, job.rateLimit, job.ratePeriod, now);
     if (until === null) return false;
     job.runAt = until;
     this.#jobHeap.push(until, job.id);
@@ -469,19 +481,8 @@ export class MemoryStore implements Store {
   }
 
   #recordStart(job: JobRecord, now: number): void {
-    if (job.rateKey === null || job.ratePeriod === null) return;
-    this.#longestPeriod = Math.max(this.#longestPeriod, job.ratePeriod);
-    const starts = this.#starts.get(job.rateKey);
-    if (starts) starts.push(now);
-    else this.#starts.set(job.rateKey, [now]);
-  }
-
-  #pruneStarts(now: number): void {
-    const horizon = now - Math.max(this.#longestPeriod, RATE_LOG_RETENTION_MS);
-    for (const [key, starts] of this.#starts) {
-      const keep = starts.filter((t) => t > horizon);
-      if (keep.length === 0) this.#starts.delete(key);
-      else this.#starts.set(key, keep);
+    if (job.rateKey !== null && job.ratePeriod !== null) {
+      this.#rates.record(job.rateKey, job.ratePeriod, now);
     }
   }
 

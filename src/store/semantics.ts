@@ -346,21 +346,28 @@ export function rateDelayedUntil(
 }
 
 /**
- * `insertJob(job, "replace")` on a pending or waiting job: the new job's fields over the stored
- * one's identity (id, seq, createdAt, attempts).
+ * `insertJob(job, "replace")` on a pending or waiting job: the new payload, times, priority,
+ * limits, keys and rate fields over the stored job; everything else (id, task, seq, createdAt,
+ * attempts, status, dependencies, history) stays.
  * @param stored The stored job.
  * @param incoming The job being inserted.
- * @returns The replaced record (status still to be decided by the dependency rule).
+ * @returns The replaced record.
  */
 export function replacedJob(stored: JobRecord, incoming: JobRecord): JobRecord {
   return {
-    ...incoming,
-    id: stored.id,
-    seq: stored.seq,
-    createdAt: stored.createdAt,
-    attempts: stored.attempts,
-    status: "pending",
-    history: stored.history,
+    ...stored,
+    payload: incoming.payload,
+    runAt: incoming.runAt,
+    scheduledAt: incoming.scheduledAt,
+    priority: incoming.priority,
+    timeout: incoming.timeout,
+    maxAttempts: incoming.maxAttempts,
+    resultTtl: incoming.resultTtl,
+    concurrencyKey: incoming.concurrencyKey,
+    concurrencyLimit: incoming.concurrencyLimit,
+    rateKey: incoming.rateKey,
+    rateLimit: incoming.rateLimit,
+    ratePeriod: incoming.ratePeriod,
   };
 }
 

@@ -275,10 +275,12 @@ export interface Store {
   releaseSchedule(id: string, owner: string, release: ScheduleRelease): Promise<string[] | null>;
 
   /**
-   * Inserts a job (the store assigns `seq` and decides `waiting`/`pending`/`cancelled` from its
-   * dependencies). When the id exists: `"keep"` leaves it; `"replace"` overwrites a `pending` or
-   * `waiting` job's payload, run time, priority, limits, keys and rate fields (keeping id, seq,
-   * createdAt and attempts) in one step; a running or final job is never modified.
+   * Inserts a job. The store assigns `seq`, and for a job with `after` decides its status by
+   * `evaluateDependencies`: `pending`, `waiting`, or `cancelled` at once (then `finishedAt` is
+   * the job's `createdAt`, the insert instant, and `expiresAt` is `dependencyExpiresAt`). When
+   * the id exists: `"keep"` leaves it; `"replace"` overwrites a `pending` or `waiting` job with
+   * `replacedJob` (payload, times, priority, limits, keys, rate fields; id, seq, createdAt,
+   * attempts, status and `after` stay) in one step; a running or final job is never modified.
    * @param job The job; `seq` is ignored.
    * @param ifExists What to do when the id exists. @default "keep"
    * @returns `"inserted"`, `"replaced"` or `"kept"`.
