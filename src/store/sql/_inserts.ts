@@ -87,7 +87,7 @@ async function statusesOf(
 }
 
 /** A job's status and dependency edges as the dependency rule decides them at insert. */
-export interface Decided {
+interface Decided {
   /** The job as it is written. */
   record: JobRecord;
   /** Dependencies it waits for (edges to write). */
@@ -95,10 +95,10 @@ export interface Decided {
 }
 
 /**
- * Applies the dependency rule to a job about to be written (inserted, or replacing a pending
- * one): `pending`, `waiting` on the dependencies not yet succeeded, or `cancelled` naming one.
+ * Applies the dependency rule to a job about to be inserted: `pending`, `waiting` on the
+ * dependencies not yet succeeded, or `cancelled` naming one.
  */
-export async function decide(tx: SqlDriver, d: Dialect, job: JobRecord): Promise<Decided> {
+async function decide(tx: SqlDriver, d: Dialect, job: JobRecord): Promise<Decided> {
   if (job.after.length === 0 || (job.status !== "pending" && job.status !== "waiting")) {
     return { record: job, waitsFor: [] };
   }
@@ -123,7 +123,7 @@ export async function decide(tx: SqlDriver, d: Dialect, job: JobRecord): Promise
 }
 
 /** Records that `jobId` waits for each of `deps`. */
-export async function writeEdges(
+async function writeEdges(
   tx: SqlDriver,
   jobId: string,
   deps: readonly string[],

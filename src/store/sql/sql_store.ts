@@ -49,14 +49,7 @@ import {
   scheduleExists,
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
-import {
-  decide,
-  insertMany,
-  insertOne,
-  insertRows,
-  releaseDependants,
-  writeEdges,
-} from "./_inserts.ts";
+import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";
@@ -71,13 +64,10 @@ const UPDATE_SCHEDULE = `UPDATE ${S} SET ${
 }, lease_owner = NULL, lease_until = NULL WHERE id = ?`;
 const HELD = "id = ? AND status = 'running' AND lease_owner = ?";
 /**
- * The fields `insertJob(job, "replace")` overwrites on a pending or waiting job, as written by
- * `replacedJob` (id, seq, createdAt and attempts stay); the status and error follow the
- * dependency rule applied to the new `after`.
+ * The fields `insertJob(job, "replace")` overwrites on a pending or waiting job, as `replacedJob`
+ * does (identity, status and dependencies stay).
  */
 const REPLACED = [
-  "task",
-  "schedule_id",
   "scheduled_at",
   "run_at",
   "payload",
@@ -90,11 +80,6 @@ const REPLACED = [
   "rate_key",
   "rate_limit",
   "rate_period",
-  "status",
-  "after_json",
-  "error_json",
-  "finished_at",
-  "expires_at",
 ] as const;
 
 /** Options for {@linkcode SqlStore.open}. */
@@ -347,16 +332,11 @@ export class SqlStore implements Store {
         if (row) {
           const stored = toJob(row);
           if (stored.status !== "pending" && stored.status !== "waiting") return "kept";
-          const { record, waitsFor } = await decide(tx, d, replacedJob(stored, job));
-          const values = jobParams(record);
+          const values = jobParams(replacedJob(stored, job));
           await tx.exec(
             `UPDATE ${J} SET ${REPLACED.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
             [...REPLACED.map((c) => values[JOB_COLUMN_INDEX[c]!]!), job.id],
           );
-          await writeEdges(tx, job.id, waitsFor);
-          if (record.status === "cancelled") {
-            await releaseDependants(tx, d, [[job.id, "cancelled"]], record.finishedAt!);
-          }
           return "replaced";
         }
       }
