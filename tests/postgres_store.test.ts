@@ -158,6 +158,38 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
     }
   });
 
+  it("replaces a job whose plain insert commits while the replace waits on it", async () => {
+    const schema = fresh();
+    const store = await openStore(url, { schema });
+    const db = raw();
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let inserted!: () => void;
+      const didInsert = new Promise<void>((r) => (inserted = r));
+      const other = db.begin(async (sql) => {
+        await sql.unsafe(
+          `INSERT INTO "${schema}".everywhen_jobs (${JOB_COLUMNS.join(", ")}) VALUES (${
+            JOB_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")
+          })`,
+          jobParams(jobRecord("r", { payload: '"first"', seq: 1 })) as never,
+        );
+        inserted();
+        await held;
+      });
+      await didInsert;
+      const replacing = store.insertJob(jobRecord("r", { payload: '"second"' }), "replace");
+      await sleep(200); // the replace's insert now waits on the uncommitted row
+      release();
+      await other;
+      assert.equal(await replacing, "replaced");
+      assert.equal((await store.getJob("r"))!.payload, '"second"');
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  });
+
   it("migrates once when several processes open a new schema at the same moment", async () => {
     const schema = fresh();
     const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { schema })));

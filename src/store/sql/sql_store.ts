@@ -321,10 +321,12 @@ export class SqlStore implements Store {
       return (await insertRows(this.driver, d, [job])).has(job.id) ? "inserted" : "kept";
     }
     return await this.driver.transaction(async (tx) => {
-      if (ifExists === "replace") {
-        // Where writers run side by side (PostgreSQL), a replace and an insert of the same id
-        // must not interleave.
-        if (d.lock !== null) await tx.query(d.lock, [`job:${job.id}`]);
+      if (ifExists === "keep") return (await insertOne(tx, d, job)) ? "inserted" : "kept";
+      // Where writers run side by side (PostgreSQL), replaces of one id take turns; a plain
+      // insert of the id committed meanwhile makes the insert below conflict, and the second
+      // round (a new snapshot) finds and replaces it.
+      if (d.lock !== null) await tx.query(d.lock, [`job:${job.id}`]);
+      for (let round = 0; round < 2; round++) {
         const [row] = await tx.query<Row>(
           `SELECT ${JOB_SELECT} FROM ${J} WHERE id = ?${d.forUpdate}`,
           [job.id],
@@ -339,8 +341,9 @@ export class SqlStore implements Store {
           );
           return "replaced";
         }
+        if (await insertOne(tx, d, job)) return "inserted";
       }
-      return (await insertOne(tx, d, job)) ? "inserted" : "kept";
+      return "kept";
     });
   }
 
