@@ -190,6 +190,39 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
     }
   });
 
+  it("inserts a dependant against its dependency's committed status, never a stale one", async () => {
+    const schema = fresh();
+    const store = await openStore(url, { schema });
+    const db = raw();
+    try {
+      await store.insertJob(jobRecord("a"));
+      await store.claimJobs(T0, "A", LEASE, 1, tasks);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let updated!: () => void;
+      const didUpdate = new Promise<void>((r) => (updated = r));
+      // Another process records that "a" succeeded, and has not committed yet.
+      const other = db.begin(async (sql) => {
+        await sql.unsafe(
+          `UPDATE "${schema}".everywhen_jobs SET status = 'succeeded', finished_at = 1,
+            lease_owner = NULL, lease_until = NULL WHERE id = 'a'`,
+        );
+        updated();
+        await held;
+      });
+      await didUpdate;
+      const inserting = store.insertJob(jobRecord("w", { after: ["a"] }));
+      await sleep(200); // the insert now waits to read "a"
+      release();
+      await other;
+      assert.equal(await inserting, "inserted");
+      assert.equal((await store.getJob("w"))!.status, "pending", "not left waiting for good");
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  });
+
   it("migrates once when several processes open a new schema at the same moment", async () => {
     const schema = fresh();
     const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { schema })));

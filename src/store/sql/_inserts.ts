@@ -72,15 +72,20 @@ export async function insertRows(
   return new Set(rows.map((r) => r.id));
 }
 
-/** The stored statuses of `ids`. */
+/**
+ * The stored statuses of `ids`; with `lock`, the rows stay as read until commit (PostgreSQL): a
+ * dependency finishing meanwhile either commits first (and is read as finished) or waits, then
+ * finds this job's edge.
+ */
 async function statusesOf(
   tx: SqlDriver,
   d: Dialect,
   ids: readonly string[],
+  lock = false,
 ): Promise<Map<string, JobStatus>> {
   if (ids.length === 0) return new Map();
   const rows = await tx.query<{ id: string; status: JobStatus }>(
-    `SELECT id, status FROM ${J} WHERE ${d.inList("id")}`,
+    `SELECT id, status FROM ${J} WHERE ${d.inList("id")}${lock ? d.forShare : ""}`,
     [d.list(ids)],
   );
   return new Map(rows.map((r) => [r.id, r.status]));
@@ -102,7 +107,7 @@ async function decide(tx: SqlDriver, d: Dialect, job: JobRecord): Promise<Decide
   if (job.after.length === 0 || (job.status !== "pending" && job.status !== "waiting")) {
     return { record: job, waitsFor: [] };
   }
-  const statuses = await statusesOf(tx, d, job.after);
+  const statuses = await statusesOf(tx, d, job.after, true);
   const verdict = evaluateDependencies(job.after, (id) => statuses.get(id) ?? null);
   const now = job.createdAt;
   if (verdict.status === "cancelled") {

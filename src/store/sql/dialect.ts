@@ -83,6 +83,11 @@ export interface Dialect {
   /** Appended to a `SELECT` that reads a row it then updates, to lock it. Empty on SQLite. */
   readonly forUpdate: string;
   /**
+   * Appended to a `SELECT` whose rows must not change until commit (a dependency's status read
+   * by a job inserted after it), so a concurrent update waits, or is waited for. Empty on SQLite.
+   */
+  readonly forShare: string;
+  /**
    * A statement taking a transaction-scoped lock on the name bound to its single parameter,
    * waiting for it; `null` where write transactions are serialised anyway.
    */
@@ -128,6 +133,7 @@ export const sqlite: Dialect = {
   // BEGIN IMMEDIATE makes every write transaction exclusive: nothing to lock or skip.
   skipLocked: "",
   forUpdate: "",
+  forShare: "",
   lock: null,
   tryLock: null,
   extraMigration: () => [],
@@ -171,6 +177,7 @@ export const postgres: Dialect = {
     "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   skipLocked: " FOR UPDATE SKIP LOCKED",
   forUpdate: " FOR UPDATE",
+  forShare: " FOR SHARE",
   lock:
     `SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))) AS l`,
   tryLock:
