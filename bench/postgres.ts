@@ -2,9 +2,11 @@
  * Throughput through the PostgreSQL store, next to pg-boss on the same server in the same run:
  * end-to-end jobs/s with 1, 2 and 4 worker processes (jobs enqueued first, then timed from the
  * workers being ready until the queue is drained), and fires/s with 10,000 schedules due at
- * once. Starts a throwaway server like the tests (or uses `EVERYWHEN_PG_URL`).
+ * once, and the queue controls (`bench/_queue.ts`: priorities and keys against plain jobs,
+ * claim cost from 1,000 to 1,000,000 pending jobs, `enqueueMany` against a loop of `enqueue`).
+ * Starts a throwaway server like the tests (or uses `EVERYWHEN_PG_URL`).
  *
- *   node_modules/node26/bin/node --no-warnings bench/postgres.ts [jobs]
+ *   node_modules/node26/bin/node --no-warnings bench/postgres.ts [jobs] [all|queue]
  *
  * Benchmarks measure; nothing here asserts.
  */
@@ -20,6 +22,7 @@ import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { at } from "../src/triggers/mod.ts";
 import { startWorker } from "../tests/helpers/processes.ts";
 import { startPostgres } from "../tests/helpers/postgres.ts";
+import { claimCost, controlsThroughput, enqueueManyRate, type OpenFresh } from "./_queue.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 const bin = (p: string) => fileURLToPath(new URL(`../node_modules/${p}`, import.meta.url));
@@ -61,7 +64,18 @@ async function main(): Promise<void> {
       `PostgreSQL ${version}`,
   );
   let run = 0;
+  const only = process.argv[3];
   try {
+    if (only === "queue") {
+      const fresh: OpenFresh = async () => {
+        const store = await openStore(url, { schema: `bench${++run}` });
+        return { store, done: () => store.close() };
+      };
+      await controlsThroughput(fresh, N);
+      await claimCost(fresh, Number(process.argv[4] ?? 1_000_000));
+      await enqueueManyRate(fresh);
+      return;
+    }
     for (const k of [1, 2, 4]) {
       const ours = await everywhenWorkers(url, `bench${++run}`, N, k);
       const theirs = await pgBossWorkers(url, sql, `bench${++run}`, N, k);

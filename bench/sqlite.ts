@@ -1,9 +1,11 @@
 /**
  * Throughput through the SQLite store (a real file, WAL): end-to-end delayed jobs with one
  * process and with several worker processes, fires per second with 10,000 schedules, and the
- * admin queries (status counts, filtered pages) and clean-up at 1,000,000 job rows.
+ * admin queries (status counts, filtered pages) and clean-up at 1,000,000 job rows, and the
+ * queue controls (`bench/_queue.ts`: priorities and keys against plain jobs, claim cost from
+ * 1,000 to 1,000,000 pending jobs, `enqueueMany` against a loop of `enqueue`).
  *
- *   node_modules/node26/bin/node bench/sqlite.ts [jobs] [jobs|fires|admin]   (npm run bench:sqlite)
+ *   node_modules/node26/bin/node bench/sqlite.ts [jobs] [jobs|fires|admin|queue]   (npm run bench:sqlite)
  *
  * Benchmarks measure; nothing here asserts.
  */
@@ -17,6 +19,7 @@ import { openStore } from "../adapters/sqlite.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { at } from "../src/triggers/mod.ts";
 import { startWorker } from "../tests/helpers/processes.ts";
+import { claimCost, controlsThroughput, enqueueManyRate, type OpenFresh } from "./_queue.ts";
 
 const N = Number(process.argv[2] ?? 20_000);
 const bin = (p: string) => fileURLToPath(new URL(`../node_modules/${p}`, import.meta.url));
@@ -222,3 +225,19 @@ if (!only || only === "jobs") {
 }
 if (!only || only === "fires") await fires();
 if (!only || only === "admin") await admin(Number(process.argv[4] ?? 1_000_000));
+if (!only || only === "queue") {
+  const fresh: OpenFresh = async () => {
+    const { dir, db } = tempDb();
+    const store = await openStore(db);
+    return {
+      store,
+      done: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  };
+  await controlsThroughput(fresh, N);
+  await claimCost(fresh, Number(process.argv[4] ?? 1_000_000));
+  await enqueueManyRate(fresh);
+}

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import postgres from "postgres";
 import { openStore } from "../adapters/postgres.ts";
-import { SCHEMA_VERSION } from "../src/store/sql/schema.ts";
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/store/sql/schema.ts";
+import { postgres as postgresDialect } from "../src/store/sql/dialect.ts";
+import { JOB_COLUMNS, jobParams } from "../src/store/sql/_rows.ts";
+import { pgDriver, type Sql } from "../adapters/postgres/_driver.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { every } from "../src/triggers/mod.ts";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
@@ -68,7 +71,7 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
       );
       assert.deepEqual(
         await again.getJob("j"),
-        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" } }),
+        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" }, seq: 1 }),
       );
       assert.equal(await again.getMeta("lock"), "yes");
     } finally {
@@ -108,6 +111,115 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
       assert.equal(row!.n, SCHEMA_VERSION + 1, "its own versions plus 99, nothing added");
     } finally {
       await db.end();
+    }
+  });
+
+  it("migrates a version 2 schema to the queue columns, numbering its jobs in creation order", async () => {
+    const schema = fresh();
+    const db = raw();
+    await db.unsafe(`CREATE SCHEMA "${schema}"`);
+    await db.end();
+    const client = postgres(url, {
+      max: 1,
+      onnotice: () => {},
+      connection: { search_path: `"${schema}"` },
+      types: { bigint: { to: 20, from: [20], serialize: String, parse: Number } },
+    } as never) as unknown as Sql;
+    const driver = pgDriver(client, {
+      retryFor: 0,
+      channel: "unused",
+      listener: () => {
+        throw new Error("not listening");
+      },
+    });
+    // Schema version 2 exactly as it was released: its migrations, and its job columns.
+    await migrate(driver, postgresDialect, MIGRATIONS.slice(0, 2));
+    const old = JOB_COLUMNS.slice(0, JOB_COLUMNS.indexOf("seq"));
+    const insertOld = (job: ReturnType<typeof jobRecord>) =>
+      driver.exec(
+        `INSERT INTO everywhen_jobs (${old.join(", ")}) VALUES (${old.map(() => "?").join(", ")})`,
+        jobParams(job).slice(0, old.length),
+      );
+    await insertOld(jobRecord("a", { createdAt: T0 - 1 }));
+    await insertOld(jobRecord("d", { createdAt: T0 - 2 }));
+    await insertOld(jobRecord("b", { createdAt: T0 - 2 }));
+    await insertOld(jobRecord("c", { createdAt: T0 - 3 }));
+    await driver.close();
+    const store = await openStore(url, { schema });
+    try {
+      const seqs = Object.fromEntries((await store.listJobs()).map((j) => [j.id, j.seq]));
+      assert.deepEqual(seqs, { c: 1, b: 2, d: 3, a: 4 });
+      await store.insertJob(jobRecord("new", { createdAt: T0 }));
+      assert.equal((await store.getJob("new"))!.seq, 5, "new jobs continue the sequence");
+      const claimed = await store.claimJobs(T0, "A", LEASE, 10, tasks);
+      assert.deepEqual(claimed.map((j) => j.id), ["c", "b", "d", "a", "new"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("replaces a job whose plain insert commits while the replace waits on it", async () => {
+    const schema = fresh();
+    const store = await openStore(url, { schema });
+    const db = raw();
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let inserted!: () => void;
+      const didInsert = new Promise<void>((r) => (inserted = r));
+      const other = db.begin(async (sql) => {
+        await sql.unsafe(
+          `INSERT INTO "${schema}".everywhen_jobs (${JOB_COLUMNS.join(", ")}) VALUES (${
+            JOB_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")
+          })`,
+          jobParams(jobRecord("r", { payload: '"first"', seq: 1 })) as never,
+        );
+        inserted();
+        await held;
+      });
+      await didInsert;
+      const replacing = store.insertJob(jobRecord("r", { payload: '"second"' }), "replace");
+      await sleep(200); // the replace's insert now waits on the uncommitted row
+      release();
+      await other;
+      assert.equal(await replacing, "replaced");
+      assert.equal((await store.getJob("r"))!.payload, '"second"');
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  });
+
+  it("inserts a dependant against its dependency's committed status, never a stale one", async () => {
+    const schema = fresh();
+    const store = await openStore(url, { schema });
+    const db = raw();
+    try {
+      await store.insertJob(jobRecord("a"));
+      await store.claimJobs(T0, "A", LEASE, 1, tasks);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let updated!: () => void;
+      const didUpdate = new Promise<void>((r) => (updated = r));
+      // Another process records that "a" succeeded, and has not committed yet.
+      const other = db.begin(async (sql) => {
+        await sql.unsafe(
+          `UPDATE "${schema}".everywhen_jobs SET status = 'succeeded', finished_at = 1,
+            lease_owner = NULL, lease_until = NULL WHERE id = 'a'`,
+        );
+        updated();
+        await held;
+      });
+      await didUpdate;
+      const inserting = store.insertJob(jobRecord("w", { after: ["a"] }));
+      await sleep(200); // the insert now waits to read "a"
+      release();
+      await other;
+      assert.equal(await inserting, "inserted");
+      assert.equal((await store.getJob("w"))!.status, "pending", "not left waiting for good");
+    } finally {
+      await db.end();
+      await store.close();
     }
   });
 

@@ -9,7 +9,8 @@ import { DatabaseSync } from "node:sqlite";
 import { BUSY_STEP_MS, BusyError, openStore, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
 import { sqlite } from "../src/store/sql/dialect.ts";
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/store/sql/schema.ts";
-import { JOB_COLUMNS, JOB_SELECT, jobParams } from "../src/store/sql/_rows.ts";
+import { JOB_COLUMNS, jobParams } from "../src/store/sql/_rows.ts";
+import type { SqlDriver } from "../src/store/sql/driver.ts";
 import { jobRecord, scheduleRecord } from "./store_conformance.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "everywhen-sqlite-files-"));
@@ -25,6 +26,19 @@ function versionOf(path: string): number {
   } finally {
     db.close();
   }
+}
+
+/** The job columns of schema versions 1 and 2, which end before `seq`. */
+const OLD_COLUMNS = JOB_COLUMNS.slice(0, JOB_COLUMNS.indexOf("seq"));
+
+/** Writes a job the way schema versions 1 and 2 stored it. */
+async function insertOld(driver: SqlDriver, job: ReturnType<typeof jobRecord>): Promise<void> {
+  await driver.exec(
+    `INSERT INTO everywhen_jobs (${OLD_COLUMNS.join(", ")}) VALUES (${
+      OLD_COLUMNS.map(() => "?").join(", ")
+    })`,
+    jobParams(job).slice(0, OLD_COLUMNS.length),
+  );
 }
 
 function tableNames(path: string): string[] {
@@ -102,12 +116,7 @@ describe("SQLite files: schema versions", () => {
     const path = freshPath();
     const driver = sqliteDriver(new DatabaseSync(path));
     await migrate(driver, sqlite, MIGRATIONS.slice(0, 1));
-    await driver.exec(
-      `INSERT INTO everywhen_jobs (${JOB_SELECT}) VALUES (${
-        JOB_COLUMNS.map(() => "?").join(", ")
-      })`,
-      jobParams(jobRecord("old", { status: "succeeded", finishedAt: 1 })),
-    );
+    await insertOld(driver, jobRecord("old", { status: "succeeded", finishedAt: 1 }));
     await driver.close();
     assert.equal(versionOf(path), 1);
     const store = await openStore(path);
@@ -120,6 +129,43 @@ describe("SQLite files: schema versions", () => {
     db.close();
     for (const name of ["everywhen_jobs_status", "everywhen_jobs_task"]) {
       assert.ok(indexes.includes(name), `${name} in ${indexes.join(", ")}`);
+    }
+  });
+
+  it("migrates a version 2 file to the queue columns, numbering its jobs in creation order", async () => {
+    const path = freshPath();
+    const driver = sqliteDriver(new DatabaseSync(path));
+    await migrate(driver, sqlite, MIGRATIONS.slice(0, 2));
+    const T = Date.parse("2030-01-01T00:00:00Z");
+    // Created c, then b and d together (ids break the tie), then a; ids sort otherwise.
+    await insertOld(driver, jobRecord("a", { createdAt: T - 1, runAt: T }));
+    await insertOld(driver, jobRecord("d", { createdAt: T - 2, runAt: T }));
+    await insertOld(driver, jobRecord("b", { createdAt: T - 2, runAt: T }));
+    await insertOld(driver, jobRecord("c", { createdAt: T - 3, runAt: T }));
+    const failed = { status: "failed" as const, finishedAt: T - 5, createdAt: T - 9 };
+    await insertOld(driver, jobRecord("f", { ...failed, error: { name: "E", message: "m" } }));
+    await driver.close();
+    assert.equal(versionOf(path), 2);
+    const store = await openStore(path);
+    try {
+      assert.equal(versionOf(path), SCHEMA_VERSION);
+      const seqs = Object.fromEntries((await store.listJobs()).map((j) => [j.id, j.seq]));
+      assert.deepEqual(seqs, { f: 1, c: 2, b: 3, d: 4, a: 5 });
+      const f = (await store.getJob("f"))!;
+      assert.deepEqual(
+        [f.status, f.error, f.priority, f.after, f.history, f.rateKey],
+        ["failed", { name: "E", message: "m" }, 0, [], [], null],
+      );
+      await store.insertJob(jobRecord("new", { createdAt: T, runAt: T }));
+      assert.equal((await store.getJob("new"))!.seq, 6, "new jobs continue the sequence");
+      const claimed = await store.claimJobs(T, "A", 30_000, 10, { tasks: ["t"] });
+      assert.deepEqual(claimed.map((j) => j.id), ["c", "b", "d", "a", "new"]);
+    } finally {
+      await store.close();
+    }
+    const tables = tableNames(path);
+    for (const name of ["everywhen_rate_starts", "everywhen_job_deps"]) {
+      assert.ok(tables.includes(name), `${name} in ${tables.join(", ")}`);
     }
   });
 
@@ -351,7 +397,11 @@ describe("SQLite files: locks held by other connections", () => {
       holder.exec("ROLLBACK");
       holder.close();
     }
-    assert.equal(await store.insertJob(jobRecord("blocked")), true, "works once the lock is gone");
+    assert.equal(
+      await store.insertJob(jobRecord("blocked")),
+      "inserted",
+      "works once the lock is gone",
+    );
     await store.close();
   });
 });

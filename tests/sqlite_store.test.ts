@@ -43,7 +43,7 @@ describe("SqlStore on SQLite", () => {
       );
       assert.deepEqual(
         await again.getJob("j"),
-        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" } }),
+        jobRecord("j", { error: { name: "E", message: "m", stack: "at x" }, seq: 1 }),
       );
       assert.equal(await again.getMeta("lock"), "yes");
     } finally {
@@ -83,7 +83,7 @@ describe("SqlStore on SQLite", () => {
     const store = await openStore(freshPath());
     try {
       const done = { status: "succeeded" as const, finishedAt: T0, expiresAt: T0 };
-      assert.equal(await store.insertJob(jobRecord("gone", done)), true);
+      assert.equal(await store.insertJob(jobRecord("gone", done)), "inserted");
       assert.equal(await store.getJob("gone"), null);
       assert.equal(await store.cancelJob("missing", T0, T0), null);
       await store.insertJob(jobRecord("p"));
@@ -110,6 +110,32 @@ describe("SqlStore on SQLite", () => {
       assert.deepEqual(claimed.map((j) => j.id), ["k000", "mine"]);
     } finally {
       await store.close();
+    }
+  });
+
+  it("numbers jobs in creation order across connections, single inserts and batches", async () => {
+    const path = freshPath();
+    const a = await openStore(path);
+    const b = await openStore(path);
+    try {
+      const order: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const store = i % 2 === 0 ? a : b;
+        if (i % 3 === 0) {
+          const ids = [`m${i}a`, `m${i}b`, `m${i}c`];
+          await store.insertJobs(ids.map((id) => jobRecord(id)));
+          order.push(...ids);
+        } else {
+          await store.insertJob(jobRecord(`s${i}`));
+          order.push(`s${i}`);
+        }
+      }
+      await a.insertJob(jobRecord("s1"));
+      const seqs = await Promise.all(order.map(async (id) => (await a.getJob(id))!.seq));
+      assert.deepEqual(seqs, order.map((_, i) => i + 1), "1, 2, 3… in insertion order");
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 
@@ -149,7 +175,21 @@ describe("SqlStore on SQLite", () => {
       const blocked = { concurrencyKey: "none", concurrencyLimit: 0, runAt: T0 - 1 };
       for (let i = 0; i < 100; i++) await store.insertJob(jobRecord(`z${i}`, blocked));
       for (const id of ["f1", "f2"]) await store.insertJob(jobRecord(id, { runAt: T0 - 2 }));
+      // Queue controls: priority levels, a starved job, a rate-limited key, dependants.
+      for (const priority of [5, -3]) {
+        await store.insertJob(jobRecord(`p${priority}`, { priority, runAt: T0 - 1 }));
+      }
+      await store.insertJob(jobRecord("old", { runAt: T0 - 3_600_000 }));
+      const rate = { rateKey: "r", rateLimit: 1, ratePeriod: 60_000, runAt: T0 - 1 };
+      for (const id of ["r1", "r2"]) await store.insertJob(jobRecord(id, rate));
       seen.length = 0;
+      await store.insertJobs([
+        jobRecord("w1", { after: ["f1"] }),
+        jobRecord("b1"),
+        jobRecord("b2"),
+      ]);
+      await store.insertJob(jobRecord("w2", { after: ["f2", "f1"] }));
+      await store.insertJob(jobRecord("b1", { payload: "2" }), "replace");
       await store.nextWakeup();
       await store.claimDueSchedules(T0, "A", LEASE, 10);
       await store.releaseSchedule("s", "A", { nextRunAt: T0 + 1, lastRunAt: T0, jobs: [] });
@@ -160,6 +200,10 @@ describe("SqlStore on SQLite", () => {
         { id: "f2", outcome: { ...ok, expiresAt: T0 } },
       ]);
       await store.cleanup(T0);
+      await store.cancelJob("w2", T0, T0 + 1000);
+      await store.rerunJob("w2", T0);
+      await store.purgeJobs({ status: ["cancelled", "succeeded"], finishedBefore: T0 + 1 }, 100);
+      await store.purgeJobs({ task: "t" }, 100);
       // The admin surfaces' queries: counts by status and pages filtered by status, task or
       // schedule, newest first.
       for (const status of ["pending", "succeeded"] as const) {

@@ -23,6 +23,7 @@ export const SCHEDULE_COLUMNS: readonly string[] = [
   "last_run_at",
   "created_at",
   "updated_at",
+  "priority",
 ];
 
 /** Columns written from a `JobRecord`, in parameter order. */
@@ -50,7 +51,17 @@ export const JOB_COLUMNS: readonly string[] = [
   "started_at",
   "finished_at",
   "expires_at",
+  "seq",
+  "priority",
+  "rate_key",
+  "rate_limit",
+  "rate_period",
+  "after_json",
+  "history_json",
 ];
+
+/** Index of `seq` in {@linkcode JOB_COLUMNS}: inserts replace the caller's value. */
+export const SEQ_COLUMN: number = JOB_COLUMNS.indexOf("seq");
 
 /** Columns read back for a schedule. */
 export const SCHEDULE_SELECT: string = SCHEDULE_COLUMNS.join(", ");
@@ -81,6 +92,7 @@ export function scheduleParams(r: ScheduleRecord): SqlValue[] {
     r.lastRunAt,
     r.createdAt,
     r.updatedAt,
+    r.priority,
   ];
 }
 
@@ -113,6 +125,13 @@ export function jobParams(j: JobRecord): SqlValue[] {
     j.startedAt,
     j.finishedAt,
     j.expiresAt,
+    j.seq,
+    j.priority,
+    j.rateKey,
+    j.rateLimit,
+    j.ratePeriod,
+    JSON.stringify(j.after),
+    JSON.stringify(j.history),
   ];
 }
 
@@ -137,6 +156,7 @@ export function toSchedule(row: Row): ScheduleRecord {
     lastRunAt: row.last_run_at as number | null,
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
+    priority: Number(row.priority),
   };
 }
 
@@ -169,5 +189,12 @@ export function toJob(row: Row): JobRecord {
     startedAt: row.started_at as number | null,
     finishedAt: row.finished_at as number | null,
     expiresAt: row.expires_at as number | null,
+    seq: Number(row.seq),
+    priority: Number(row.priority),
+    rateKey: row.rate_key as string | null,
+    rateLimit: row.rate_limit as number | null,
+    ratePeriod: row.rate_period as number | null,
+    after: JSON.parse(row.after_json as string),
+    history: JSON.parse(row.history_json as string),
   };
 }

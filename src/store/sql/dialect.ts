@@ -50,6 +50,18 @@ export interface Dialect {
    * with the key's index.
    */
   inRecords(column: string, table: string): string;
+  /** Appended to `CREATE TABLE` of a table with a composite key, to store rows in the key. */
+  readonly withoutRowid: string;
+  /**
+   * An expression taking the next job sequence number, evaluated once per inserted row; `null`
+   * where the store counts in `everywhen_counters` instead (SQLite: writers are serialised).
+   */
+  readonly nextSeq: string | null;
+  /**
+   * Whether the priority index leaves out priority 0 (the default), so that jobs without a
+   * priority write no row into it; claims then walk priority 0 through the ready index.
+   */
+  readonly sparsePriority: boolean;
   /** What `LIMIT` takes to mean "no limit" (before an `OFFSET`). */
   readonly unlimited: string;
   /** A query returning one row when the table named by its single parameter exists. */
@@ -70,6 +82,11 @@ export interface Dialect {
   readonly skipLocked: string;
   /** Appended to a `SELECT` that reads a row it then updates, to lock it. Empty on SQLite. */
   readonly forUpdate: string;
+  /**
+   * Appended to a `SELECT` whose rows must not change until commit (a dependency's status read
+   * by a job inserted after it), so a concurrent update waits, or is waited for. Empty on SQLite.
+   */
+  readonly forShare: string;
   /**
    * A statement taking a transaction-scoped lock on the name bound to its single parameter,
    * waiting for it; `null` where write transactions are serialised anyway.
@@ -103,6 +120,9 @@ export const sqlite: Dialect = {
     } FROM json_each(?)`,
   // SQLite already answers the join on the key with its index; an IN here is evaluated per row.
   inRecords: () => "1 = 1",
+  withoutRowid: " WITHOUT ROWID",
+  nextSeq: null,
+  sparsePriority: false,
   unlimited: "-1",
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
   // WAL lets readers run while one process writes; it is a property of the file, so the first
@@ -113,6 +133,7 @@ export const sqlite: Dialect = {
   // BEGIN IMMEDIATE makes every write transaction exclusive: nothing to lock or skip.
   skipLocked: "",
   forUpdate: "",
+  forShare: "",
   lock: null,
   tryLock: null,
   extraMigration: () => [],
@@ -145,6 +166,9 @@ export const postgres: Dialect = {
     })`,
   // A plain join or IN makes the planner hash the whole jobs table; an array lets it use the key.
   inRecords: (column, table) => `${column} = ANY(ARRAY(SELECT id FROM ${table}))`,
+  withoutRowid: "",
+  nextSeq: "nextval('everywhen_jobs_seq')",
+  sparsePriority: false,
   unlimited: "ALL",
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
@@ -153,6 +177,7 @@ export const postgres: Dialect = {
     "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   skipLocked: " FOR UPDATE SKIP LOCKED",
   forUpdate: " FOR UPDATE",
+  forShare: " FOR SHARE",
   lock:
     `SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))) AS l`,
   tryLock:
@@ -196,6 +221,10 @@ export const durableObject: Dialect = {
   setup: [],
   // A probe would bill a row write on every wake-up; object storage is always writable.
   writeProbe: null,
+  // The platform bills every index row a write touches: jobs of the default priority stay out
+  // of the priority index. The cost moves to claims, which walk priority 0 through the ready
+  // index and read (and skip) ready jobs of negative priority there.
+  sparsePriority: true,
 };
 
 /**

@@ -108,6 +108,67 @@ export const MIGRATIONS: readonly Migration[] = [
         "CREATE INDEX everywhen_jobs_schedule_created ON everywhen_jobs ((schedule_id || ''), created_at, id)",
       ],
   },
+  {
+    version: 3,
+    description:
+      "queue controls: creation sequence, priority, rate limits, dependencies, re-run history",
+    up: (d) => [
+      `ALTER TABLE everywhen_schedules ADD COLUMN priority ${d.int} NOT NULL DEFAULT 0`,
+      `ALTER TABLE everywhen_jobs ADD COLUMN seq ${d.int} NOT NULL DEFAULT 0`,
+      `ALTER TABLE everywhen_jobs ADD COLUMN priority ${d.int} NOT NULL DEFAULT 0`,
+      `ALTER TABLE everywhen_jobs ADD COLUMN rate_key ${d.text}`,
+      `ALTER TABLE everywhen_jobs ADD COLUMN rate_limit ${d.num}`,
+      `ALTER TABLE everywhen_jobs ADD COLUMN rate_period ${d.num}`,
+      `ALTER TABLE everywhen_jobs ADD COLUMN after_json ${d.text} NOT NULL DEFAULT '[]'`,
+      `ALTER TABLE everywhen_jobs ADD COLUMN history_json ${d.text} NOT NULL DEFAULT '[]'`,
+      // Existing jobs get their creation order; new ones take the next value of the counter
+      // (SQLite) or sequence (PostgreSQL), inside the inserting transaction.
+      `UPDATE everywhen_jobs SET seq = r.n FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n
+        FROM everywhen_jobs) AS r WHERE everywhen_jobs.id = r.id`,
+      ...(d.name === "postgres"
+        ? [
+          "CREATE SEQUENCE everywhen_jobs_seq",
+          "SELECT setval('everywhen_jobs_seq', (SELECT COALESCE(max(seq), 0) + 1 FROM everywhen_jobs), false)",
+        ]
+        : [
+          `CREATE TABLE everywhen_counters (name ${d.text} PRIMARY KEY, value ${d.int} NOT NULL)`,
+          "INSERT INTO everywhen_counters (name, value) SELECT 'job_seq', COALESCE(max(seq), 0) FROM everywhen_jobs",
+          // A job inserted alone takes counter + 1 in its INSERT; this moves the counter on in
+          // the same statement. Batches take their numbers first, so it never fires for them.
+          `CREATE TRIGGER everywhen_jobs_seq AFTER INSERT ON everywhen_jobs
+            WHEN NEW.seq > (SELECT value FROM everywhen_counters WHERE name = 'job_seq')
+            BEGIN UPDATE everywhen_counters SET value = NEW.seq WHERE name = 'job_seq'; END`,
+        ]),
+      // Claims walk ready jobs in (ready_at, seq) order for starved jobs and FIFO, and per
+      // priority level in (priority, ready_at, seq) order; both partial, so final and waiting
+      // jobs cost no index rows.
+      "DROP INDEX everywhen_jobs_ready",
+      "CREATE INDEX everywhen_jobs_ready ON everywhen_jobs (ready_at, seq) WHERE ready_at IS NOT NULL",
+      `CREATE INDEX everywhen_jobs_priority ON everywhen_jobs (priority, ready_at, seq)
+        WHERE ready_at IS NOT NULL${d.sparsePriority ? " AND priority <> 0" : ""}`,
+      // Per-key concurrency counts running jobs of a key: index only those, so a keyed job
+      // writes the index on claim and on finish, not on every change of status.
+      "DROP INDEX everywhen_jobs_key",
+      `CREATE INDEX everywhen_jobs_running_key ON everywhen_jobs (concurrency_key)
+        WHERE status = 'running' AND concurrency_key IS NOT NULL`,
+      // Rate limits: one row per start of a rate-limited job, counted per key over its window
+      // and removed by clean-up once `expires_at` (the start plus at least a day) has passed.
+      `CREATE TABLE everywhen_rate_starts (
+        rate_key ${d.text} NOT NULL,
+        started_at ${d.int} NOT NULL,
+        expires_at ${d.int} NOT NULL
+      )`,
+      "CREATE INDEX everywhen_rate_starts_key ON everywhen_rate_starts (rate_key, started_at)",
+      "CREATE INDEX everywhen_rate_starts_expiry ON everywhen_rate_starts (expires_at)",
+      // Dependencies: one edge per (dependency, waiting job), so a finishing job finds its
+      // dependants through the key instead of reading every waiting job's list.
+      `CREATE TABLE everywhen_job_deps (
+        dep_id ${d.text} NOT NULL,
+        job_id ${d.text} NOT NULL,
+        PRIMARY KEY (dep_id, job_id)
+      )${d.withoutRowid}`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -13,9 +13,12 @@ import type {
   ClaimJobsOptions,
   JobError,
   JobFilter,
+  JobIfExists,
   JobOutcome,
   JobRecord,
+  JobStatus,
   LeaseRenewal,
+  PurgeFilter,
   ScheduleFilter,
   ScheduleRecord,
   ScheduleRelease,
@@ -36,14 +39,21 @@ import {
 } from "./_rows.ts";
 import { assertKnownVersion, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { checkKeys } from "../../_keys.ts";
-import { droppedOnArrival, FINAL_STATUSES, scheduleExists } from "../semantics.ts";
+import {
+  canRerun,
+  droppedOnArrival,
+  FINAL_STATUSES,
+  MAX_INSERT_JOBS,
+  replacedJob,
+  rerunRecord,
+  scheduleExists,
+} from "../semantics.ts";
+import { claimIn } from "./_claim.ts";
+import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";
 const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
-const INSERT_JOB = `INSERT INTO ${J} (${JOB_COLUMNS.join(", ")}) VALUES (${
-  placeholders(JOB_COLUMNS.length)
-}) ON CONFLICT (id) DO NOTHING`;
 const UPSERT_SCHEDULE = `INSERT INTO ${S} (${SCHEDULE_COLUMNS.join(", ")}, lease_owner, lease_until)
   VALUES (${placeholders(SCHEDULE_COLUMNS.length)}, NULL, NULL)
   ON CONFLICT (id) DO UPDATE SET ${
@@ -53,8 +63,24 @@ const UPDATE_SCHEDULE = `UPDATE ${S} SET ${
   SCHEDULE_COLUMNS.slice(1).map((c) => `${c} = ?`).join(", ")
 }, lease_owner = NULL, lease_until = NULL WHERE id = ?`;
 const HELD = "id = ? AND status = 'running' AND lease_owner = ?";
-/** Due candidates read per round trip while claiming jobs. */
-const CLAIM_PAGE = 64;
+/**
+ * The fields `insertJob(job, "replace")` overwrites on a pending or waiting job, as `replacedJob`
+ * does (identity, status and dependencies stay).
+ */
+const REPLACED = [
+  "scheduled_at",
+  "run_at",
+  "payload",
+  "max_attempts",
+  "timeout",
+  "result_ttl",
+  "concurrency_key",
+  "concurrency_limit",
+  "priority",
+  "rate_key",
+  "rate_limit",
+  "rate_period",
+] as const;
 
 /** Options for {@linkcode SqlStore.open}. */
 export interface SqlStoreOptions {
@@ -108,6 +134,15 @@ const ADMIN = {
 /** Deletes up to `?` expired jobs, walking the expiry index from the oldest. */
 const CLEANUP_CHUNK_SQL = `DELETE FROM ${J} WHERE id IN (SELECT id FROM ${J}
   WHERE expires_at <= ? AND status IN (${FINAL_SQL}) ORDER BY expires_at LIMIT ?)`;
+
+/** Deletes up to `?` rate-limit starts past their window, walking their expiry index. */
+const CLEANUP_STARTS_SQL = `DELETE FROM everywhen_rate_starts WHERE expires_at IN (SELECT
+  expires_at FROM everywhen_rate_starts WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`;
+
+/** Position of each column in `jobParams`. */
+const JOB_COLUMN_INDEX: Record<string, number> = Object.fromEntries(
+  JOB_COLUMNS.map((c, i) => [c, i]),
+);
 
 /**
  * A Store kept in an SQL database reached through a {@linkcode SqlDriver}. Create it with
@@ -271,14 +306,55 @@ export class SqlStore implements Store {
       );
       if (changes === 0) return null;
       const inserted: string[] = [];
-      for (const job of release.jobs) if (await insert(tx, job)) inserted.push(job.id);
+      for (const job of release.jobs) if (await insertOne(tx, this.#d, job)) inserted.push(job.id);
       return inserted;
     });
   }
 
-  async insertJob(job: JobRecord): Promise<boolean> {
-    if (!droppedOnArrival(job)) return await insert(this.driver, job);
-    return await this.driver.transaction((tx) => insert(tx, job));
+  async insertJob(
+    job: JobRecord,
+    ifExists: JobIfExists = "keep",
+  ): Promise<"inserted" | "replaced" | "kept"> {
+    const d = this.#d;
+    if (ifExists === "keep" && job.after.length === 0 && !droppedOnArrival(job)) {
+      // The common case is one statement: no dependency to read, nothing to replace or drop.
+      return (await insertRows(this.driver, d, [job])).has(job.id) ? "inserted" : "kept";
+    }
+    return await this.driver.transaction(async (tx) => {
+      if (ifExists === "keep") return (await insertOne(tx, d, job)) ? "inserted" : "kept";
+      // Where writers run side by side (PostgreSQL), replaces of one id take turns; a plain
+      // insert of the id committed meanwhile makes the insert below conflict, and the second
+      // round (a new snapshot) finds and replaces it.
+      if (d.lock !== null) await tx.query(d.lock, [`job:${job.id}`]);
+      for (let round = 0; round < 2; round++) {
+        const [row] = await tx.query<Row>(
+          `SELECT ${JOB_SELECT} FROM ${J} WHERE id = ?${d.forUpdate}`,
+          [job.id],
+        );
+        if (row) {
+          const stored = toJob(row);
+          if (stored.status !== "pending" && stored.status !== "waiting") return "kept";
+          const values = jobParams(replacedJob(stored, job));
+          await tx.exec(
+            `UPDATE ${J} SET ${REPLACED.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
+            [...REPLACED.map((c) => values[JOB_COLUMN_INDEX[c]!]!), job.id],
+          );
+          return "replaced";
+        }
+        if (await insertOne(tx, d, job)) return "inserted";
+      }
+      return "kept";
+    });
+  }
+
+  async insertJobs(jobs: readonly JobRecord[]): Promise<string[]> {
+    if (jobs.length > MAX_INSERT_JOBS) {
+      throw new RangeError(
+        `Cannot insert ${jobs.length} jobs in one call: at most ${MAX_INSERT_JOBS}; split the batch`,
+      );
+    }
+    if (jobs.length === 0) return [];
+    return await this.driver.transaction((tx) => insertMany(tx, this.#d, jobs));
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -316,79 +392,9 @@ export class SqlStore implements Store {
     options: ClaimJobsOptions,
   ): Promise<JobRecord[]> {
     if (!(limit > 0) || options.tasks.length === 0) return [];
-    const tasks = this.#d.list(options.tasks);
-    const first = `SELECT id, status, concurrency_key, concurrency_limit, ready_at FROM ${J}
-      WHERE ready_at <= ? AND ${this.#d.inList("task")}`;
-    const order = `ORDER BY ready_at, id LIMIT ?${this.#d.skipLocked}`;
-    const { skipLocked, tryLock } = this.#d;
-    return await this.driver.transaction(async (tx) => {
-      const out: JobRecord[] = [];
-      const running = new Map<string, number>();
-      let after: [number, string] | null = null;
-      while (out.length < limit) {
-        // Candidates that are locked are locked until commit: lock no more than this claim can
-        // take, so that concurrent claimers find the rest.
-        const page = skipLocked === "" ? CLAIM_PAGE : Math.min(CLAIM_PAGE, limit - out.length);
-        const candidates: Row[] = after === null
-          ? await tx.query<Row>(`${first} ${order}`, [now, tasks, page])
-          : await tx.query<Row>(`${first} AND (ready_at, id) > (?, ?) ${order}`, [
-            now,
-            tasks,
-            ...after,
-            page,
-          ]);
-        const take: string[] = [];
-        for (const c of candidates) {
-          if (out.length + take.length >= limit) break;
-          const key = c.concurrency_key as string | null;
-          const max = c.concurrency_limit as number | null;
-          // A running candidate is a crashed runner's job: it already counts against its key.
-          if (c.status === "pending" && key !== null) {
-            let n = running.get(key);
-            // Where claimers run side by side (PostgreSQL), one at a time counts and claims a
-            // limited key; a claimer finding it taken leaves its jobs to the holder, unblocked.
-            if (
-              n === undefined && tryLock !== null && max !== null &&
-              (await tx.query<{ ok: number }>(tryLock, [`key:${key}`]))[0]?.ok !== 1
-            ) n = Infinity;
-            if (n === undefined) {
-              const [row] = await tx.query<{ n: number }>(
-                `SELECT count(*) AS n FROM ${J} WHERE concurrency_key = ? AND status = 'running'`,
-                [key],
-              );
-              n = row?.n ?? 0;
-            }
-            if (max !== null && n >= max) {
-              running.set(key, n);
-              continue;
-            }
-            running.set(key, n + 1);
-          }
-          take.push(c.id as string);
-        }
-        if (take.length > 0) {
-          // One statement for the page: claims cost one round trip, not one per job.
-          // A single id uses plain equality: cheaper to plan, and fewer rows read (which Durable
-          // Objects bill) than reading the id out of a JSON list.
-          const one = take.length === 1;
-          const rows = await tx.query<Row>(
-            `UPDATE ${J} SET status = 'running', attempts = attempts + 1, started_at = ?,
-              lease_owner = ?, lease_until = ? WHERE ${one ? "id = ?" : this.#d.inList("id")}
-              RETURNING ${JOB_SELECT}`,
-            [now, owner, now + leaseMs, one ? take[0]! : this.#d.list(take)],
-          );
-          const byId = new Map(rows.map((r) => [r.id as string, r]));
-          for (const id of take) {
-            const row = byId.get(id);
-            if (row) out.push(toJob(row));
-          }
-        }
-        if (candidates.length < page) break;
-        const last = candidates[candidates.length - 1]!;
-        after = [last.ready_at as number, last.id as string];
-      }
-      return out;
-    });
+    return await this.driver.transaction((tx) =>
+      claimIn(tx, this.#d, now, owner, leaseMs, limit, options)
+    );
   }
 
   async renewJobs(
@@ -413,23 +419,26 @@ export class SqlStore implements Store {
   }
 
   async finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean> {
-    if (droppedOnArrival(outcome)) {
-      return (await this.driver.exec(`DELETE FROM ${J} WHERE ${HELD}`, [id, owner])).changes > 0;
-    }
-    const { changes } = await this.driver.exec(
-      `UPDATE ${J} SET status = ?, result = ?, error_json = ?, finished_at = ?, expires_at = ?,
-        lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
-      [
-        outcome.status,
-        outcome.result,
-        outcome.error === null ? null : JSON.stringify(outcome.error),
-        outcome.finishedAt,
-        outcome.expiresAt,
-        id,
-        owner,
-      ],
-    );
-    return changes > 0;
+    return await this.driver.transaction(async (tx) => {
+      const { changes } = droppedOnArrival(outcome)
+        ? await tx.exec(`DELETE FROM ${J} WHERE ${HELD}`, [id, owner])
+        : await tx.exec(
+          `UPDATE ${J} SET status = ?, result = ?, error_json = ?, finished_at = ?, expires_at = ?,
+            lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+          [
+            outcome.status,
+            outcome.result,
+            outcome.error === null ? null : JSON.stringify(outcome.error),
+            outcome.finishedAt,
+            outcome.expiresAt,
+            id,
+            owner,
+          ],
+        );
+      if (changes === 0) return false;
+      await releaseDependants(tx, this.#d, [[id, outcome.status]], outcome.finishedAt);
+      return true;
+    });
   }
 
   async finishJobs(
@@ -484,6 +493,14 @@ export class SqlStore implements Store {
         );
         for (const r of rows) done.push(r.id);
       }
+      const byId = new Map(items.map((i) => [i.id, i.outcome]));
+      const now = Math.max(...items.map((i) => i.outcome.finishedAt));
+      await releaseDependants(
+        tx,
+        d,
+        done.map((id): [string, JobStatus] => [id, byId.get(id)!.status]),
+        now,
+      );
       return done;
     });
   }
@@ -514,7 +531,7 @@ export class SqlStore implements Store {
       );
       if (!row) return null;
       const job = toJob(row);
-      if (job.status === "pending") {
+      if (job.status === "pending" || job.status === "waiting") {
         Object.assign(job, { status: "cancelled", finishedAt: now, expiresAt });
         if (droppedOnArrival(job)) {
           await tx.exec(`DELETE FROM ${J} WHERE id = ?`, [id]);
@@ -524,12 +541,56 @@ export class SqlStore implements Store {
             [now, expiresAt, id],
           );
         }
+        await releaseDependants(tx, this.#d, [[id, "cancelled"]], now);
       } else if (job.status === "running" && !job.cancelRequested) {
         job.cancelRequested = true;
         await tx.exec(`UPDATE ${J} SET cancel_requested = 1 WHERE id = ?`, [id]);
       }
       return job;
     });
+  }
+
+  async rerunJob(id: string, now: number): Promise<JobRecord | null> {
+    return await this.driver.transaction(async (tx) => {
+      const [row] = await tx.query<Row>(
+        `SELECT ${JOB_SELECT} FROM ${J} WHERE id = ?${this.#d.forUpdate}`,
+        [id],
+      );
+      if (!row) return null;
+      const job = toJob(row);
+      if (!canRerun(job.status)) return job;
+      const next = rerunRecord(job, now);
+      await tx.exec(
+        `UPDATE ${J} SET status = 'pending', run_at = ?, attempts = 0, history_json = ?,
+          result = NULL, error_json = NULL, finished_at = NULL, expires_at = NULL,
+          lease_owner = NULL, lease_until = NULL, cancel_requested = 0 WHERE id = ?`,
+        [next.runAt, JSON.stringify(next.history), id],
+      );
+      return next;
+    });
+  }
+
+  async purgeJobs(filter: PurgeFilter, limit: number): Promise<number> {
+    const wanted = filter.status === undefined
+      ? FINAL_STATUSES
+      : (Array.isArray(filter.status) ? filter.status : [filter.status]);
+    const statuses = wanted.filter((s) => FINAL_STATUSES.includes(s));
+    if (statuses.length === 0 || !(limit > 0)) return 0;
+    const where = [this.#d.inList(ADMIN.status)];
+    const params: SqlValue[] = [this.#d.list(statuses)];
+    if (filter.task !== undefined) {
+      where.push(`${ADMIN.task} = ?`);
+      params.push(filter.task);
+    }
+    if (filter.finishedBefore !== undefined) {
+      where.push("finished_at < ?");
+      params.push(filter.finishedBefore);
+    }
+    const { changes } = await this.driver.exec(
+      `DELETE FROM ${J} WHERE id IN (SELECT id FROM ${J}${clause(where)} LIMIT ?)`,
+      [...params, Math.floor(limit)],
+    );
+    return changes;
   }
 
   async nextWakeup(): Promise<number | null> {
@@ -550,6 +611,7 @@ export class SqlStore implements Store {
     let removed = 0;
     for (;;) {
       const { changes } = await this.driver.exec(CLEANUP_CHUNK_SQL, [now, CLEANUP_CHUNK]);
+      await this.driver.exec(CLEANUP_STARTS_SQL, [now, CLEANUP_CHUNK]);
       removed += changes;
       if (changes < CLEANUP_CHUNK) return removed;
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -636,15 +698,6 @@ function readOnlyError(error: unknown): Error | null {
     `Cannot open store: the database is read-only (${message}); make the file and its directory writable, or pass readOnly: true to only read it`,
     { cause: error },
   );
-}
-
-/** Inserts `job` unless its id exists; a job whose retention already ended is dropped. */
-async function insert(db: SqlDriver, job: JobRecord): Promise<boolean> {
-  const { changes } = await db.exec(INSERT_JOB, jobParams(job));
-  if (changes > 0 && droppedOnArrival(job)) {
-    await db.exec(`DELETE FROM ${J} WHERE id = ?`, [job.id]);
-  }
-  return changes > 0;
 }
 
 function clause(where: string[]): string {
