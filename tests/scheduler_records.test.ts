@@ -1,3 +1,4 @@
+// Job records as every surface shows them, and the store-wide settings the admin router uses.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { harness } from "./helpers/harness.ts";
@@ -21,5 +22,21 @@ describe("maxAttempts on a job record", () => {
     assert.ok(fired.length > 0);
     for (const job of fired) assert.equal(job.maxAttempts, 5);
     await h.scheduler.stop();
+  });
+});
+
+describe("store-wide settings", () => {
+  it("are shared by every scheduler on the store, apart from the scheduler's own records", async () => {
+    const a = harness();
+    const { Scheduler } = await import("../src/scheduler/scheduler.ts");
+    const b = new Scheduler({ store: a.store, clock: a.clock });
+    await a.scheduler.setSetting("lock", "not the lock");
+    assert.equal(await b.getSetting("lock"), "not the lock");
+    assert.equal(await b.getLock(), null, "a setting never touches the store-wide lock");
+    await b.setSetting("lock", null);
+    assert.equal(await a.scheduler.getSetting("lock"), null);
+    await assert.rejects(a.scheduler.setSetting("k", "x".repeat(65_537)), RangeError);
+    await assert.rejects(a.scheduler.setSetting("", "x"), RangeError);
+    await assert.rejects(a.scheduler.setSetting("k", 5 as never), TypeError);
   });
 });
