@@ -98,6 +98,12 @@ export interface Dialect {
    */
   readonly tryLock: string | null;
   /**
+   * A query taking that kind of lock on every name of a list bound to its single parameter
+   * (from {@linkcode Dialect.list}) without waiting, in one statement: one row per name, with
+   * `name` and `ok` (1 when taken, 0 when another transaction holds it). `null` where not needed.
+   */
+  readonly tryLocks: string | null;
+  /**
    * @param version A migration's version.
    * @returns Dialect-only statements appended to that migration (e.g. notification triggers).
    */
@@ -136,6 +142,7 @@ export const sqlite: Dialect = {
   forShare: "",
   lock: null,
   tryLock: null,
+  tryLocks: null,
   extraMigration: () => [],
 };
 
@@ -182,6 +189,10 @@ export const postgres: Dialect = {
     `SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))) AS l`,
   tryLock:
     `SELECT pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))::int AS ok`,
+  // The same lock ids as `tryLock`, so a name locked either way is one lock.
+  tryLocks: `SELECT t.name, pg_try_advisory_xact_lock(${LOCK_CLASS},
+    hashtext(current_schema() || ':' || t.name))::int AS ok
+    FROM jsonb_array_elements_text(?::text::jsonb) AS t(name)`,
   extraMigration: (version) =>
     version !== 1 ? [] : [
       // Change notifications for LISTEN: new or retried pending jobs, key-limited jobs leaving
