@@ -143,10 +143,10 @@ async function countKeys(
   const keys = [...limited.keys()].filter((key) => !state.running.has(key));
   if (keys.length === 0) return;
   const one = keys.length === 1;
+  const where = one ? "concurrency_key = ?" : d.inListIndexed("concurrency_key");
   const rows = await tx.query<{ k: string; n: number }>(
-    `SELECT concurrency_key AS k, count(*) AS n FROM ${J}
-      WHERE ${one ? "concurrency_key = ?" : d.inList("concurrency_key")} AND status = 'running'
-        AND concurrency_key IS NOT NULL GROUP BY concurrency_key`,
+    `SELECT concurrency_key AS k, count(*) AS n FROM ${J} WHERE ${where} AND status = 'running'
+      AND concurrency_key IS NOT NULL GROUP BY concurrency_key`,
     [one ? keys[0]! : d.list(keys)],
   );
   for (const key of keys) state.running.set(key, 0);

@@ -37,6 +37,12 @@ export interface Dialect {
    */
   list(values: readonly string[]): SqlValue;
   /**
+   * @param column An indexed column.
+   * @returns The condition of {@linkcode Dialect.inList}, in a form the planner answers with a
+   * seek of the column's index per value rather than by reading the whole index.
+   */
+  inListIndexed(column: string): string;
+  /**
    * A query reading rows out of a JSON array of objects bound to one placeholder (used as a
    * `WITH` table), so one statement can update many rows with different values.
    * @param columns Column names and whether each is text or an integer.
@@ -120,6 +126,8 @@ export const sqlite: Dialect = {
   greatest: (a, b) => `max(${a}, ${b})`,
   inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   list: (values) => JSON.stringify(values),
+  // SQLite already seeks the index once per value of the list.
+  inListIndexed: (column) => sqlite.inList(column),
   records: (columns) =>
     `SELECT ${
       columns.map(([name]) => `value ->> '$.${name}' AS ${name}`).join(", ")
@@ -167,6 +175,9 @@ export const postgres: Dialect = {
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   inList: (column) => `${column} IN (SELECT jsonb_array_elements_text(?::text::jsonb))`,
   list: (values) => JSON.stringify(values),
+  // `IN (SELECT …)` hashes the list and reads every entry of the index; an array is sought.
+  inListIndexed: (column) =>
+    `${column} = ANY(ARRAY(SELECT jsonb_array_elements_text(?::text::jsonb)))`,
   records: (columns) =>
     `SELECT * FROM jsonb_to_recordset(?::text::jsonb) AS r(${
       columns.map(([name, type]) => `${name} ${type === "int" ? "BIGINT" : "TEXT"}`).join(", ")
