@@ -2,7 +2,8 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import postgres from "postgres";
-import { openStore } from "../adapters/postgres.ts";
+import { openStore, SqlStore } from "../adapters/postgres.ts";
+import type { SqlDriver } from "../src/store/sql/driver.ts";
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from "../src/store/sql/schema.ts";
 import { postgres as postgresDialect } from "../src/store/sql/dialect.ts";
 import { JOB_COLUMNS, jobParams } from "../src/store/sql/_rows.ts";
@@ -288,6 +289,78 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
       assert.equal(await stores[0]!.countJobs({ status: "running" }), 3);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("locks and counts the concurrency keys of a page of candidates in a statement each", async () => {
+    const schema = fresh();
+    const store = await openStore(url, { schema });
+    try {
+      await store.insertJobs(
+        Array.from({ length: 200 }, (_, i) =>
+          jobRecord(`q${i}`, {
+            runAt: T0 + i,
+            concurrencyKey: `k${i % 100}`,
+            concurrencyLimit: 1,
+          })),
+      );
+      // The same connection pool, every statement counted.
+      const seen: string[] = [];
+      const counting = (d: SqlDriver): SqlDriver => ({
+        dialect: d.dialect,
+        query: (sql, params) => (seen.push(sql), d.query(sql, params)),
+        exec: (sql, params) => (seen.push(sql), d.exec(sql, params)),
+        transaction: (fn) => d.transaction((tx) => fn(counting(tx))),
+        close: () => Promise.resolve(),
+      });
+      const counted = await SqlStore.open(counting(store.driver));
+      seen.length = 0;
+      const claimed = await counted.claimJobs(T0 + 1000, "A", LEASE, 200, tasks);
+      assert.deepEqual(claimed.map((j) => j.id), Array.from({ length: 100 }, (_, i) => `q${i}`));
+      // Four pages of 64 candidates (the last short), each read, locked, counted and leased, and
+      // the priority level seeks; one lock and one count per key would add 200 statements.
+      const locks = seen.filter((sql) => /pg_try_advisory_xact_lock/.test(sql)).length;
+      const counts = seen.filter((sql) => /count\(\*\)/.test(sql)).length;
+      assert.ok(locks <= 4 && counts <= 4, `${locks} lock and ${counts} count statements`);
+      assert.ok(seen.length <= 24, `${seen.length} statements`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("leaves the jobs of a key another claimer holds, claiming other keys without waiting", async () => {
+    const schema = fresh();
+    const store = await openStore(url, { schema });
+    const db = raw();
+    try {
+      for (const [i, key] of ["a", "b", "a", "c"].entries()) {
+        await store.insertJob(
+          jobRecord(`j${i}`, { runAt: T0 + i, concurrencyKey: key, concurrencyLimit: 5 }),
+        );
+      }
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      // Another claimer counting key "a": it holds the key's lock until it commits.
+      const holder = db.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL search_path TO "${schema}"`);
+        await tx.unsafe(postgresDialect.lock!.replace("?", "$1"), ["key:a"]);
+        locked();
+        await held;
+      });
+      await isLocked;
+      const started = Date.now();
+      const first = await store.claimJobs(T0 + 10, "A", LEASE, 10, tasks);
+      assert.ok(Date.now() - started < 20_000, "did not wait for the holder");
+      assert.deepEqual(first.map((j) => j.id), ["j1", "j3"]);
+      release();
+      await holder;
+      const rest = await store.claimJobs(T0 + 10, "A", LEASE, 10, tasks);
+      assert.deepEqual(rest.map((j) => j.id), ["j0", "j2"]);
+    } finally {
+      await db.end();
+      await store.close();
     }
   });
 

@@ -108,9 +108,14 @@ export async function claimIn(
 }
 
 /**
- * Counts the running jobs of every concurrency key new to this claim among `candidates` in one
- * statement (where claimers are serialised: elsewhere each key is counted under its lock), so a
- * page of jobs with many keys costs one query, not one per key.
+ * Counts the running jobs of every concurrency key new to this claim among `candidates`, so that
+ * a page of jobs with many keys costs one or two statements, not two per key.
+ *
+ * Where claimers run side by side (PostgreSQL), one at a time counts and claims a limited key:
+ * its locks are tried first, all in one statement, and a key another claimer holds counts as full
+ * (`Infinity`), so its jobs are left to the holder, unblocked. The count is a later statement than
+ * the locks on purpose: a statement sees only what was committed before it began, and the
+ * holder's commit, which releases the lock, must be seen.
  */
 async function countKeys(
   tx: SqlDriver,
@@ -118,19 +123,31 @@ async function countKeys(
   candidates: readonly Row[],
   state: ClaimState,
 ): Promise<void> {
-  if (d.tryLock !== null) return;
-  const keys = new Set<string>();
+  // New keys, and whether a candidate limits each (a running candidate is a crashed runner's
+  // job: it already counts against its key and is not admitted through it).
+  const limited = new Map<string, boolean>();
   for (const c of candidates) {
     const key = c.concurrency_key as string | null;
-    if (c.status === "pending" && key !== null && !state.running.has(key)) keys.add(key);
+    if (c.status !== "pending" || key === null || state.running.has(key)) continue;
+    limited.set(key, limited.get(key) === true || c.concurrency_limit !== null);
   }
-  if (keys.size === 0) return;
-  const one = keys.size === 1;
+  if (d.tryLocks !== null) {
+    const names = [...limited].filter(([, yes]) => yes).map(([key]) => `key:${key}`);
+    if (names.length > 0) {
+      const locks = await tx.query<{ name: string; ok: number }>(d.tryLocks, [d.list(names)]);
+      for (const l of locks) {
+        if (Number(l.ok) !== 1) state.running.set(l.name.slice("key:".length), Infinity);
+      }
+    }
+  }
+  const keys = [...limited.keys()].filter((key) => !state.running.has(key));
+  if (keys.length === 0) return;
+  const one = keys.length === 1;
+  const where = one ? "concurrency_key = ?" : d.inListIndexed("concurrency_key");
   const rows = await tx.query<{ k: string; n: number }>(
-    `SELECT concurrency_key AS k, count(*) AS n FROM ${J}
-      WHERE ${one ? "concurrency_key = ?" : d.inList("concurrency_key")} AND status = 'running'
-        AND concurrency_key IS NOT NULL GROUP BY concurrency_key`,
-    [one ? [...keys][0]! : d.list([...keys])],
+    `SELECT concurrency_key AS k, count(*) AS n FROM ${J} WHERE ${where} AND status = 'running'
+      AND concurrency_key IS NOT NULL GROUP BY concurrency_key`,
+    [one ? keys[0]! : d.list(keys)],
   );
   for (const key of keys) state.running.set(key, 0);
   for (const r of rows) state.running.set(r.k, Number(r.n));
@@ -153,23 +170,9 @@ async function admit(
   const max = c.concurrency_limit as number | null;
   let n = 0;
   if (key !== null) {
-    let known = state.running.get(key);
-    // Where claimers run side by side (PostgreSQL), one at a time counts and claims a limited
-    // key; a claimer finding it taken leaves its jobs to the holder, unblocked.
-    if (known === undefined && max !== null && !(await tryLock(tx, d, `key:${key}`))) {
-      known = Infinity;
-    }
-    if (known === undefined) {
-      const [row] = await tx.query<{ n: number }>(
-        `SELECT count(*) AS n FROM ${J} WHERE concurrency_key = ? AND status = 'running'
-          AND concurrency_key IS NOT NULL`,
-        [key],
-      );
-      known = Number(row?.n ?? 0);
-    }
-    state.running.set(key, known);
-    if (max !== null && known >= max) return false;
-    n = known;
+    // Counted (or found held by another claimer) by `countKeys` for the candidate's page.
+    n = state.running.get(key)!;
+    if (max !== null && n >= max) return false;
   }
   const rateKey = c.rate_key as string | null;
   const rateLimit = c.rate_limit as number | null;

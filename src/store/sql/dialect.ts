@@ -37,6 +37,12 @@ export interface Dialect {
    */
   list(values: readonly string[]): SqlValue;
   /**
+   * @param column An indexed column.
+   * @returns The condition of {@linkcode Dialect.inList}, in a form the planner answers with a
+   * seek of the column's index per value rather than by reading the whole index.
+   */
+  inListIndexed(column: string): string;
+  /**
    * A query reading rows out of a JSON array of objects bound to one placeholder (used as a
    * `WITH` table), so one statement can update many rows with different values.
    * @param columns Column names and whether each is text or an integer.
@@ -98,6 +104,12 @@ export interface Dialect {
    */
   readonly tryLock: string | null;
   /**
+   * A query taking that kind of lock on every name of a list bound to its single parameter
+   * (from {@linkcode Dialect.list}) without waiting, in one statement: one row per name, with
+   * `name` and `ok` (1 when taken, 0 when another transaction holds it). `null` where not needed.
+   */
+  readonly tryLocks: string | null;
+  /**
    * @param version A migration's version.
    * @returns Dialect-only statements appended to that migration (e.g. notification triggers).
    */
@@ -114,6 +126,8 @@ export const sqlite: Dialect = {
   greatest: (a, b) => `max(${a}, ${b})`,
   inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   list: (values) => JSON.stringify(values),
+  // SQLite already seeks the index once per value of the list.
+  inListIndexed: (column) => sqlite.inList(column),
   records: (columns) =>
     `SELECT ${
       columns.map(([name]) => `value ->> '$.${name}' AS ${name}`).join(", ")
@@ -136,6 +150,7 @@ export const sqlite: Dialect = {
   forShare: "",
   lock: null,
   tryLock: null,
+  tryLocks: null,
   extraMigration: () => [],
 };
 
@@ -160,6 +175,9 @@ export const postgres: Dialect = {
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   inList: (column) => `${column} IN (SELECT jsonb_array_elements_text(?::text::jsonb))`,
   list: (values) => JSON.stringify(values),
+  // `IN (SELECT …)` hashes the list and reads every entry of the index; an array is sought.
+  inListIndexed: (column) =>
+    `${column} = ANY(ARRAY(SELECT jsonb_array_elements_text(?::text::jsonb)))`,
   records: (columns) =>
     `SELECT * FROM jsonb_to_recordset(?::text::jsonb) AS r(${
       columns.map(([name, type]) => `${name} ${type === "int" ? "BIGINT" : "TEXT"}`).join(", ")
@@ -182,6 +200,10 @@ export const postgres: Dialect = {
     `SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))) AS l`,
   tryLock:
     `SELECT pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(current_schema() || ':' || ?))::int AS ok`,
+  // The same lock ids as `tryLock`, so a name locked either way is one lock.
+  tryLocks: `SELECT t.name, pg_try_advisory_xact_lock(${LOCK_CLASS},
+    hashtext(current_schema() || ':' || t.name))::int AS ok
+    FROM jsonb_array_elements_text(?::text::jsonb) AS t(name)`,
   extraMigration: (version) =>
     version !== 1 ? [] : [
       // Change notifications for LISTEN: new or retried pending jobs, key-limited jobs leaving
