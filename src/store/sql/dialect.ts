@@ -69,6 +69,11 @@ export interface Dialect {
    * row would serialise concurrent workers, and Durable Objects bill every row written.
    */
   readonly jobCounts: boolean;
+  /**
+   * Whether statements run synchronously on the caller's thread (`node:sqlite`, Durable Object
+   * storage), blocking the event loop while they run: clean-up then sizes its chunks by time.
+   */
+  readonly blocking: boolean;
   /** What `LIMIT` takes to mean "no limit" (before an `OFFSET`). */
   readonly unlimited: string;
   /** A query returning one row when the table named by its single parameter exists. */
@@ -131,6 +136,7 @@ export const sqlite: Dialect = {
   nextSeq: null,
   sparsePriority: false,
   jobCounts: true,
+  blocking: true,
   unlimited: "-1",
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
   // WAL lets readers run while one process writes; it is a property of the file, so the first
@@ -178,6 +184,7 @@ export const postgres: Dialect = {
   nextSeq: "nextval('everywhen_jobs_seq')",
   sparsePriority: false,
   jobCounts: false,
+  blocking: false,
   unlimited: "ALL",
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",

@@ -126,11 +126,12 @@ export const CLEANUP_CHUNK = 500;
 const CLEANUP_FIRST_CHUNK = 50;
 
 /**
- * How long one clean-up statement should hold the event loop (and the write lock), in ms. A
- * chunk of 500 took up to ~150 ms at 1,000,000 jobs (every index row of a deleted job is a random
- * page, and a WAL checkpoint may follow a commit), so the chunk size follows the measured pace.
+ * How long one clean-up statement should hold the event loop (and the write lock) where
+ * statements block it (SQLite), in ms. A chunk of 500 took up to ~150 ms at 1,000,000 jobs
+ * (each index row of a deleted job is on a random page, and a WAL checkpoint may follow a
+ * commit), so the chunk size follows the measured pace; BENCHMARKS.md has the figures.
  */
-const CLEANUP_SLICE_MS = 8;
+const CLEANUP_SLICE_MS = 4;
 
 /**
  * The columns admin filters compare, written as the expressions the admin-query indexes hold
@@ -612,15 +613,16 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Removes expired jobs (and rate-limit starts) in chunks, each its own short statement,
-   * yielding to the event loop between chunks: a million expired jobs never block other work
-   * (or, on SQLite, other processes' writes) for more than one chunk. Chunks are sized from the
-   * time the previous one took, aiming at {@linkcode CLEANUP_SLICE_MS}, and never exceed
-   * {@linkcode CLEANUP_CHUNK} jobs.
+   * Removes expired jobs (and rate-limit starts) in chunks of at most {@linkcode CLEANUP_CHUNK},
+   * each its own short statement, yielding to the event loop between chunks: a million expired
+   * jobs never block other work (or, on SQLite, other processes' writes) for more than one
+   * chunk. Where statements block the event loop, each chunk is sized from the time the previous
+   * one took, aiming at {@linkcode CLEANUP_SLICE_MS}.
    */
   async cleanup(now: number): Promise<number> {
     let removed = 0;
-    let chunk = CLEANUP_FIRST_CHUNK;
+    const paced = this.#d.blocking;
+    let chunk = paced ? CLEANUP_FIRST_CHUNK : CLEANUP_CHUNK;
     for (;;) {
       const started = performance.now();
       const jobs = (await this.driver.exec(CLEANUP_CHUNK_SQL, [now, chunk])).changes;
@@ -628,9 +630,12 @@ export class SqlStore implements Store {
       const took = performance.now() - started;
       removed += jobs;
       if (jobs < chunk && starts < chunk) return removed;
-      // Where time does not move during I/O (Workers), `took` is 0 and chunks grow to the cap.
-      const paced = Math.floor(chunk * CLEANUP_SLICE_MS / Math.max(took, 0.1));
-      chunk = Math.max(1, Math.min(CLEANUP_CHUNK, paced, chunk * 2));
+      if (paced) {
+        // Where the clock stands still while code runs (Workers), `took` is 0: chunks grow to
+        // the cap, as before pacing.
+        const next = Math.floor(chunk * CLEANUP_SLICE_MS / Math.max(took, 0.1));
+        chunk = Math.max(1, Math.min(CLEANUP_CHUNK, next, chunk * 2));
+      }
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
