@@ -131,7 +131,7 @@ const CLEANUP_FIRST_CHUNK = 50;
  * (each index row of a deleted job is on a random page, and a WAL checkpoint may follow a
  * commit), so the chunk size follows the measured pace; BENCHMARKS.md has the figures.
  */
-const CLEANUP_SLICE_MS = 4;
+const CLEANUP_SLICE_MS = 8;
 
 /**
  * The columns admin filters compare, written as the expressions the admin-query indexes hold
