@@ -40,21 +40,21 @@ export {
   type DurableSchedulerObject,
   type DurableSchedulerOptions,
   type SchedulerSetup,
-} from "./cloudflare/_object.ts";
+} from "./cloudflare/object.ts";
 export {
   type ClientScheduleFilter,
   type ClientScheduleOptions,
   type SchedulerClient,
   schedulerClient,
-} from "./cloudflare/_client.ts";
+} from "./cloudflare/client.ts";
 export {
   type CronTriggerEvent,
   type CronTriggerHandler,
   cronTriggers,
   type ScheduledHandler,
-} from "./cloudflare/_cron.ts";
-export { durableObjectDriver, type StorageMetrics } from "./cloudflare/_driver.ts";
-export type { WireError, WireRequest, WireResponse } from "./cloudflare/_wire.ts";
+} from "./cloudflare/cron.ts";
+export { durableObjectDriver, type StorageMetrics } from "./cloudflare/driver.ts";
+export type { WireError, WireRequest, WireResponse } from "./cloudflare/wire.ts";
 export type {
   AlarmInvocationInfo,
   DurableObjectBase,
@@ -67,4 +67,4 @@ export type {
   DurableSqlValue,
   ExecutionContextLike,
   ScheduledControllerLike,
-} from "./cloudflare/_types.ts";
+} from "./cloudflare/types.ts";

@@ -21,14 +21,14 @@
  * @module
  */
 
-import { DenoKvStore, type DenoKvStoreOptions } from "./deno/_kv_store.ts";
-import { toDenoCron, type ToDenoCronOptions } from "./deno/_cron.ts";
-import { checkCronName, denoCronFunction } from "./deno/_waker.ts";
-import { denoNamespace } from "./deno/_types.ts";
+import { DenoKvStore, type DenoKvStoreOptions } from "./deno/kv_store.ts";
+import { toDenoCron, type ToDenoCronOptions } from "./deno/cron.ts";
+import { checkCronName, denoCronFunction } from "./deno/waker.ts";
+import { denoNamespace } from "./deno/types.ts";
 
-export { DenoKvStore, type DenoKvStoreOptions } from "./deno/_kv_store.ts";
-export { toDenoCron, type ToDenoCronOptions } from "./deno/_cron.ts";
-export { type DenoCronWaker, denoCronWaker, type DenoCronWakerOptions } from "./deno/_waker.ts";
+export { DenoKvStore, type DenoKvStoreOptions } from "./deno/kv_store.ts";
+export { toDenoCron, type ToDenoCronOptions } from "./deno/cron.ts";
+export { type DenoCronWaker, denoCronWaker, type DenoCronWakerOptions } from "./deno/waker.ts";
 export type {
   DenoCronFunction,
   Kv,
@@ -37,7 +37,7 @@ export type {
   KvEntryMaybe,
   KvKey,
   KvKeyPart,
-} from "./deno/_types.ts";
+} from "./deno/types.ts";
 
 /**
  * Opens Deno KV and wraps it in a {@linkcode DenoKvStore}; closing the store closes the KV.

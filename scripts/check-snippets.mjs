@@ -36,6 +36,15 @@ const CONTEXTS = {
   app: `import type { Hono } from "hono";\nimport type { SchedulerEnv } from "everywhen/hono";\n` +
     `declare const app: Hono<SchedulerEnv>;`,
   metrics: `declare const metrics: { increment(name: string): void };`,
+  // The names the README's Queues section uses: task handles and the values they take.
+  queue: `import type { JsonValue, TaskHandle, TaskHandler, Trigger } from "everywhen";\n` +
+    `declare const work: TaskHandle<number>, urgent: number, trigger: Trigger, jobId: string;\n` +
+    `declare const build: TaskHandler, syncCustomer: TaskHandler<{ customer: string }>;\n` +
+    `declare const callApi: TaskHandler, send: TaskHandler<{ to: string }>, charge: TaskHandler;\n` +
+    `declare const payload: JsonValue, rows: JsonValue[], chunks: string[], msg: string;\n` +
+    `declare const index: TaskHandle<{ id: string }>, doc: { id: string };\n` +
+    `declare const notify: TaskHandle<string>, resize: TaskHandle<string>;\n` +
+    `declare const zip: TaskHandle<null>;`,
   previousKey: `declare const previousKey: string;`,
   workers: `interface DurableObjectNamespace {\n  idFromName(name: string): unknown;\n` +
     `  get(id: unknown): unknown;\n}`,

@@ -185,8 +185,8 @@ describe("admin router: schedules", () => {
     assert.deepEqual(Object.keys(byId).sort(), ["berlin", "tick", "tokyo"]);
     // T0 is 2030-01-01T00:00Z, 09:00 in Tokyo: 11:00 there is 02:00Z.
     assert.deepEqual(byId.tokyo.nextRuns, [
-      { at: "2030-01-01T02:00:00Z", local: "2030-01-01T11:00:00+09:00" },
-      { at: "2030-01-02T02:00:00Z", local: "2030-01-02T11:00:00+09:00" },
+      { at: "2030-01-01T02:00:00.000Z", local: "2030-01-01T11:00:00+09:00" },
+      { at: "2030-01-02T02:00:00.000Z", local: "2030-01-02T11:00:00+09:00" },
     ]);
     assert.equal(byId.tokyo.timezone, "Asia/Tokyo");
     assert.equal(byId.tokyo.summary, "cron 0 11 * * *");
@@ -196,7 +196,7 @@ describe("admin router: schedules", () => {
     assert.equal(byId.berlin.timezone, "Europe/Berlin");
     assert.equal(byId.berlin.nextRuns[0].local, "2030-01-01T07:30:00+01:00");
     assert.equal(byId.tick.summary, "every 10min");
-    assert.equal(byId.tick.nextRuns[0].at, "2030-01-01T00:10:00Z");
+    assert.equal(byId.tick.nextRuns[0].at, "2030-01-01T00:10:00.000Z");
 
     const paged = await json(
       await app.request("/admin/api/schedules?limit=1&offset=1", {
@@ -341,7 +341,7 @@ describe("admin router: schedules", () => {
     assert.equal(tick.fires.length, 6);
     assert.equal(body.lanes[1].fires.length, 0);
     assert.deepEqual(body.lanes[1].next, {
-      at: "2030-01-01T02:00:00Z",
+      at: "2030-01-01T02:00:00.000Z",
       local: "2030-01-01T11:00:00+09:00",
     });
     const capped = await json(
@@ -374,7 +374,7 @@ describe("admin router: jobs", () => {
     const { job } = await json(created);
     assert.equal(job.id, "r1");
     assert.equal(job.status, "pending");
-    assert.equal(job.runAt, "2030-01-01T00:01:00Z");
+    assert.equal(job.runAt, "2030-01-01T00:01:00.000Z");
     for (let i = 2; i <= 4; i++) {
       await enqueue({ task: "report", payload: { to: `n${i}` }, id: `r${i}` });
     }
@@ -415,7 +415,7 @@ describe("admin router: jobs", () => {
     assert.equal(detail.status, "succeeded");
     assert.equal(detail.result, "sent to ops");
     assert.equal(detail.attempts, 1);
-    assert.equal(detail.startedAt, "2030-01-01T00:01:00Z");
+    assert.equal(detail.startedAt, "2030-01-01T00:01:00.000Z");
     assert.equal(detail.durationMs, 0);
     assert.deepEqual(detail.payload, { to: "ops" });
 
@@ -555,7 +555,7 @@ describe("admin router: every operation of the admin contract", () => {
       }),
     });
     assert.equal(put.status, 200);
-    assert.equal((await json(put)).schedule.nextRuns[0].at, "2030-01-01T17:00:00Z");
+    assert.equal((await json(put)).schedule.nextRuns[0].at, "2030-01-01T17:00:00.000Z");
     assert.equal((await h.scheduler.getSchedule("nightly"))!.task, "report");
     const next = await json(
       await app.request("/admin/api/schedules/nightly/next?count=2", { headers: AUTH }),

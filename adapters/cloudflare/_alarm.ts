@@ -6,8 +6,8 @@
 
 import type { Clock } from "../../src/clock.ts";
 import { NEXT_WAKEUP_SQL } from "../../src/store/sql/sql_store.ts";
-import type { StorageMetrics } from "./_driver.ts";
-import type { DurableObjectStorageLike } from "./_types.ts";
+import type { StorageMetrics } from "./driver.ts";
+import type { DurableObjectStorageLike } from "./types.ts";
 
 /** Keeps the Durable Object alarm in step with the store. */
 export class DurableAlarm {

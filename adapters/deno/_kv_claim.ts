@@ -23,7 +23,7 @@ import { putJob } from "./_kv_jobs.ts";
 import { recordStart } from "./_kv_rate.ts";
 import { KvTx } from "./_kv_tx.ts";
 import { contention, MAX_TRIES } from "./_kv_commit.ts";
-import type { Kv, KvKey } from "./_types.ts";
+import type { Kv, KvKey } from "./types.ts";
 
 type Candidate = Pick<JobRecord, "id" | "runAt" | "seq" | "priority">;
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { KvAtomic } from "./_types.ts";
+import type { KvAtomic } from "./types.ts";
 
 /** Most read-check-commit rounds one change makes before giving up. */
 export const MAX_TRIES = 1_000;

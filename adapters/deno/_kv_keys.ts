@@ -33,7 +33,7 @@
 import type { JobRecord, ScheduleRecord } from "../../src/store/store.ts";
 import { isFinal, scheduleDueAt } from "../../src/store/semantics.ts";
 import { checkKey } from "./_kv_limits.ts";
-import type { KvKey, KvKeyPart } from "./_types.ts";
+import type { KvKey, KvKeyPart } from "./types.ts";
 
 /** The layout this code reads and writes. */
 export const LAYOUT_VERSION = 2;

@@ -15,7 +15,7 @@ import { jobReadyAt } from "../../src/store/semantics.ts";
 import { type KvKeys, LAYOUT_VERSION, type Slot } from "./_kv_keys.ts";
 import { KvTx } from "./_kv_tx.ts";
 import { contention, MAX_TRIES } from "./_kv_commit.ts";
-import type { Kv } from "./_types.ts";
+import type { Kv } from "./types.ts";
 
 /** Writes a job with its indexes (the store's `putJob`). */
 export type PutJob = (tx: KvTx, old: JobRecord | null, next: JobRecord) => void;

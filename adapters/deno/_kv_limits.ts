@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { KvKey } from "./_types.ts";
+import type { KvKey } from "./types.ts";
 
 /** Largest value, in bytes. */
 export const MAX_VALUE_BYTES = 65_536;

@@ -12,7 +12,7 @@ import type { JobRecord } from "../../src/store/store.ts";
 import { RATE_LOG_RETENTION_MS, rateDelayedUntil } from "../../src/store/semantics.ts";
 import { END, type KvKeys } from "./_kv_keys.ts";
 import type { KvTx } from "./_kv_tx.ts";
-import type { Kv } from "./_types.ts";
+import type { Kv } from "./types.ts";
 import { commit } from "./_kv_commit.ts";
 
 /**

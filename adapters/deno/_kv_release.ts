@@ -15,7 +15,7 @@ import { settleWaiter } from "./_kv_jobs.ts";
 import { fitsAtomic } from "./_kv_limits.ts";
 import { KvTx } from "./_kv_tx.ts";
 import { contention, MAX_TRIES } from "./_kv_commit.ts";
-import type { Kv } from "./_types.ts";
+import type { Kv } from "./types.ts";
 
 /**
  * Settles every deferred release (markers written meanwhile included).

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Kv, KvEntry, KvEntryMaybe, KvKey } from "./_types.ts";
+import type { Kv, KvEntry, KvEntryMaybe, KvKey } from "./types.ts";
 import { commit } from "./_kv_commit.ts";
 import { type AtomicCost, checkAtomic, sizeOf } from "./_kv_limits.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Server-side admin sessions, kept in the store's meta records so that a sign-out holds in every
+ * Server-side admin sessions, kept in the store's shared settings so that a sign-out holds in every
  * process sharing the store. The cookie carries a random session id; the store holds only an
  * HMAC of it under the admin token (so reading the store gives no usable cookie, and changing the
  * token ends every session) and the session's expiry. One more record lists the sessions, so
@@ -11,7 +11,7 @@
 import type { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { base64url } from "./_tokens.ts";
 
-/** Store-wide key-value records (the scheduler's store meta). */
+/** Store-wide key-value records (the scheduler's settings). */
 export interface MetaRecords {
   /** The value under `key`, or `null`. */
   get(key: string): Promise<string | null>;
@@ -19,14 +19,11 @@ export interface MetaRecords {
   set(key: string, value: string | null): Promise<void>;
 }
 
-/**
- * The scheduler's store meta as session records. The Scheduler has no meta API of its own yet, so
- * this is the one place the admin router reaches into the store.
- */
+/** The scheduler's store-wide settings as session records. */
 export function schedulerMeta(scheduler: Scheduler): MetaRecords {
   return {
-    get: (key) => scheduler.store.getMeta(key),
-    set: (key, value) => scheduler.store.setMeta(key, value),
+    get: (key) => scheduler.getSetting(key),
+    set: (key, value) => scheduler.setSetting(key, value),
   };
 }
 

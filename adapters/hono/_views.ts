@@ -4,6 +4,7 @@
  * @module
  */
 
+import { instantText, scheduleState } from "../../src/admin/plain.ts";
 import type { JsonValue } from "../../src/json.ts";
 import type { JobError, JobStatus } from "../../src/store/store.ts";
 import type { Temporal } from "../../src/temporal.ts";
@@ -115,12 +116,12 @@ export function summarize(json: TriggerJSON): string {
   }
 }
 
-const iso = (i: Temporal.Instant | null): string | null => (i === null ? null : i.toString());
+const iso = (i: Temporal.Instant | null): string | null => (i === null ? null : instantText(i));
 
 /** @returns The fire at `instant` as UTC and as wall-clock time in `zone`. */
 export function fireView(instant: Temporal.Instant, zone: string): FireView {
   return {
-    at: instant.toString(),
+    at: instantText(instant),
     local: instant.toZonedDateTimeISO(zone).toString({ timeZoneName: "never" }),
   };
 }
@@ -139,7 +140,7 @@ export function scheduleView(
 ): ScheduleView {
   const json = s.trigger.toJSON();
   const timezone = zoneOf(json, fallbackZone);
-  const state = s.paused ? "paused" : s.nextRunAt === null ? "finished" : "active";
+  const state = scheduleState(s);
   const from = state === "active" ? s.nextRunAt!.epochMilliseconds - 1 : now;
   let nextRuns: FireView[] = [];
   if (state !== "finished" && runs > 0) {
@@ -167,8 +168,8 @@ export function scheduleView(
     nextRunAt: iso(s.nextRunAt),
     lastRunAt: iso(s.lastRunAt),
     nextRuns,
-    createdAt: s.createdAt.toString(),
-    updatedAt: s.updatedAt.toString(),
+    createdAt: instantText(s.createdAt),
+    updatedAt: instantText(s.updatedAt),
     tampered: s.tampered,
   };
 }
@@ -186,9 +187,9 @@ export function jobView(j: JobInfo): JobView {
     progress: j.progress,
     attempts: j.attempts,
     maxAttempts: j.maxAttempts,
-    scheduledAt: j.scheduledAt.toString(),
-    runAt: j.runAt.toString(),
-    createdAt: j.createdAt.toString(),
+    scheduledAt: instantText(j.scheduledAt),
+    runAt: instantText(j.runAt),
+    createdAt: instantText(j.createdAt),
     startedAt: iso(j.startedAt),
     finishedAt: iso(j.finishedAt),
     expiresAt: iso(j.expiresAt),

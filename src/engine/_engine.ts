@@ -234,7 +234,13 @@ export class Engine {
 
   async #fireDue(now: number): Promise<void> {
     const d = this.#d;
-    const deps = { store: d.store, owner: d.owner, random: d.random, events: d.events };
+    const deps = {
+      store: d.store,
+      tasks: d.tasks,
+      owner: d.owner,
+      random: d.random,
+      events: d.events,
+    };
     for (;;) {
       const claimed = await d.store.claimDueSchedules(now, d.owner, d.leaseMs, FIRE_BATCH);
       const created = await Promise.all(claimed.map((c) => fireSchedule(deps, c, now)));

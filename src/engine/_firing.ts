@@ -6,7 +6,7 @@
  */
 
 import { planFires } from "./_fire_plan.ts";
-import { fireJobId, jobRecord } from "./_job_record.ts";
+import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
 import type { ClaimedSchedule, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
@@ -15,6 +15,8 @@ import { type Trigger, triggerFromJSON, type TriggerJSON } from "../triggers/mod
 /** What firing needs. */
 export interface FireDeps {
   readonly store: Pick<Store, "releaseSchedule">;
+  /** The tasks this process registers: a fired job's attempts come from its task's retries. */
+  readonly tasks: ReadonlyMap<string, { readonly retries: number }>;
   readonly owner: string;
   readonly random: () => number;
   readonly events: EventSink;
@@ -69,6 +71,7 @@ export async function fireSchedule(
       payload: s.payload,
       resultTtl: s.resultTtl,
       priority: s.priority,
+      maxAttempts: attemptsOf(deps.tasks.get(s.task)),
       createdAt: now,
       ...(queued ? { concurrencyKey: `schedule:${s.id}`, concurrencyLimit: s.maxInstances } : {}),
     })

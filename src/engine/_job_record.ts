@@ -105,3 +105,14 @@ export function deadLetterJobId(jobId: string): string {
 export function newJobId(): string {
   return crypto.randomUUID();
 }
+
+/**
+ * A job's attempts are fixed when it is made: its own `retries` if it names some, else its task's
+ * (when the task is registered in the process making it), so the record shows what the runner
+ * applies.
+ * @param entry The task as registered here, if it is.
+ * @returns `retries + 1`, or `null` to leave it to the task of the process that runs the job.
+ */
+export function attemptsOf(entry: { readonly retries: number } | undefined): number | null {
+  return entry === undefined ? null : entry.retries + 1;
+}

@@ -13,7 +13,7 @@ import type { JsonValue } from "../json.ts";
 import type { JobRecord } from "../store/store.ts";
 import { toEpochMs } from "../time.ts";
 import type { EnqueueOptions } from "../types.ts";
-import { jobRecord, newJobId } from "../engine/_job_record.ts";
+import { attemptsOf, jobRecord, newJobId } from "../engine/_job_record.ts";
 import { checkPriority, instantAfter } from "./_checks.ts";
 
 const ENQUEUE_KEYS: readonly (keyof EnqueueOptions)[] = [
@@ -156,7 +156,9 @@ export async function enqueuedJob(
     scheduledAt: spec.runAt,
     payload: await codec.encode(payload, payloadBinding({ id: spec.id, task, scheduleId: null })),
     resultTtl: spec.resultTtl,
-    maxAttempts: spec.maxAttempts,
+    // Fixed when the job is made, from the task's retries if the job names none: what the job
+    // record (and every admin surface) shows is what the runner applies.
+    maxAttempts: spec.maxAttempts ?? attemptsOf(entry),
     timeout: spec.timeout,
     createdAt: now,
   });

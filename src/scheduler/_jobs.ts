@@ -21,7 +21,7 @@ import type {
   ListJobsOptions,
   PurgeJobsOptions,
 } from "../types.ts";
-import { jobRecord, runNowJobId } from "../engine/_job_record.ts";
+import { attemptsOf, jobRecord, runNowJobId } from "../engine/_job_record.ts";
 import type { ResultWaiters } from "../engine/_results.ts";
 import type { RunningJob } from "../engine/_running.ts";
 import type { EventSink } from "../engine/_sink.ts";
@@ -145,6 +145,7 @@ export class Jobs {
       payload: s.payload,
       resultTtl: s.resultTtl,
       priority: s.priority,
+      maxAttempts: attemptsOf(this.#d.taskOf(s.task)),
       createdAt: now,
     });
     await this.#insert(job);

@@ -616,6 +616,34 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
     return this.store.getMeta(LOCK_KEY);
   }
 
+  /**
+   * Reads a store-wide setting: a small text value every scheduler on the same store sees (the
+   * admin router keeps its sessions there). Settings live apart from the scheduler's own records.
+   * @param key The setting's name (an id: 1 to 256 characters).
+   * @returns Its value, or `null` when unset.
+   */
+  getSetting(key: string): Promise<string | null> {
+    return this.store.getMeta(settingKey(key));
+  }
+
+  /**
+   * Sets (or, with `null`, deletes) a store-wide setting; see {@linkcode getSetting}.
+   * @param key The setting's name (an id: 1 to 256 characters).
+   * @param value Text of at most 64 KiB, or `null` to delete it.
+   */
+  async setSetting(key: string, value: string | null): Promise<void> {
+    const name = settingKey(key);
+    if (value !== null && typeof value !== "string") {
+      throw new TypeError(`Invalid setting value: expected a string or null, got ${typeof value}`);
+    }
+    if (value !== null && value.length > MAX_SETTING_LENGTH) {
+      throw new RangeError(
+        `Invalid setting value: ${value.length} characters, over the limit of ${MAX_SETTING_LENGTH}`,
+      );
+    }
+    await this.store.setMeta(name, value);
+  }
+
   // ---- helpers ----------------------------------------------------------------------------
 
   /** @returns The task's name; throws for a task this process neither knows nor may skip. */
@@ -640,4 +668,12 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
     }
     return await write();
   }
+}
+
+/** Longest setting value, in UTF-16 code units: settings are small records, not a data store. */
+const MAX_SETTING_LENGTH = 65_536;
+
+/** Settings share the store's meta records with the scheduler's own (the lock), under a prefix. */
+function settingKey(key: string): string {
+  return `setting:${checkId(key, "setting key")}`;
 }

@@ -1,7 +1,7 @@
 /**
  * `syncDriver`: builds a {@linkcode SqlDriver} from a synchronous, single-connection client
  * (`node:sqlite` through `adapters/sqlite.ts`, a Durable Object's SQL storage through
- * `adapters/cloudflare/_driver.ts`). It serialises transactions: while one is open, every other
+ * `adapters/cloudflare/driver.ts`). It serialises transactions: while one is open, every other
  * call waits, so statements of concurrent async callers never land inside someone else's
  * transaction.
  *

@@ -18,9 +18,9 @@ import { plain } from "../../src/admin/plain.ts";
 import type { JsonValue } from "../../src/json.ts";
 import type { Trigger } from "../../src/triggers/mod.ts";
 import type { JobHandle, ScheduleInfo, ScheduleOptions } from "../../src/types.ts";
-import type { StorageMetrics } from "./_driver.ts";
-import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./_types.ts";
-import { errorFromWire, outputFromWire, type WireRequest, type WireResponse } from "./_wire.ts";
+import type { StorageMetrics } from "./driver.ts";
+import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.ts";
+import { errorFromWire, outputFromWire, type WireRequest, type WireResponse } from "./wire.ts";
 
 /** Options of a schedule created through the client: the task is given by name. */
 export type ClientScheduleOptions<P = JsonValue> = Omit<ScheduleOptions<P>, "task"> & {

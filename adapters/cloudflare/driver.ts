@@ -6,7 +6,7 @@
 
 import type { SqlDriver, SqlValue } from "../../src/store/sql/driver.ts";
 import { syncDriver } from "../../src/store/sql/sync_driver.ts";
-import type { DurableObjectStorageLike, DurableSqlCursor } from "./_types.ts";
+import type { DurableObjectStorageLike, DurableSqlCursor } from "./types.ts";
 
 /** What this object has done to its storage since it started (the platform bills these). */
 export interface StorageMetrics {

@@ -12,6 +12,7 @@
 
 import { cron } from "../../src/triggers/cron.ts";
 import { cronFields, daysAreAnded } from "../../src/triggers/_cron_fields.ts";
+import { checkKeys } from "../../src/_keys.ts";
 
 const NICKNAMES: Record<string, string> = {
   "@yearly": "0 0 1 1 *",
@@ -66,7 +67,7 @@ export function toDenoCron(expression: string, options: ToDenoCronOptions = {}):
     new RangeError(
       `Cannot translate ${JSON.stringify(expression)} to Deno.cron: ${why} (${fix})`,
     );
-  const zone = options.timezone ?? "UTC";
+  const zone = checkKeys(options, ["timezone"], "toDenoCron options").timezone ?? "UTC";
   if (!/^(Etc\/)?(UTC|UCT|Universal|Zulu|GMT|GMT0|Greenwich)$/i.test(zone)) {
     throw refuse(`Deno.cron runs in UTC only, not in ${zone}`);
   }

@@ -13,7 +13,8 @@ import {
   type WakerFactory,
   type WakerHost,
 } from "../../src/waker.ts";
-import { type DenoCronFunction, denoNamespace } from "./_types.ts";
+import { type DenoCronFunction, denoNamespace } from "./types.ts";
+import { checkKeys } from "../../src/_keys.ts";
 
 /** Options for {@linkcode denoCronWaker}. */
 export interface DenoCronWakerOptions {
@@ -85,6 +86,11 @@ interface Bound {
  * ```
  */
 export function denoCronWaker(options: DenoCronWakerOptions = {}): DenoCronWaker {
+  checkKeys(
+    options,
+    ["name", "timers", "maxSleep", "tickTimeout", "signal", "cron"],
+    "denoCronWaker options",
+  );
   const name = checkCronName(options.name ?? "everywhen wake-up");
   const timers = options.timers ?? true;
   const maxSleep = options.maxSleep ?? 30_000;

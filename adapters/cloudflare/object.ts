@@ -15,9 +15,9 @@ import { SqlStore } from "../../src/store/sql/sql_store.ts";
 import { TimerWaker, type Waker } from "../../src/waker.ts";
 import { noWorkers } from "../../src/engine/handler_module.ts";
 import { DurableAlarm } from "./_alarm.ts";
-import { durableObjectDriver, newMetrics, type StorageMetrics } from "./_driver.ts";
-import type { AlarmInvocationInfo, DurableObjectBase, DurableObjectStateLike } from "./_types.ts";
-import { errorToWire, type WireRequest, type WireResponse } from "./_wire.ts";
+import { durableObjectDriver, newMetrics, type StorageMetrics } from "./driver.ts";
+import type { AlarmInvocationInfo, DurableObjectBase, DurableObjectStateLike } from "./types.ts";
+import { errorToWire, type WireRequest, type WireResponse } from "./wire.ts";
 
 /** Options for {@linkcode durableScheduler}: the scheduler's, minus what the object supplies. */
 export interface DurableSchedulerOptions
@@ -119,6 +119,14 @@ export function durableScheduler<Env, Instance extends object = object>(
     constructor(ctx: DurableObjectStateLike, env: Env) {
       super(ctx, env);
       const opts = typeof options === "function" ? options(env, ctx) : options;
+      // What the object supplies itself; the Scheduler refuses every other unknown key.
+      for (const key of ["store", "waker", "keepAlive", "concurrency", "executor"]) {
+        if (opts !== null && typeof opts === "object" && key in opts) {
+          throw new TypeError(
+            `Invalid durableScheduler options: ${JSON.stringify(key)} is set by the Durable Object`,
+          );
+        }
+      }
       const {
         maxJobsPerAlarm = 50,
         alarmBudget = 30_000,

@@ -24,7 +24,7 @@ import type {
   ScheduleRelease,
   Store,
 } from "../../src/store/store.ts";
-import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./_types.ts";
+import type { Kv, KvAtomic, KvEntryMaybe, KvKey, KvKeyPart } from "./types.ts";
 import { END, KvKeys, type Slot, slotDueAt } from "./_kv_keys.ts";
 import { checkKey, checkValue, fitsAtomic, GET_MANY, partition } from "./_kv_limits.ts";
 import { commit, contention, MAX_TRIES } from "./_kv_commit.ts";

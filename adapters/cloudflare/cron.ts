@@ -6,7 +6,7 @@
  */
 
 import { Temporal } from "../../src/temporal.ts";
-import type { ExecutionContextLike, ScheduledControllerLike } from "./_types.ts";
+import type { ExecutionContextLike, ScheduledControllerLike } from "./types.ts";
 
 /** What a Cron Trigger handler receives besides `env` and `ctx`. */
 export interface CronTriggerEvent {
