@@ -388,7 +388,7 @@ export class SqlStore implements Store {
 
   async countJobs(filter: JobFilter = {}): Promise<number> {
     const params: SqlValue[] = [];
-    const sql = countsQuery(this.#d, filter, params) ??
+    const sql = countsQuery(this.#d, filter, params, (f, p) => this.#jobWhere(f, p)) ??
       `SELECT count(*) AS n FROM ${J}${this.#jobWhere(filter, params)}`;
     const [row] = await this.driver.query<{ n: number }>(sql, params);
     return Number(row?.n ?? 0);
