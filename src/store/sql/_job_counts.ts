@@ -60,8 +60,8 @@ function one(statuses: readonly JobStatus[]): JobStatus | JobStatus[] | undefine
 }
 
 /**
- * The count query for `filter` when the counts table can help (status and task filters only, on
- * a dialect that keeps it), pushing its parameters onto `params`; otherwise `null`. Final
+ * The count query for `filter` when the counts table can help (a status filter, with or without a
+ * task, or none at all, on a dialect that keeps it), pushing its parameters onto `params`; otherwise `null`. Final
  * statuses are summed from the table; the others are counted in the jobs table through the
  * status index, with the status `WHERE` clause `jobWhere` builds (the one `listJobs` uses).
  * @param d The dialect.
@@ -76,8 +76,14 @@ export function countsQuery(
   params: SqlValue[],
   jobWhere: (filter: JobFilter, params: SqlValue[]) => string,
 ): string | null {
-  if (!d.jobCounts || filter.scheduleId !== undefined) return null;
   const { status, task } = filter;
+  // All of a task's jobs: its index holds them, and a plain count of it (~5 ms at 100,000) beats
+  // finding its unfinished ones among every unfinished job (one table read each: ~28 ms at 10,000).
+  if (
+    !d.jobCounts || filter.scheduleId !== undefined || (status === undefined && task !== undefined)
+  ) {
+    return null;
+  }
   const wanted = status === undefined ? JOB_STATUSES : Array.isArray(status) ? status : [status];
   const final = one(wanted.filter((s) => FINAL_STATUSES.includes(s)));
   const open = one(wanted.filter((s) => !FINAL_STATUSES.includes(s)));
