@@ -19,7 +19,7 @@ import type { SqlValue } from "./driver.ts";
 const COUNTS = "everywhen_job_counts";
 
 /** The final statuses as an SQL list. */
-const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
+export const FINAL_SQL: string = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /** A trigger step moving one job into (`+1`) or out of (`-1`) the count of `row`'s status and task. */
 function step(row: "NEW" | "OLD", by: 1 | -1): string {

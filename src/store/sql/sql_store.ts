@@ -49,7 +49,7 @@ import {
   scheduleExists,
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
-import { countsQuery } from "./_job_counts.ts";
+import { countsQuery, FINAL_SQL } from "./_job_counts.ts";
 import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
 
 const S = "everywhen_schedules";
@@ -115,9 +115,6 @@ const SQL_STORE_OPTIONS: readonly (keyof SqlStoreOptions)[] = ["shared", "name",
 export const NEXT_WAKEUP_SQL: string = `SELECT
   (SELECT due_at FROM ${S} WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1) AS s,
   (SELECT ready_at FROM ${J} WHERE ready_at IS NOT NULL ORDER BY ready_at LIMIT 1) AS j`;
-
-/** The final statuses as an SQL list. */
-const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
 
 /** Most expired jobs one clean-up statement deletes. */
 export const CLEANUP_CHUNK = 500;
