@@ -68,6 +68,18 @@ export interface Dialect {
    * priority write no row into it; claims then walk priority 0 through the ready index.
    */
   readonly sparsePriority: boolean;
+  /**
+   * Whether triggers keep `everywhen_job_counts` (jobs per status and task), so the admin
+   * counts read a few rows instead of counting index entries. Only where a write costs nothing
+   * extra to bill and writers are serialised anyway (SQLite files): on PostgreSQL a shared counter
+   * row would serialise concurrent workers, and Durable Objects bill every row written.
+   */
+  readonly jobCounts: boolean;
+  /**
+   * Whether statements run synchronously on the caller's thread (`node:sqlite`, Durable Object
+   * storage), blocking the event loop while they run: clean-up then sizes its chunks by time.
+   */
+  readonly blocking: boolean;
   /** What `LIMIT` takes to mean "no limit" (before an `OFFSET`). */
   readonly unlimited: string;
   /** A query returning one row when the table named by its single parameter exists. */
@@ -137,6 +149,8 @@ export const sqlite: Dialect = {
   withoutRowid: " WITHOUT ROWID",
   nextSeq: null,
   sparsePriority: false,
+  jobCounts: true,
+  blocking: true,
   unlimited: "-1",
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
   // WAL lets readers run while one process writes; it is a property of the file, so the first
@@ -187,6 +201,8 @@ export const postgres: Dialect = {
   withoutRowid: "",
   nextSeq: "nextval('everywhen_jobs_seq')",
   sparsePriority: false,
+  jobCounts: false,
+  blocking: false,
   unlimited: "ALL",
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
@@ -247,6 +263,7 @@ export const durableObject: Dialect = {
   // of the priority index. The cost moves to claims, which walk priority 0 through the ready
   // index and read (and skip) ready jobs of negative priority there.
   sparsePriority: true,
+  jobCounts: false,
 };
 
 /**

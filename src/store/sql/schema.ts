@@ -9,6 +9,7 @@
 
 import type { Dialect } from "./dialect.ts";
 import type { SqlDriver } from "./driver.ts";
+import { JOB_COUNTS } from "./_job_counts.ts";
 
 /** One step of the schema's history. Versions start at 1 and increase by 1. */
 export interface Migration {
@@ -168,6 +169,11 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (dep_id, job_id)
       )${d.withoutRowid}`,
     ],
+  },
+  {
+    version: 4,
+    description: "job counts per status and task, kept by triggers, for the admin counts",
+    up: (d) => d.jobCounts ? [...JOB_COUNTS] : [],
   },
 ];
 

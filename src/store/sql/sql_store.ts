@@ -49,6 +49,7 @@ import {
   scheduleExists,
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
+import { countsQuery, FINAL_SQL } from "./_job_counts.ts";
 import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
 
 const S = "everywhen_schedules";
@@ -115,11 +116,19 @@ export const NEXT_WAKEUP_SQL: string = `SELECT
   (SELECT due_at FROM ${S} WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1) AS s,
   (SELECT ready_at FROM ${J} WHERE ready_at IS NOT NULL ORDER BY ready_at LIMIT 1) AS j`;
 
-/** The final statuses as an SQL list. */
-const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
-
 /** Most expired jobs one clean-up statement deletes. */
 export const CLEANUP_CHUNK = 500;
+
+/** Expired jobs the first clean-up statement deletes, before its pace is known. */
+const CLEANUP_FIRST_CHUNK = 50;
+
+/**
+ * How long one clean-up statement should hold the event loop (and the write lock) where
+ * statements block it (SQLite), in ms. A chunk of 500 took up to ~150 ms at 1,000,000 jobs
+ * (each index row of a deleted job is on a random page, and a WAL checkpoint may follow a
+ * commit), so the chunk size follows the measured pace; BENCHMARKS.md has the figures.
+ */
+const CLEANUP_SLICE_MS = 8;
 
 /**
  * The columns admin filters compare, written as the expressions the admin-query indexes hold
@@ -376,12 +385,10 @@ export class SqlStore implements Store {
 
   async countJobs(filter: JobFilter = {}): Promise<number> {
     const params: SqlValue[] = [];
-    const where = this.#jobWhere(filter, params);
-    const [row] = await this.driver.query<{ n: number }>(
-      `SELECT count(*) AS n FROM ${J}${where}`,
-      params,
-    );
-    return row?.n ?? 0;
+    const sql = countsQuery(this.#d, filter, params, (f, p) => this.#jobWhere(f, p)) ??
+      `SELECT count(*) AS n FROM ${J}${this.#jobWhere(filter, params)}`;
+    const [row] = await this.driver.query<{ n: number }>(sql, params);
+    return Number(row?.n ?? 0);
   }
 
   async claimJobs(
@@ -603,17 +610,29 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Removes expired jobs in chunks of {@linkcode CLEANUP_CHUNK}, each its own short statement,
-   * yielding to the event loop between chunks: a million expired jobs never block other work
-   * (or, on SQLite, other processes' writes) for more than one chunk.
+   * Removes expired jobs (and rate-limit starts) in chunks of at most {@linkcode CLEANUP_CHUNK},
+   * each its own short statement, yielding to the event loop between chunks: a million expired
+   * jobs never block other work (or, on SQLite, other processes' writes) for more than one
+   * chunk. Where statements block the event loop, each chunk is sized from the time the previous
+   * one took, aiming at {@linkcode CLEANUP_SLICE_MS}.
    */
   async cleanup(now: number): Promise<number> {
     let removed = 0;
+    const paced = this.#d.blocking;
+    let chunk = paced ? CLEANUP_FIRST_CHUNK : CLEANUP_CHUNK;
     for (;;) {
-      const { changes } = await this.driver.exec(CLEANUP_CHUNK_SQL, [now, CLEANUP_CHUNK]);
-      await this.driver.exec(CLEANUP_STARTS_SQL, [now, CLEANUP_CHUNK]);
-      removed += changes;
-      if (changes < CLEANUP_CHUNK) return removed;
+      const started = performance.now();
+      const jobs = (await this.driver.exec(CLEANUP_CHUNK_SQL, [now, chunk])).changes;
+      const starts = (await this.driver.exec(CLEANUP_STARTS_SQL, [now, chunk])).changes;
+      const took = performance.now() - started;
+      removed += jobs;
+      if (jobs < chunk && starts < chunk) return removed;
+      if (paced) {
+        // Where the clock stands still while code runs (Workers), `took` is 0: chunks grow to
+        // the cap, as before pacing.
+        const next = Math.floor(chunk * CLEANUP_SLICE_MS / Math.max(took, 0.1));
+        chunk = Math.max(1, Math.min(CLEANUP_CHUNK, next, chunk * 2));
+      }
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }

@@ -1,0 +1,117 @@
+/**
+ * Counts of finished jobs per status and task, kept by triggers (SQLite files, schema version 4).
+ *
+ * Counting the jobs of one status through an index reads one entry per job: at 1,000,000 jobs
+ * the dashboard's five status counts took ~70–120 ms per poll, nearly all of it walking finished
+ * jobs. `everywhen_job_counts` holds one row per final status (succeeded, failed, cancelled) and
+ * task; triggers adjust it inside every write to the jobs table, so the counts stay exact
+ * whichever process (or everywhen version) writes. Only final statuses are kept: a claim
+ * (pending → running) then fires no trigger, a finish updates one row, and the jobs not yet
+ * finished, few unless there is a backlog, are counted through the status index as before.
+ * @module
+ */
+
+import type { JobFilter, JobStatus } from "../store.ts";
+import { FINAL_STATUSES, JOB_STATUSES } from "../semantics.ts";
+import type { Dialect } from "./dialect.ts";
+import type { SqlValue } from "./driver.ts";
+
+const COUNTS = "everywhen_job_counts";
+
+/** The final statuses as an SQL list. */
+export const FINAL_SQL: string = FINAL_STATUSES.map((s) => `'${s}'`).join(", ");
+
+/** A trigger step moving one job into (`+1`) or out of (`-1`) the count of `row`'s status and task. */
+function step(row: "NEW" | "OLD", by: 1 | -1): string {
+  return by < 0
+    ? `UPDATE ${COUNTS} SET n = n - 1 WHERE status = ${row}.status AND task = ${row}.task;`
+    : `INSERT INTO ${COUNTS} (status, task, n) VALUES (${row}.status, ${row}.task, 1)
+        ON CONFLICT (status, task) DO UPDATE SET n = n + 1;`;
+}
+
+/** A job's status or task changed in an update. */
+const MOVED = "(NEW.status IS NOT OLD.status OR NEW.task IS NOT OLD.task)";
+
+/**
+ * The migration's statements: the table, filled from the finished jobs already there, and its
+ * triggers. Each trigger's `WHEN` lets only a job entering or leaving a final status (or a
+ * finished job changing task) run a statement: claims, retries, releases of waiting jobs, lease
+ * renewals and progress cost only the test. Rows that fall to 0 stay (one per final status and
+ * task ever seen), so a delete is one update.
+ */
+export const JOB_COUNTS: readonly string[] = [
+  `CREATE TABLE ${COUNTS} (status TEXT NOT NULL, task TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (status, task)) WITHOUT ROWID`,
+  `INSERT INTO ${COUNTS} (status, task, n) SELECT status, task, count(*) FROM everywhen_jobs
+    WHERE status IN (${FINAL_SQL}) GROUP BY status, task`,
+  `CREATE TRIGGER everywhen_jobs_count_insert AFTER INSERT ON everywhen_jobs
+    WHEN NEW.status IN (${FINAL_SQL}) BEGIN ${step("NEW", 1)} END`,
+  `CREATE TRIGGER everywhen_jobs_count_delete AFTER DELETE ON everywhen_jobs
+    WHEN OLD.status IN (${FINAL_SQL}) BEGIN ${step("OLD", -1)} END`,
+  `CREATE TRIGGER everywhen_jobs_count_leave AFTER UPDATE OF status, task ON everywhen_jobs
+    WHEN OLD.status IN (${FINAL_SQL}) AND ${MOVED} BEGIN ${step("OLD", -1)} END`,
+  `CREATE TRIGGER everywhen_jobs_count_enter AFTER UPDATE OF status, task ON everywhen_jobs
+    WHEN NEW.status IN (${FINAL_SQL}) AND ${MOVED} BEGIN ${step("NEW", 1)} END`,
+];
+
+/** `status` alone, a list of several, or `undefined` for a list of none. */
+function one(statuses: readonly JobStatus[]): JobStatus | JobStatus[] | undefined {
+  return statuses.length === 1 ? statuses[0] : statuses.length > 1 ? [...statuses] : undefined;
+}
+
+/**
+ * The count query for `filter` when the counts table can help (a status filter, with or without a
+ * task, or none at all, on a dialect that keeps it), pushing its parameters onto `params`; otherwise `null`. Final
+ * statuses are summed from the table; the others are counted in the jobs table through the
+ * status index, with the status `WHERE` clause `jobWhere` builds (the one `listJobs` uses).
+ * @param d The dialect.
+ * @param filter The count's filter.
+ * @param params Receives the query's parameters.
+ * @param jobWhere Builds the jobs table's `WHERE` clause for a filter, pushing its parameters.
+ * @returns The `SELECT` returning the count as `n`, or `null`.
+ */
+export function countsQuery(
+  d: Dialect,
+  filter: JobFilter,
+  params: SqlValue[],
+  jobWhere: (filter: JobFilter, params: SqlValue[]) => string,
+): string | null {
+  const { status, task } = filter;
+  // All of a task's jobs: its index holds them, and a plain count of it (~5 ms at 100,000) beats
+  // finding its unfinished ones among every unfinished job (one table read each: ~28 ms at 10,000).
+  if (
+    !d.jobCounts || filter.scheduleId !== undefined || (status === undefined && task !== undefined)
+  ) {
+    return null;
+  }
+  const wanted = status === undefined ? JOB_STATUSES : Array.isArray(status) ? status : [status];
+  const final = one(wanted.filter((s) => FINAL_STATUSES.includes(s)));
+  const open = one(wanted.filter((s) => !FINAL_STATUSES.includes(s)));
+  const parts: string[] = [];
+  if (final !== undefined) {
+    const where: string[] = [];
+    if (Array.isArray(final)) {
+      where.push(d.inList("status"));
+      params.push(d.list(final));
+    } else {
+      where.push("status = ?");
+      params.push(final);
+    }
+    if (task !== undefined) {
+      where.push("task = ?");
+      params.push(task);
+    }
+    parts.push(`(SELECT COALESCE(sum(n), 0) FROM ${COUNTS} WHERE ${where.join(" AND ")})`);
+  }
+  if (open !== undefined) {
+    // The task is compared as the bare column, which no index holds, so the count walks the
+    // status index (the unfinished jobs) rather than the task's index (all its finished jobs).
+    let sql = `SELECT count(*) FROM everywhen_jobs${jobWhere({ status: open }, params)}`;
+    if (task !== undefined) {
+      sql += " AND task = ?";
+      params.push(task);
+    }
+    parts.push(`(${sql})`);
+  }
+  return `SELECT ${parts.length === 0 ? "0" : parts.join(" + ")} AS n`;
+}
