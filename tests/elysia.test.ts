@@ -4,15 +4,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Elysia } from "elysia";
 import { everywhen } from "../adapters/elysia.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
+import { chromiumPath, openBrowser, waitFor } from "./helpers/browser.ts";
 
 const isBun = "Bun" in globalThis;
 const onBun = isBun ? false : "the Elysia plugin is tested on Bun (Elysia's listen needs Bun)";
@@ -131,10 +129,14 @@ describe("everywhen/elysia", { skip: onBun }, () => {
         body: JSON.stringify({ email: "a@example.com" }),
       });
       const { job } = await res.json() as { job: string };
-      await waitFor(async () => {
-        const info = await (await fetch(`${base}/jobs/${job}`)).json() as { status: string };
-        return info.status === "running";
-      }, "the job to run");
+      await waitFor(
+        async () => {
+          const info = await (await fetch(`${base}/jobs/${job}`)).json() as { status: string };
+          return info.status === "running";
+        },
+        "the job to run",
+        15_000,
+      );
       // An open dashboard event stream does not hold the shutdown up.
       const events = await fetch(`${base}/admin/api/events`, {
         headers: { authorization: `Bearer ${TOKEN}` },
@@ -179,27 +181,8 @@ function startApp(bun: string, env: Record<string, string> = {}): AppProcess {
   return { process: child, url, exited, output: () => out };
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function findChromium(): string | null {
-  const given = process.env.EVERYWHEN_CHROMIUM;
-  if (given) return given;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, "chromium");
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
 const isNode26 = process.env.EVERYWHEN_RUNTIME === "node26" ||
   (process.env.EVERYWHEN_RUNTIME === undefined && !isBun && !("Deno" in globalThis));
-const chromiumPath = isNode26 ? findChromium() : null;
 const browserSkip = !isNode26
   ? "the Elysia dashboard is driven in Chromium from the Node 26 suite (playwright-core needs Node)"
   : !process.env.EVERYWHEN_BUN
@@ -213,24 +196,8 @@ it("the dashboard works in Chromium under Elysia's prefix-stripping mount", {
   timeout: 90_000,
 }, async () => {
   assert.ok(chromiumPath !== null, "CI=true but no Chromium: set EVERYWHEN_CHROMIUM");
-  const { chromium } = await import("playwright-core");
   const app = startApp(process.env.EVERYWHEN_BUN!);
-  const dir = mkdtempSync(join(tmpdir(), "everywhen-elysia-browser-"));
-  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: chromiumPath!,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await openBrowser({ width: 1280, height: 900 });
   try {
     const origin = await app.url;
     const base = `${origin}/admin`;
@@ -262,6 +229,5 @@ it("the dashboard works in Chromium under Elysia's prefix-stripping mount", {
     await context.close();
     app.process.kill("SIGTERM");
     await app.exited;
-    rmSync(dir, { recursive: true, force: true });
   }
 });
