@@ -19,16 +19,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { at, cron, every } from "../mod.ts";
 import type { Runtime } from "./cloudflare/harness.ts";
+import { workerdSkip } from "./cloudflare/skip.ts";
 
-const runtime = process.env.EVERYWHEN_RUNTIME;
-const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
-const skip = runtime === undefined
-  ? (isNode && Number(process.versions.node.split(".")[0]) >= 22
-    ? false
-    : "workerd tests run on Node >= 22 only")
-  : runtime === "node26"
-  ? false
-  : "workerd tests run once, in the Node 26 suite";
+const skip = workerdSkip;
 
 type Job = {
   id: string;

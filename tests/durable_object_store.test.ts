@@ -8,48 +8,24 @@
  * Runs once, in the Node 26 suite (Miniflare and workerd are Node packages); skipped elsewhere.
  */
 import { after, before } from "node:test";
-import process from "node:process";
 import type { Store } from "../src/store/store.ts";
 import { storeConformance } from "./store_conformance.ts";
 import { decode, encode, errorFromWire, type WireError } from "./cloudflare/store_wire.ts";
+import { workerdSkip } from "./cloudflare/skip.ts";
 
-const runtime = process.env.EVERYWHEN_RUNTIME;
-const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
-const skip = runtime === undefined
-  ? (isNode && Number(process.versions.node.split(".")[0]) >= 22
-    ? false
-    : "workerd tests run on Node >= 22 only")
-  : runtime === "node26"
-  ? false
-  : "workerd tests run once, in the Node 26 suite";
+const skip = workerdSkip;
 
 type Send = (object: string, method: string, args: unknown[]) => Promise<unknown>;
 let send: Send | null = null;
 let dispose: (() => Promise<void>) | null = null;
 
-async function bundle(): Promise<string> {
-  const esbuild = await import("esbuild");
-  const result = await esbuild.build({
-    entryPoints: [new URL("./cloudflare/store_worker.ts", import.meta.url).pathname],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser", "import"],
-    target: "es2022",
-    external: ["cloudflare:workers"],
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
-}
-
 if (!skip) {
   before(async () => {
     const { Miniflare } = await import("miniflare");
+    const { bundleWorker } = await import("./cloudflare/harness.ts");
     const mf = new Miniflare({
       modules: true,
-      script: await bundle(),
+      script: await bundleWorker("store_worker.ts"),
       compatibilityDate: "2025-09-01",
       durableObjects: { STORE: { className: "StoreObject", useSQLite: true } },
     });

@@ -7,11 +7,14 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-/** The bundled fixture Worker (one ES module). */
-export async function bundleWorker(): Promise<string> {
+/**
+ * A fixture Worker of `tests/cloudflare/`, bundled into one ES module.
+ * @param entry The fixture's file name. @default "worker.ts"
+ */
+export async function bundleWorker(entry = "worker.ts"): Promise<string> {
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
-    entryPoints: [`${root}tests/cloudflare/worker.ts`],
+    entryPoints: [`${root}tests/cloudflare/${entry}`],
     bundle: true,
     format: "esm",
     platform: "neutral",
