@@ -205,6 +205,53 @@ describe("SqlStore on SQLite", () => {
     }
   });
 
+  it("writes inserts made at once in a few grouped statements, failing only a bad row", async () => {
+    const inserts: number[] = [];
+    let failFor: string | null = null;
+    const spy = (d: SqlDriver): SqlDriver => ({
+      dialect: d.dialect,
+      query: (sql, params) => {
+        if (sql.startsWith("INSERT INTO everywhen_jobs")) {
+          inserts.push(sql.split("), (").length);
+          if (failFor !== null && params?.includes(failFor)) {
+            return Promise.reject(new Error(`refused ${failFor}`));
+          }
+        }
+        return d.query(sql, params);
+      },
+      exec: (sql, params) => d.exec(sql, params),
+      transaction: (fn) => d.transaction((tx) => fn(spy(tx))),
+      close: () => d.close(),
+    });
+    const store = await SqlStore.open(spy(sqliteDriver(new DatabaseSync(freshPath()))));
+    try {
+      const ids = Array.from({ length: 1200 }, (_, i) => `g${i}`);
+      const results = await Promise.all(ids.map((id) => store.insertJob(jobRecord(id))));
+      assert.ok(results.every((r) => r === "inserted"));
+      // The first is written at once; the rest waited and went together, 500 rows at most each.
+      assert.deepEqual(inserts, [1, 500, 500, 199]);
+      assert.equal(await store.countJobs(), 1200);
+
+      inserts.length = 0;
+      failFor = "bad";
+      const mixed = ["m1", "m2", "bad", "m3"].map((id) =>
+        store.insertJob(jobRecord(id)).then((r) => r, (e: Error) => e.message)
+      );
+      assert.deepEqual(await Promise.all(mixed), [
+        "inserted",
+        "inserted",
+        "refused bad",
+        "inserted",
+      ]);
+      // m1 alone, then the group of three failed and was written again one by one.
+      assert.deepEqual(inserts, [1, 3, 1, 1, 1]);
+      assert.equal(await store.getJob("bad"), null);
+      assert.equal(await store.countJobs(), 1203);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("reads only due rows through indexes when claiming, finishing and computing wake-ups", async () => {
     const db = new DatabaseSync(freshPath());
     const inner = sqliteDriver(db);

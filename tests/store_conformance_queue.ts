@@ -56,6 +56,34 @@ export function queueConformance(getStore: () => Store): void {
       assert.deepEqual(order, ids);
     });
 
+    it("keeps call order for inserts made at once, without awaiting each", async () => {
+      // Concurrent callers (one per request): stores may write them together (group commit),
+      // but creation order is still the order of the calls, mixed insert modes included.
+      const store = getStore();
+      const ids = Array.from({ length: 60 }, (_, i) => `${(i * 7919) % 97}-${i}`);
+      const writes = ids.map((id, i) =>
+        i % 10 === 5
+          ? store.insertJob(jobRecord(id, { payload: `"${i}"` }), "replace")
+          : store.insertJob(jobRecord(id))
+      );
+      assert.deepEqual(await Promise.all(writes), ids.map(() => "inserted"));
+      const order: string[] = [];
+      for (let i = 0; i < 6; i++) order.push(...await claimIds(store, T0, 10));
+      assert.deepEqual(order, ids);
+    });
+
+    it("inserts a repeated id once when the inserts are made at once", async () => {
+      const store = getStore();
+      const results = await Promise.all([
+        store.insertJob(jobRecord("a", { payload: '"first"' })),
+        store.insertJob(jobRecord("b")),
+        store.insertJob(jobRecord("a", { payload: '"second"' })),
+      ]);
+      assert.deepEqual(results, ["inserted", "inserted", "kept"]);
+      assert.equal((await store.getJob("a"))?.payload, '"first"');
+      assert.deepEqual(await claimIds(store, T0, 10), ["a", "b"]);
+    });
+
     it("assigns a strictly increasing seq, never reused", async () => {
       const store = getStore();
       await store.insertJob(jobRecord("a", { seq: 5 }));

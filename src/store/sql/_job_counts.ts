@@ -48,10 +48,29 @@ export const JOB_COUNTS: readonly string[] = [
     WHEN NEW.status IN (${FINAL_SQL}) BEGIN ${step("NEW", 1)} END`,
   `CREATE TRIGGER everywhen_jobs_count_delete AFTER DELETE ON everywhen_jobs
     WHEN OLD.status IN (${FINAL_SQL}) BEGIN ${step("OLD", -1)} END`,
-  `CREATE TRIGGER everywhen_jobs_count_leave AFTER UPDATE OF status, task ON everywhen_jobs
+  ...updateTriggers("status, task"),
+];
+
+/** The update triggers, run for updates that set `columns`. */
+function updateTriggers(columns: string): string[] {
+  return [
+    `CREATE TRIGGER everywhen_jobs_count_leave AFTER UPDATE OF ${columns} ON everywhen_jobs
     WHEN OLD.status IN (${FINAL_SQL}) AND ${MOVED} BEGIN ${step("OLD", -1)} END`,
-  `CREATE TRIGGER everywhen_jobs_count_enter AFTER UPDATE OF status, task ON everywhen_jobs
+    `CREATE TRIGGER everywhen_jobs_count_enter AFTER UPDATE OF ${columns} ON everywhen_jobs
     WHEN NEW.status IN (${FINAL_SQL}) AND ${MOVED} BEGIN ${step("NEW", 1)} END`,
+  ];
+}
+
+/**
+ * Schema version 5: the update triggers run only for updates that set `finished_at`. A job
+ * enters or leaves a final status only in a statement that sets it (finish, cancel, re-run),
+ * and a job's task never changes; a claim (pending → running) sets neither, so it no longer
+ * pays for the triggers (about a fifth of the run phase's time on SQLite).
+ */
+export const JOB_COUNTS_ON_FINISH: readonly string[] = [
+  "DROP TRIGGER everywhen_jobs_count_leave",
+  "DROP TRIGGER everywhen_jobs_count_enter",
+  ...updateTriggers("finished_at"),
 ];
 
 /** `status` alone, a list of several, or `undefined` for a list of none. */

@@ -51,6 +51,7 @@ import {
 import { claimIn } from "./_claim.ts";
 import { countsQuery, FINAL_SQL } from "./_job_counts.ts";
 import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
+import { InsertGroup, type InsertOutcome } from "./_insert_group.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";
@@ -176,10 +177,18 @@ export class SqlStore implements Store {
    */
   declare readonly watch?: (onChange: () => void) => () => void;
   #d: Dialect;
+  #inserts: InsertGroup;
 
   private constructor(driver: SqlDriver, dialect: Dialect, options: SqlStoreOptions) {
     this.driver = driver;
     this.#d = dialect;
+    // A single row takes its sequence number inside its own INSERT; several need a transaction
+    // where the store counts them itself (SQLite), one statement where a sequence does.
+    this.#inserts = new InsertGroup((jobs) =>
+      jobs.length === 1 || dialect.nextSeq !== null
+        ? insertRows(driver, dialect, jobs)
+        : driver.transaction((tx) => insertRows(tx, dialect, jobs))
+    );
     this.name = options.name ?? driver.dialect;
     this.shared = options.shared ?? true;
     const listen = driver.listen?.bind(driver);
@@ -320,15 +329,17 @@ export class SqlStore implements Store {
     });
   }
 
-  async insertJob(
-    job: JobRecord,
-    ifExists: JobIfExists = "keep",
-  ): Promise<"inserted" | "replaced" | "kept"> {
-    const d = this.#d;
+  async insertJob(job: JobRecord, ifExists: JobIfExists = "keep"): Promise<InsertOutcome> {
+    // One statement, grouped with other inserts arriving meanwhile: no dependency to read,
+    // nothing to replace or drop.
     if (ifExists === "keep" && job.after.length === 0 && !droppedOnArrival(job)) {
-      // The common case is one statement: no dependency to read, nothing to replace or drop.
-      return (await insertRows(this.driver, d, [job])).has(job.id) ? "inserted" : "kept";
+      return await this.#inserts.add(job);
     }
+    return await this.#inserts.add(job, () => this.#insertAlone(job, ifExists));
+  }
+
+  async #insertAlone(job: JobRecord, ifExists: JobIfExists): Promise<InsertOutcome> {
+    const d = this.#d;
     return await this.driver.transaction(async (tx) => {
       if (ifExists === "keep") return (await insertOne(tx, d, job)) ? "inserted" : "kept";
       // Where writers run side by side (PostgreSQL), replaces of one id take turns; a plain
@@ -687,7 +698,8 @@ export class SqlStore implements Store {
       params.push(filter.task);
     }
     if (filter.scheduleId !== undefined) {
-      where.push(`${ADMIN.scheduleId} = ?`);
+      // The index holds only jobs of a schedule: this term lets the planner use it.
+      where.push(`schedule_id IS NOT NULL AND ${ADMIN.scheduleId} = ?`);
       params.push(filter.scheduleId);
     }
     return clause(where);
