@@ -453,6 +453,45 @@ describe("SqlStore on SQLite", () => {
     }
   });
 
+  it("gives the pages clean-up freed back to the file system, and stops on an older file", async () => {
+    const pragma = (db: SqlDriver, name: string) =>
+      db.query<Record<string, number>>(`PRAGMA ${name}`).then((r) =>
+        Number(Object.values(r[0]!)[0])
+      );
+    // An older file: its tables existed before incremental auto-vacuum could be chosen.
+    const oldPath = freshPath();
+    const raw = new DatabaseSync(oldPath);
+    raw.exec("CREATE TABLE app_data (x)");
+    raw.close();
+    for (const [path, reclaims] of [[freshPath(), true], [oldPath, false]] as const) {
+      const store = await openStore(path);
+      try {
+        const done = { status: "succeeded" as const, finishedAt: T0 - 10, expiresAt: T0 };
+        const big = JSON.stringify("x".repeat(2000));
+        await store.insertJobs(
+          Array.from({ length: 2000 }, (_, i) => jobRecord(`old${i}`, { ...done, payload: big })),
+        );
+        const full = await pragma(store.driver, "page_count");
+        assert.equal(await store.cleanup(T0), 2000);
+        const free = await pragma(store.driver, "freelist_count");
+        if (reclaims) {
+          assert.equal(await pragma(store.driver, "auto_vacuum"), 2, "incremental");
+          assert.ok(free < 64, `${free} pages still free`);
+          assert.ok(await pragma(store.driver, "page_count") < full / 4, "the file shrank");
+        } else {
+          assert.equal(
+            await pragma(store.driver, "auto_vacuum"),
+            0,
+            "an older file keeps its mode",
+          );
+          assert.ok(free > full / 2, `${free} of ${full} pages free, kept for reuse`);
+        }
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
   it("cleans up in bounded chunks, letting timers run between them", async () => {
     const store = await openStore(":memory:");
     try {

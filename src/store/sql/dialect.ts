@@ -87,6 +87,12 @@ export interface Dialect {
   /** Statements run once per connection after the schema version check and before migrating. */
   readonly setup: readonly string[];
   /**
+   * Gives the pages that deletes freed back to the file system, a bounded step at a time:
+   * `free` reads how many pages are free, `step` releases up to a fixed number. `null` where
+   * the database reclaims space by itself (PostgreSQL's autovacuum, Durable Object storage).
+   */
+  readonly reclaim: { free: string; step: string } | null;
+  /**
    * A write that changes nothing, run at open in a transaction that is rolled back, so that a
    * read-only database is refused at open instead of failing on every write later; `null` where
    * storage is never read-only.
@@ -155,7 +161,10 @@ export const sqlite: Dialect = {
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
   // WAL lets readers run while one process writes; it is a property of the file, so the first
   // process to open it switches it for everyone. `:memory:` databases answer "memory" and stay so.
-  setup: ["PRAGMA journal_mode = WAL"],
+  // Incremental auto-vacuum can only be chosen while the file has no table (a new file): it lets
+  // clean-up give freed pages back in steps. An older file keeps its mode until a VACUUM.
+  setup: ["PRAGMA auto_vacuum = INCREMENTAL", "PRAGMA journal_mode = WAL"],
+  reclaim: { free: "PRAGMA freelist_count", step: "PRAGMA incremental_vacuum(256)" },
   writeProbe:
     "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   // BEGIN IMMEDIATE makes every write transaction exclusive: nothing to lock or skip.
@@ -207,6 +216,7 @@ export const postgres: Dialect = {
   tableExists:
     "SELECT 1 AS found FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
   setup: [],
+  reclaim: null,
   writeProbe:
     "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   skipLocked: " FOR UPDATE SKIP LOCKED",
@@ -257,6 +267,7 @@ export const durableObject: Dialect = {
   ...sqlite,
   name: "durable-object",
   setup: [],
+  reclaim: null,
   // A probe would bill a row write on every wake-up; object storage is always writable.
   writeProbe: null,
   // The platform bills every index row a write touches: jobs of the default priority stay out

@@ -120,6 +120,9 @@ export const NEXT_WAKEUP_SQL: string = `SELECT
 /** Most expired jobs one clean-up statement deletes. */
 export const CLEANUP_CHUNK = 500;
 
+/** Free pages below which clean-up leaves them in the file (reused by the next inserts). */
+const RECLAIM_MIN_PAGES = 64;
+
 /** Expired jobs the first clean-up statement deletes, before its pace is known. */
 const CLEANUP_FIRST_CHUNK = 50;
 
@@ -637,13 +640,36 @@ export class SqlStore implements Store {
       const starts = (await this.driver.exec(CLEANUP_STARTS_SQL, [now, chunk])).changes;
       const took = performance.now() - started;
       removed += jobs;
-      if (jobs < chunk && starts < chunk) return removed;
+      if (jobs < chunk && starts < chunk) break;
       if (paced) {
         // Where the clock stands still while code runs (Workers), `took` is 0: chunks grow to
         // the cap, as before pacing.
         const next = Math.floor(chunk * CLEANUP_SLICE_MS / Math.max(took, 0.1));
         chunk = Math.max(1, Math.min(CLEANUP_CHUNK, next, chunk * 2));
       }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await this.#reclaim();
+    return removed;
+  }
+
+  /**
+   * Gives free pages back to the file system where the database keeps them otherwise (SQLite):
+   * after clean-up or a purge, a file shrinks instead of staying at its largest size. Runs in
+   * bounded steps with the event loop free between them; a file whose auto-vacuum mode predates
+   * this (schema version 5) has no free list to release, so this reads one number and stops.
+   */
+  async #reclaim(): Promise<void> {
+    const reclaim = this.#d.reclaim;
+    if (reclaim === null) return;
+    for (;;) {
+      const [row] = await this.driver.query<{ freelist_count: number }>(reclaim.free);
+      if (Number(row?.freelist_count ?? 0) < RECLAIM_MIN_PAGES) return;
+      const before = Number(row!.freelist_count);
+      await this.driver.query(reclaim.step);
+      const [after] = await this.driver.query<{ freelist_count: number }>(reclaim.free);
+      // Without incremental auto-vacuum the step releases nothing: stop rather than spin.
+      if (Number(after?.freelist_count ?? 0) >= before) return;
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
