@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { type SchedulerEnv, schedulerMiddleware } from "../adapters/hono.ts";
 import { QueueFullError, SchedulerStoppedError } from "../src/errors.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
 import { deferred, waitFor } from "./helpers/harness.ts";
 
 function quiet(options: ConstructorParameters<typeof Scheduler>[0] = {}): Scheduler {
@@ -69,6 +70,63 @@ describe("spawn", () => {
     await Promise.all([first.result(), second.result(), job.result()]);
     // Waiting spawned work is served before the engine claims more jobs.
     assert.deepEqual(order, ["first", "second", "job"]);
+    await scheduler.stop();
+  });
+
+  it("never takes a slot a claim in flight is about to fill", async () => {
+    // Regression: free slots were read before the asynchronous claim, so a spawn started in
+    // between ran next to a full batch of jobs, one batch over concurrency.
+    const store = new MemoryStore();
+    const claimed = deferred();
+    const gate = deferred();
+    const claimJobs = store.claimJobs.bind(store);
+    store.claimJobs = async (...args) => {
+      claimed.resolve();
+      await gate.promise;
+      return await claimJobs(...args);
+    };
+    const scheduler = quiet({ store, concurrency: 2 });
+    let running = 0;
+    let most = 0;
+    const hold = async () => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    };
+    scheduler.task("job", hold);
+    const jobs = [await scheduler.enqueue("job", 1), await scheduler.enqueue("job", 2)];
+    scheduler.start();
+    await claimed.promise;
+    assert.throws(() => scheduler.spawn(hold, { wait: false }), QueueFullError);
+    const spawned = scheduler.spawn(hold);
+    gate.resolve();
+    await Promise.all([...jobs.map((j) => j.result()), spawned.result()]);
+    assert.equal(most, 2, "never more than concurrency at once");
+    await scheduler.stop();
+  });
+
+  it("gives a spawn the slots a claim reserved and did not fill", async () => {
+    const store = new MemoryStore();
+    const claimed = deferred();
+    const gate = deferred();
+    const claimJobs = store.claimJobs.bind(store);
+    let first = true;
+    store.claimJobs = async (...args) => {
+      if (first) {
+        first = false;
+        claimed.resolve();
+        await gate.promise;
+      }
+      return await claimJobs(...args);
+    };
+    const scheduler = quiet({ store, concurrency: 1 });
+    scheduler.task("job", () => 0);
+    scheduler.start();
+    await claimed.promise;
+    const spawned = scheduler.spawn(() => "ran");
+    gate.resolve();
+    // The claim found no job: its reserved slot goes to the waiting spawn at once.
+    assert.equal(await spawned.result(), "ran");
     await scheduler.stop();
   });
 

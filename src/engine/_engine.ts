@@ -66,6 +66,8 @@ export class Engine {
   #state: SchedulerState = "idle";
   #paused = false;
   #running = new Map<string, RunningJob>();
+  /** Slots reserved by the claim in flight (its limit), until it returns. */
+  #claiming = 0;
   #budgets = new Budgets();
   #leases: LeaseKeeper;
   #outcomes: OutcomeWriter;
@@ -121,6 +123,14 @@ export class Engine {
   /** The jobs running in this process. */
   get running(): ReadonlyMap<string, RunningJob> {
     return this.#running;
+  }
+
+  /**
+   * Slots of `concurrency` that jobs hold: running ones, and those a claim in flight may bring
+   * back. Counting the claim stops a spawn from taking a slot the claim is about to fill.
+   */
+  get busySlots(): number {
+    return this.#running.size + this.#claiming;
   }
 
   /** Starts the loop. */
@@ -264,9 +274,17 @@ export class Engine {
     const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
     const limit = claimLimit(free, cap, this.#budgets.left());
     if (limit === 0) return;
-    const jobs = await d.store.claimJobs(now, d.owner, d.leaseMs, limit, { tasks });
+    let jobs: JobRecord[];
+    this.#claiming += limit;
+    try {
+      jobs = await d.store.claimJobs(now, d.owner, d.leaseMs, limit, { tasks });
+    } finally {
+      this.#claiming -= limit;
+    }
     this.#budgets.spend(jobs.length);
     for (const job of jobs) this.#start(job, d.tasks.get(job.task)!, now);
+    // Slots the claim reserved and did not fill: spawns waiting for them may start.
+    if (jobs.length < limit) d.slots?.freed();
     if (jobs.length > 0) this.#leases.claimed(now);
     if (jobs.length === limit && limit < cap) this.#again = true;
   }

@@ -123,7 +123,7 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       clock: this.clock,
       concurrency: o.concurrency,
       pendingLimit: o.spawnPendingLimit,
-      runningJobs: () => this.#engine.running.size,
+      busySlots: () => this.#engine.busySlots,
       kick: () => this.#engine.kick(),
       reportError: events.reportError,
       waitUntil: o.waitUntil,

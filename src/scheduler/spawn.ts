@@ -45,8 +45,8 @@ export interface SpawnerDeps {
   clock: Clock;
   concurrency: number;
   pendingLimit: number;
-  /** Jobs running now in this process. */
-  runningJobs(): number;
+  /** Slots jobs hold in this process: running, or reserved by a claim in flight. */
+  busySlots(): number;
   /** A slot was freed or released: the engine may claim again. */
   kick(): void;
   /** Reports a failure nobody awaited. */
@@ -204,7 +204,7 @@ export class Spawner {
   }
 
   #free(): number {
-    return this.#d.concurrency - this.#d.runningJobs() - this.#active.size;
+    return this.#d.concurrency - this.#d.busySlots() - this.#active.size;
   }
 
   #pump(): void {
