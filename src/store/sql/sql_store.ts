@@ -49,7 +49,7 @@ import {
   scheduleExists,
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
-import { countsQuery, FINAL_SQL } from "./_job_counts.ts";
+import { countFinished, countsQuery, FINAL_SQL } from "./_job_counts.ts";
 import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
 import { InsertGroup, type InsertOutcome } from "./_insert_group.ts";
 
@@ -441,11 +441,13 @@ export class SqlStore implements Store {
 
   async finishJob(id: string, owner: string, outcome: JobOutcome): Promise<boolean> {
     return await this.driver.transaction(async (tx) => {
-      const { changes } = droppedOnArrival(outcome)
-        ? await tx.exec(`DELETE FROM ${J} WHERE ${HELD}`, [id, owner])
-        : await tx.exec(
+      if (droppedOnArrival(outcome)) {
+        const { changes } = await tx.exec(`DELETE FROM ${J} WHERE ${HELD}`, [id, owner]);
+        if (changes === 0) return false;
+      } else {
+        const finished = await tx.query<{ status: string; task: string }>(
           `UPDATE ${J} SET status = ?, result = ?, error_json = ?, finished_at = ?, expires_at = ?,
-            lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+            lease_owner = NULL, lease_until = NULL WHERE ${HELD} RETURNING status, task`,
           [
             outcome.status,
             outcome.result,
@@ -456,7 +458,9 @@ export class SqlStore implements Store {
             owner,
           ],
         );
-      if (changes === 0) return false;
+        if (finished.length === 0) return false;
+        await countFinished(tx, this.#d, finished);
+      }
       await releaseDependants(tx, this.#d, [[id, outcome.status]], outcome.finishedAt);
       return true;
     });
@@ -501,7 +505,7 @@ export class SqlStore implements Store {
           ["finished", "int"],
           ["expires", "int"],
         ]);
-        const rows = await tx.query<{ id: string }>(
+        const rows = await tx.query<{ id: string; status: string; task: string }>(
           `WITH v AS (${v})
             UPDATE ${J} SET status = v.status, result = v.result, error_json = v.error,
               finished_at = v.finished, expires_at = v.expires, lease_owner = NULL,
@@ -509,10 +513,11 @@ export class SqlStore implements Store {
             FROM v
             WHERE ${J}.id = v.id AND ${d.inRecords(`${J}.id`, "v")}
               AND ${J}.status = 'running' AND ${J}.lease_owner = ?
-            RETURNING ${J}.id AS id`,
+            RETURNING ${J}.id AS id, ${J}.status AS status, ${J}.task AS task`,
           [JSON.stringify(kept), owner],
         );
         for (const r of rows) done.push(r.id);
+        await countFinished(tx, d, rows);
       }
       const byId = new Map(items.map((i) => [i.id, i.outcome]));
       const now = Math.max(...items.map((i) => i.outcome.finishedAt));
