@@ -15,6 +15,24 @@ function quiet(options: ConstructorParameters<typeof Scheduler>[0] = {}): Schedu
   return new Scheduler({ logger: null, ...options });
 }
 
+/** A store whose first claim waits at `gate` once it has begun (`claimed`). */
+function heldClaim() {
+  const store = new MemoryStore();
+  const claimed = deferred();
+  const gate = deferred();
+  const claimJobs = store.claimJobs.bind(store);
+  let first = true;
+  store.claimJobs = async (...args) => {
+    if (first) {
+      first = false;
+      claimed.resolve();
+      await gate.promise;
+    }
+    return await claimJobs(...args);
+  };
+  return { store, claimed, gate };
+}
+
 describe("spawn", () => {
   it("runs a closure and hands back its result; cancel aborts its signal", async () => {
     const scheduler = quiet();
@@ -76,15 +94,7 @@ describe("spawn", () => {
   it("never takes a slot a claim in flight is about to fill", async () => {
     // Regression: free slots were read before the asynchronous claim, so a spawn started in
     // between ran next to a full batch of jobs, one batch over concurrency.
-    const store = new MemoryStore();
-    const claimed = deferred();
-    const gate = deferred();
-    const claimJobs = store.claimJobs.bind(store);
-    store.claimJobs = async (...args) => {
-      claimed.resolve();
-      await gate.promise;
-      return await claimJobs(...args);
-    };
+    const { store, claimed, gate } = heldClaim();
     const scheduler = quiet({ store, concurrency: 2 });
     let running = 0;
     let most = 0;
@@ -106,19 +116,7 @@ describe("spawn", () => {
   });
 
   it("gives a spawn the slots a claim reserved and did not fill", async () => {
-    const store = new MemoryStore();
-    const claimed = deferred();
-    const gate = deferred();
-    const claimJobs = store.claimJobs.bind(store);
-    let first = true;
-    store.claimJobs = async (...args) => {
-      if (first) {
-        first = false;
-        claimed.resolve();
-        await gate.promise;
-      }
-      return await claimJobs(...args);
-    };
+    const { store, claimed, gate } = heldClaim();
     const scheduler = quiet({ store, concurrency: 1 });
     scheduler.task("job", () => 0);
     scheduler.start();
