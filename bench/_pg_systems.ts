@@ -95,7 +95,7 @@ const pgBoss: System = {
     await boss.createQueue(ns);
     const t0 = performance.now();
     for (const size of chunks(n)) {
-      await boss.insert(ns, Array.from({ length: size }, () => ({ name: ns, data: {} })));
+      await boss.insert(ns, Array.from({ length: size }, () => ({ data: {} })));
     }
     const ms = performance.now() - t0;
     await boss.stop({ graceful: false });
