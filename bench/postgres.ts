@@ -1,8 +1,9 @@
 /**
- * Throughput through the PostgreSQL store, next to pg-boss on the same server in the same run:
- * end-to-end jobs/s with 1, 2 and 4 worker processes (jobs enqueued first, then timed from the
- * workers being ready until the queue is drained), and fires/s with 10,000 schedules due at
- * once, and the queue controls (`bench/_queue.ts`: priorities and keys against plain jobs,
+ * Throughput through the PostgreSQL store, next to pg-boss and graphile-worker on the same
+ * server in the same run (`bench/_pg_systems.ts` has each one's configuration): with 1, 2 and 4
+ * worker processes, the fill rate (bulk enqueue), the run phase (from "go" to every job done,
+ * `ANALYZE` first) and end to end (fill + run); then fires/s with 10,000 schedules due at
+ * once. The `queue` section runs the queue controls (`bench/_queue.ts`: priorities and keys against plain jobs,
  * claim cost from 1,000 to 1,000,000 pending jobs, `enqueueMany` against a loop of `enqueue`).
  * Starts a throwaway server like the tests (or uses `EVERYWHEN_PG_URL`).
  *
@@ -11,42 +12,32 @@
  * Benchmarks measure; nothing here asserts.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { openStore } from "../adapters/postgres.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { at } from "../src/triggers/mod.ts";
-import { startWorker } from "../tests/helpers/processes.ts";
 import { startPostgres } from "../tests/helpers/postgres.ts";
+import { type System, SYSTEMS } from "./_pg_systems.ts";
 import { claimCost, controlsThroughput, enqueueManyRate, type OpenFresh } from "./_queue.ts";
+import { printTable } from "./_stats.ts";
 
 const SELF = fileURLToPath(import.meta.url);
-const bin = (p: string) => fileURLToPath(new URL(`../node_modules/${p}`, import.meta.url));
-process.env.EVERYWHEN_NODE26 ??= bin("node26/bin/node");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const rate = (n: number, ms: number): string => Math.round(n / (ms / 1000)).toLocaleString("en-US");
+const load = (): string => loadavg()[0]!.toFixed(2);
 
-// ---- pg-boss worker process: `bench/postgres.ts pgboss-worker <url> <queue>` ----
-if (process.argv[2] === "pgboss-worker") {
-  const { default: PgBoss } = await import("pg-boss");
-  const boss = new PgBoss({
-    connectionString: process.argv[3]!,
-    supervise: false,
-    schedule: false,
-    migrate: false,
-  });
-  await boss.start();
-  await boss.work(
-    process.argv[4]!,
-    { batchSize: 1000, pollingIntervalSeconds: 0.5 },
-    async () => {},
-  );
+// ---- worker process: `bench/postgres.ts worker <system> <url> <namespace>` ----
+// Connects and warms up, prints "ready", and starts working when it reads "go" on stdin, so
+// that every worker of a run starts at once and no system's start-up is timed.
+if (process.argv[2] === "worker") {
+  const system = SYSTEMS.find((s) => s.name === process.argv[3])!;
+  const start = await system.prepare(process.argv[4]!, process.argv[5]!);
+  process.on("SIGTERM", () => process.exit(0));
+  process.stdin.once("data", () => void start());
   process.stdout.write("ready\n");
-  process.on("SIGTERM", () => void boss.stop({ graceful: false }).then(() => process.exit(0)));
 } else {
   await main();
 }
@@ -61,7 +52,7 @@ async function main(): Promise<void> {
   const version = String(row?.version);
   console.log(
     `PostgreSQL store benchmark, ${N.toLocaleString("en-US")} jobs, ${process.version}, ` +
-      `PostgreSQL ${version}`,
+      `PostgreSQL ${version}, load ${load()}`,
   );
   let run = 0;
   const only = process.argv[3];
@@ -76,87 +67,82 @@ async function main(): Promise<void> {
       await enqueueManyRate(fresh);
       return;
     }
-    for (const k of [1, 2, 4]) {
-      const ours = await everywhenWorkers(url, `bench${++run}`, N, k);
-      const theirs = await pgBossWorkers(url, sql, `bench${++run}`, N, k);
-      console.log(
-        `${k} worker process${k > 1 ? "es" : " "}: everywhen ${rate(N, ours)} jobs/s, ` +
-          `pg-boss ${rate(N, theirs)} jobs/s`,
-      );
+    // For trying configurations: BENCH_SYSTEMS=pg-boss,graphile-worker BENCH_WORKERS=1,4
+    const pick = (v: string | undefined) => v?.split(",");
+    const names = pick(process.env.BENCH_SYSTEMS);
+    const systems = SYSTEMS.filter((s) => !names || names.includes(s.name));
+    const counts = pick(process.env.BENCH_WORKERS)?.map(Number) ?? [1, 2, 4];
+    for (const s of systems) console.log(`  ${s.name}: ${s.config}`);
+    const rows: string[][] = [];
+    for (const k of counts) {
+      // The systems take turns at each worker count, so a change in load hits them alike.
+      for (const s of systems) {
+        const r = await drain(s, url, sql, `bench${++run}`, N, k);
+        rows.push([
+          String(k),
+          s.name,
+          rate(N, r.fillMs),
+          rate(N, r.runMs),
+          rate(N, r.fillMs + r.runMs),
+          load(),
+        ]);
+        console.log(rows.at(-1)!.join("  "));
+      }
     }
-    await fires(url, `bench${++run}`);
+    console.log(
+      "\nEnd to end = jobs / (fill + run); run = from go to no job left (jobs/s)",
+    );
+    printTable(["workers", "system", "fill", "run", "end to end", "load"], rows);
+    if (!names) await fires(url, `bench${++run}`);
   } finally {
     await sql.end();
     await server?.destroy();
   }
 }
 
-/** @returns ms from all workers ready to no job pending or running. */
-async function everywhenWorkers(url: string, schema: string, n: number, k: number) {
-  const store = await openStore(url, { schema });
-  const producer = new Scheduler({ store, roles: { schedules: false, jobs: false } });
-  const ps = [];
-  for (let i = 0; i < n; i++) ps.push(producer.enqueue("record", null));
-  await Promise.all(ps);
-  const dir = mkdtempSync(join(tmpdir(), "everywhen-bench-"));
-  const ws = Array.from(
-    { length: k },
-    () => startWorker("node", url, join(dir, "runs.jsonl"), { schema, pollInterval: 1000 }),
-  );
-  await Promise.all(ws.map((w) => w.ready));
-  const started = performance.now();
-  while ((await store.countJobs({ status: ["pending", "running"] })) > 0) await sleep(10);
-  const ms = performance.now() - started;
-  for (const w of ws) w.child.kill("SIGTERM");
-  await Promise.all(ws.map((w) => w.exited));
-  await producer.stop();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-  return ms;
-}
-
-/** @returns ms from all workers ready to every job completed. */
-async function pgBossWorkers(url: string, sql: postgres.Sql, queue: string, n: number, k: number) {
-  const { default: PgBoss } = await import("pg-boss");
-  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false });
-  boss.on("error", (e) => console.error(e));
-  await boss.start();
-  await boss.createQueue(queue);
-  for (let i = 0; i < n; i += 1000) {
-    await boss.insert(
-      queue,
-      Array.from({ length: Math.min(1000, n - i) }, () => ({ name: queue, data: {} })),
-    );
-  }
-  await boss.stop({ graceful: false });
+/**
+ * Fills a fresh queue with `n` jobs, `ANALYZE`s, starts `k` worker processes, and times from
+ * "go" until no job is left.
+ */
+async function drain(
+  system: System,
+  url: string,
+  sql: postgres.Sql,
+  ns: string,
+  n: number,
+  k: number,
+): Promise<{ fillMs: number; runMs: number }> {
+  const fillMs = await system.fill(url, ns, n);
+  // A freshly filled table has no statistics until autovacuum gets to it: plan every system's
+  // claims on real ones.
+  await sql`ANALYZE`;
+  const counter = await system.counter(url, sql, ns);
   const ws = Array.from(
     { length: k },
     () =>
-      spawn(process.execPath, ["--no-warnings", SELF, "pgboss-worker", url, queue], {
-        stdio: ["ignore", "pipe", "inherit"],
+      spawn(process.execPath, ["--no-warnings", SELF, "worker", system.name, url, ns], {
+        stdio: ["pipe", "pipe", "inherit"],
       }),
   );
   await Promise.all(
     ws.map((w) =>
-      new Promise<void>((resolve) =>
-        w.stdout!.on("data", (b: Buffer) => /ready/.test(String(b)) && resolve())
-      )
+      new Promise<void>((resolve, reject) => {
+        w.stdout!.on("data", (b: Buffer) => /ready/.test(String(b)) && resolve());
+        w.once("exit", (code) => reject(new Error(`${system.name} worker exited (${code})`)));
+      })
     ),
   );
   const started = performance.now();
-  for (;;) {
-    const [row] = await sql`SELECT count(*)::int AS left FROM pgboss.job
-      WHERE name = ${queue} AND state <> 'completed'`;
-    if (row?.left === 0) break;
-    await sleep(10);
-  }
-  const ms = performance.now() - started;
+  for (const w of ws) w.stdin!.write("go\n");
+  while ((await counter.left()) > 0) await sleep(10);
+  const runMs = performance.now() - started;
   await Promise.all(ws.map((w) => {
     const exited = new Promise((r) => w.once("exit", r));
     w.kill("SIGTERM");
     return exited;
   }));
-  return ms;
+  await counter.close();
+  return { fillMs, runMs };
 }
 
 async function fires(url: string, schema: string): Promise<void> {

@@ -448,7 +448,12 @@ function report(section: string, runs: [Plan, Result | string][]): void {
       }),
     );
   } else if (section === "jobs") {
-    console.log(`\n(5) Delayed-job throughput in memory (concurrency ${fmt(CONCURRENCY)})`);
+    console.log(
+      `\n(5) Delayed-job throughput in memory: jobs enqueued one at a time (each awaited, ` +
+        `delay 1 ms), then run by one scheduler, concurrency ${fmt(CONCURRENCY)}, MemoryStore` +
+        `\n    end-to-end/s = jobs / (enqueue + run); load = 1-minute load average ` +
+        `(${availableParallelism()} cores)`,
+    );
     printTable(
       [
         "case",
