@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rateDelayedUntil } from "../src/store/semantics.ts";
+import { compareClaims, rateDelayedUntil } from "../src/store/semantics.ts";
+import { ReadyQueue } from "../src/store/_ready_queue.ts";
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
 
@@ -16,5 +17,34 @@ describe("store semantics: the rate-limit window", () => {
   it("counts a start stamped after now (a process whose clock runs ahead) as made now", () => {
     // Before: a start 50 ms in the future was ignored, so a window of 1 let a second start in.
     assert.equal(rateDelayedUntil([NOW + 50], NOW, 1, 1000), NOW + 1000);
+  });
+});
+
+describe("MemoryStore's ready queue", () => {
+  it("takes jobs in claim order, whatever order they arrive in and however often refreshed", () => {
+    // A small deterministic generator: the same cases on every runtime.
+    let state = 12345;
+    const rand = (n: number) => (state = (state * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let round = 0; round < 50; round++) {
+      const queue = new ReadyQueue();
+      const now = 1_000_000;
+      const starvationMs = 500;
+      const live = new Map<string, { id: string; priority: number; runAt: number; seq: number }>();
+      for (let i = 0; i < 60; i++) {
+        const id = `j${rand(40)}`;
+        // Mostly in order (runs), some out of order, a few levels, some starved, some refreshed.
+        const runAt = now - (i % 7 === 0 ? 600 + rand(300) : 100 - i);
+        const job = { id, priority: [0, 0, 0, 5, -2][rand(5)]!, runAt, seq: i + 1 };
+        live.set(id, job);
+        queue.add({ ...job, readyAt: runAt });
+      }
+      const expected = [...live.values()].sort((a, b) => compareClaims(a, b, now, starvationMs));
+      const taken: string[] = [];
+      for (let e = queue.take(now, starvationMs); e; e = queue.take(now, starvationMs)) {
+        // Only the last add of an id is live; the store re-checks the job, as here.
+        if (live.get(e.id)?.seq === e.seq) taken.push(e.id);
+      }
+      assert.deepEqual(taken, expected.map((j) => j.id), `round ${round}`);
+    }
   });
 });

@@ -1,15 +1,16 @@
 /**
- * The jobs that are ready to run, in claim order, for `MemoryStore`. Two heaps over the same
- * entries: one by priority (then run time, then seq), one by run time (then seq) to find starved
- * jobs. A claim takes the top of the time heap when it is starved, else the top of the priority
- * heap, so taking the next job costs O(log n) however long the backlog is.
+ * The jobs that are ready to run, in claim order, for `MemoryStore`: one heap per priority level
+ * in use, each by run time then seq. A claim takes the oldest job when it is starved, else the
+ * top of the highest level, so taking the next job costs O(log n + levels) however long the
+ * backlog is. Jobs mostly arrive in order (the store moves them in run-time order as they fall
+ * due): a level appends those to a sorted run, O(1) each, and keeps a heap for the others.
  *
  * Entries are deleted lazily: each carries a stamp, and only the stamp a job was last added with
  * is live. The caller re-checks the job itself before acting on it.
  * @module
  */
 
-import { compareClaims, isStarved } from "./semantics.ts";
+import { isStarved } from "./semantics.ts";
 
 /** A ready job as queued: what the claim order needs, and when it became ready. */
 export interface ReadyEntry {
@@ -22,19 +23,29 @@ export interface ReadyEntry {
   stamp: number;
 }
 
+/** Within a priority level: run time, then creation order (`compareClaims` among equals). */
+const byTime = (a: ReadyEntry, b: ReadyEntry): number => a.runAt - b.runAt || a.seq - b.seq;
+
 /** Ready jobs in claim order. */
 export class ReadyQueue {
   #live = new Map<string, number>();
   #stamp = 0;
-  #byPriority = new Heap<ReadyEntry>((a, b) => compareClaims(a, b, 0, Infinity));
-  #byTime = new Heap<ReadyEntry>((a, b) => a.runAt - b.runAt || a.seq - b.seq);
+  #levels = new Map<number, Level>();
+  /** The levels' priorities, highest first. */
+  #order: number[] = [];
 
   /** Adds (or refreshes) a ready job. */
   add(job: Omit<ReadyEntry, "stamp">): void {
     const entry = { ...job, stamp: ++this.#stamp };
     this.#live.set(job.id, entry.stamp);
-    this.#byPriority.push(entry);
-    this.#byTime.push(entry);
+    let level = this.#levels.get(job.priority);
+    if (!level) {
+      level = new Level();
+      this.#levels.set(job.priority, level);
+      this.#order.push(job.priority);
+      this.#order.sort((a, b) => b - a);
+    }
+    level.push(entry);
   }
 
   /**
@@ -43,32 +54,103 @@ export class ReadyQueue {
    * @param starvationMs The starvation threshold.
    */
   take(now: number, starvationMs: number): ReadyEntry | undefined {
-    const oldest = this.#top(this.#byTime);
-    const top = oldest && isStarved(oldest, now, starvationMs)
-      ? oldest
-      : this.#top(this.#byPriority);
-    if (top) this.#live.delete(top.id);
+    let first: ReadyEntry | undefined;
+    let oldest: ReadyEntry | undefined;
+    if (this.#order.length === 1) {
+      // One level (no priorities in use): its top is both.
+      first = oldest = this.#top(this.#order[0]!);
+    } else {
+      for (const top of this.#tops()) {
+        first ??= top;
+        if (!oldest || byTime(top, oldest) < 0) oldest = top;
+      }
+    }
+    const top = oldest && isStarved(oldest, now, starvationMs) ? oldest : first;
+    if (top) {
+      this.#live.delete(top.id);
+      this.#levels.get(top.priority)!.pop();
+    }
     return top;
   }
 
   /**
    * @param valid Whether an entry still describes its job; stale ones are dropped.
-   * @returns The earliest ready time among valid entries (they are all due).
+   * @returns The earliest ready time among the levels' first valid entries (they are all due).
    */
   earliest(valid: (entry: ReadyEntry) => boolean): number | null {
-    for (let top = this.#top(this.#byTime); top; top = this.#top(this.#byTime)) {
-      if (valid(top)) return top.readyAt;
-      this.#live.delete(top.id);
+    let earliest: number | null = null;
+    for (let top of this.#tops()) {
+      while (top && !valid(top)) {
+        this.#live.delete(top.id);
+        this.#levels.get(top.priority)!.pop();
+        top = this.#top(top.priority);
+      }
+      if (top && (earliest === null || top.readyAt < earliest)) earliest = top.readyAt;
     }
-    return null;
+    return earliest;
   }
 
-  #top(heap: Heap<ReadyEntry>): ReadyEntry | undefined {
+  /** Each non-empty level's live top, highest priority first; empty levels are dropped. */
+  #tops(): ReadyEntry[] {
+    const tops: ReadyEntry[] = [];
+    for (const priority of [...this.#order]) {
+      const top = this.#top(priority);
+      if (top) tops.push(top);
+    }
+    return tops;
+  }
+
+  #top(priority: number): ReadyEntry | undefined {
+    const heap = this.#levels.get(priority);
+    if (!heap) return undefined;
     for (let top = heap.peek(); top; top = heap.peek()) {
       if (this.#live.get(top.id) === top.stamp) return top;
       heap.pop();
     }
+    this.#levels.delete(priority);
+    this.#order.splice(this.#order.indexOf(priority), 1);
     return undefined;
+  }
+}
+
+/** One priority level: a sorted run of in-order arrivals, and a heap for the rest. */
+class Level {
+  #run: ReadyEntry[] = [];
+  #head = 0;
+  #heap = new Heap<ReadyEntry>(byTime);
+
+  push(entry: ReadyEntry): void {
+    const last = this.#run[this.#run.length - 1];
+    if (this.#head === this.#run.length || (last !== undefined && byTime(entry, last) >= 0)) {
+      this.#run.push(entry);
+    } else {
+      this.#heap.push(entry);
+    }
+  }
+
+  peek(): ReadyEntry | undefined {
+    const run = this.#run[this.#head];
+    const heap = this.#heap.peek();
+    if (run === undefined) return heap;
+    return heap !== undefined && byTime(heap, run) < 0 ? heap : run;
+  }
+
+  pop(): void {
+    const run = this.#run[this.#head];
+    const heap = this.#heap.peek();
+    if (run === undefined || (heap !== undefined && byTime(heap, run) < 0)) {
+      this.#heap.pop();
+      return;
+    }
+    this.#head++;
+    // Drop the taken prefix now and then: amortised O(1), and the array never holds it long.
+    if (this.#head === this.#run.length) {
+      this.#run = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#run.length) {
+      this.#run = this.#run.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }
 
