@@ -79,7 +79,8 @@ export class ReadyQueue {
    */
   earliest(valid: (entry: ReadyEntry) => boolean): number | null {
     let earliest: number | null = null;
-    for (let top of this.#tops()) {
+    for (const first of this.#tops()) {
+      let top: ReadyEntry | undefined = first;
       while (top && !valid(top)) {
         this.#live.delete(top.id);
         this.#levels.get(top.priority)!.pop();
