@@ -51,7 +51,7 @@ import {
 import { claimIn } from "./_claim.ts";
 import { countFinished, countsQuery, FINAL_SQL } from "./_job_counts.ts";
 import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
-import { InsertGroup, type InsertOutcome } from "./_insert_group.ts";
+import { InsertGroup, type InsertOutcome } from "../_insert_group.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";

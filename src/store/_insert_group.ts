@@ -1,11 +1,12 @@
 /**
- * Group commit for `insertJob`: inserts arriving while one is being written wait, then go to the
- * database together as one multi-row INSERT (one commit, one WAL append, one round trip).
+ * Group commit for `insertJob` (SQL and Deno KV stores): inserts arriving while one is being
+ * written wait, then go to the database together as one write (SQL: one multi-row INSERT, one
+ * commit, one WAL append, one round trip; Deno KV: one atomic operation).
  *
  * An insert into an idle store is written at once, so a lone `enqueue` waits for nothing; under
  * a burst (an HTTP handler per request, a loop of `enqueue`) a commit carries up to
- * {@linkcode GROUP_MAX} jobs. SQLite pays most of an autocommitted INSERT in the commit itself
- * (BENCHMARKS.md: one job per statement ran ~5,000 jobs/s, a batch ~25,000).
+ * `max` jobs. SQLite pays most of an autocommitted INSERT in the commit itself (BENCHMARKS.md:
+ * one job per statement ran ~5,000 jobs/s, a batch ~25,000).
  *
  * Every insert goes through one queue in arrival order, so creation order (the `seq` FIFO rule)
  * is the order of the calls; inserts that need a transaction of their own (dependencies,
@@ -14,9 +15,9 @@
  * @module
  */
 
-import type { JobRecord } from "../store.ts";
+import type { JobRecord } from "./store.ts";
 
-/** Most jobs one grouped INSERT holds (the dialects' bound-parameter limits allow ~1,000). */
+/** Most jobs one grouped write holds by default (SQL: the dialects' bound-parameter limits). */
 export const GROUP_MAX = 500;
 
 /** What `insertJob` reports. */
@@ -37,13 +38,16 @@ export class InsertGroup {
   #head = 0;
   #draining = false;
   readonly #write: (jobs: JobRecord[]) => Promise<Set<string>>;
+  readonly #max: number;
 
   /**
    * @param write Inserts `jobs` (unless their id exists) in one statement or transaction and
    * returns the ids it inserted.
+   * @param max Most jobs per write.
    */
-  constructor(write: (jobs: JobRecord[]) => Promise<Set<string>>) {
+  constructor(write: (jobs: JobRecord[]) => Promise<Set<string>>, max: number = GROUP_MAX) {
     this.#write = write;
+    this.#max = max;
   }
 
   /**
@@ -77,18 +81,18 @@ export class InsertGroup {
 
   /** The first waiting insert, dropping the ones already taken now and then (amortised O(1)). */
   #next(): Entry | undefined {
-    if (this.#head >= GROUP_MAX && this.#head * 2 >= this.#entries.length) {
+    if (this.#head >= this.#max && this.#head * 2 >= this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
     }
     return this.#entries[this.#head];
   }
 
-  /** The leading plain inserts, up to `GROUP_MAX`, stopping before an id already taken. */
+  /** The leading plain inserts, up to `max`, stopping before an id already taken. */
   #takeGroup(): Entry[] {
     const group: Entry[] = [];
     const ids = new Set<string>();
-    while (group.length < GROUP_MAX) {
+    while (group.length < this.#max) {
       const next = this.#entries[this.#head];
       // A repeated id waits for the next group, where it finds the first one stored: "kept".
       if (next === undefined || next.alone !== null || ids.has(next.job.id)) break;
