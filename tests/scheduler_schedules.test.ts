@@ -196,6 +196,30 @@ describe("schedules", () => {
     await h.scheduler.stop();
   });
 
+  it("fires by the new trigger right after each change, never by the one it fired with before", async () => {
+    // The memory store hands back the same record objects on every claim, and firing reuses the
+    // trigger decoded for them: every change must reach the very next fire.
+    const h = harness({ timezone: "UTC" });
+    const fired: number[] = [];
+    const t = h.scheduler.task("t", (_: null, ctx) => {
+      fired.push((ctx.scheduledAt.epochMilliseconds - T0) / 1000);
+    });
+    await t.schedule({ id: "s", trigger: cron("* * * * * *") });
+    h.scheduler.start();
+    await h.clock.advance(2000);
+    await h.scheduler.updateSchedule("s", { trigger: cron("*/5 * * * * *") });
+    await h.clock.advance(8000);
+    await h.scheduler.reschedule("s", every(3000, { startAt: T0 + 11_000 }));
+    await h.clock.advance(5000);
+    await h.scheduler.pauseSchedule("s");
+    await h.scheduler.resumeSchedule("s");
+    await h.clock.advance(3000);
+    await t.schedule({ id: "s", trigger: at(T0 + 25_000) });
+    await h.clock.advance(10_000);
+    assert.deepEqual(fired, [0, 1, 2, 5, 10, 11, 14, 17, 25]);
+    await h.scheduler.stop();
+  });
+
   it("resumeSchedule({ from }) treats fires since `from` as overdue", async () => {
     const h = harness();
     const fired: number[] = [];

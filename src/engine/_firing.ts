@@ -5,12 +5,13 @@
  * @module
  */
 
-import { planFires } from "./_fire_plan.ts";
+import { planFires, type PlanInput } from "./_fire_plan.ts";
 import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
 import type { ClaimedSchedule, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
-import { type Trigger, triggerFromJSON, type TriggerJSON } from "../triggers/mod.ts";
+import type { Trigger } from "../triggers/mod.ts";
+import { storedTrigger } from "../triggers/_stored.ts";
 
 /** What firing needs. */
 export interface FireDeps {
@@ -20,19 +21,6 @@ export interface FireDeps {
   readonly owner: string;
   readonly random: () => number;
   readonly events: EventSink;
-}
-
-// Stores that keep records in memory hand back the same trigger JSON object on every claim, so
-// parsing it once per object saves the work on every fire. Parsed triggers are immutable.
-const parsed = new WeakMap<object, Trigger>();
-
-function triggerOf(json: TriggerJSON): Trigger {
-  let trigger = parsed.get(json);
-  if (!trigger) {
-    trigger = triggerFromJSON(json);
-    parsed.set(json, trigger);
-  }
-  return trigger;
 }
 
 /**
@@ -45,10 +33,9 @@ export async function fireSchedule(
   now: number,
 ): Promise<number> {
   const s = claimed.record;
-  let next: (after: number) => number | null;
+  let trigger: Trigger;
   try {
-    const trigger = triggerOf(s.trigger);
-    next = (after) => trigger.nextMs(after);
+    trigger = storedTrigger(s.trigger);
   } catch (error) {
     // A stored trigger this version cannot read: stop it from firing rather than loop on it.
     deps.events.reportError(error, `reading the trigger of schedule ${s.id}`);
@@ -59,8 +46,11 @@ export async function fireSchedule(
     });
     return 0;
   }
-  const plan = planFires(next, { ...s, nextRunAt: s.nextRunAt! }, claimed.activeJobs, now);
+  const next = (after: number): number | null => trigger.nextMs(after);
+  // A claimed schedule is due, so its nextRunAt is set.
+  const plan = planFires(next, s as PlanInput, claimed.activeJobs, now);
   const queued = s.overlap === "queue";
+  const maxAttempts = attemptsOf(deps.tasks.get(s.task));
   const jobs = plan.run.map((at) =>
     jobRecord({
       id: fireJobId(s.id, at),
@@ -71,9 +61,10 @@ export async function fireSchedule(
       payload: s.payload,
       resultTtl: s.resultTtl,
       priority: s.priority,
-      maxAttempts: attemptsOf(deps.tasks.get(s.task)),
+      maxAttempts,
       createdAt: now,
-      ...(queued ? { concurrencyKey: `schedule:${s.id}`, concurrencyLimit: s.maxInstances } : {}),
+      concurrencyKey: queued ? `schedule:${s.id}` : null,
+      concurrencyLimit: queued ? s.maxInstances : null,
     })
   );
   const inserted = await deps.store.releaseSchedule(s.id, deps.owner, {
@@ -91,9 +82,10 @@ export async function fireSchedule(
       count: m.count,
     }));
   }
-  const created = new Set(inserted);
+  // Usually every job was new; the set is only needed to pick out the ones that were not.
+  const created = inserted.length === jobs.length ? null : new Set(inserted);
   for (const job of jobs) {
-    if (!created.has(job.id)) continue;
+    if (created !== null && !created.has(job.id)) continue;
     deps.events.emit("job:created", () => ({
       jobId: job.id,
       task: job.task,
