@@ -220,6 +220,29 @@ describe("schedules", () => {
     await h.scheduler.stop();
   });
 
+  it("stops a schedule whose stored trigger it cannot read, and fires the rest of its batch", async () => {
+    const h = harness({ timezone: "UTC" });
+    const fired: string[] = [];
+    const t = h.scheduler.task("t", (_: null, ctx) => {
+      fired.push(ctx.scheduleId!);
+    });
+    for (const id of ["a", "b", "c"]) await t.schedule({ id, trigger: at(T0 + 1000) });
+    // As a newer version could have written it: a trigger this one cannot decode.
+    const stored = (await h.store.getSchedule("b"))!;
+    const unreadable = { v: 1, type: "cron", expression: "61 * * * *" } as never;
+    await h.store.updateSchedule({ ...stored, trigger: unreadable });
+    h.scheduler.start();
+    await h.clock.advance(1000);
+    assert.deepEqual(fired.sort(), ["a", "c"]);
+    const errors = h.of("scheduler:error");
+    assert.deepEqual(errors.map((e) => e.context), ["reading the trigger of schedule b"]);
+    assert.ok(errors[0]!.error instanceof SyntaxError);
+    assert.equal((await h.store.getSchedule("b"))!.nextRunAt, null);
+    await h.clock.advance(60_000);
+    assert.equal(h.of("scheduler:error").length, 1, "not retried on every pass");
+    await h.scheduler.stop();
+  });
+
   it("resumeSchedule({ from }) treats fires since `from` as overdue", async () => {
     const h = harness();
     const fired: number[] = [];

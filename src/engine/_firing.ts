@@ -1,14 +1,14 @@
 /**
- * Firing one claimed schedule: plan its overdue fires, build their jobs (jitter applied to the
- * run time only) and write them with the next run time in one store step, then report every
- * fire that did not run.
+ * Firing claimed schedules: plan each one's overdue fires, build their jobs (jitter applied to
+ * the run time only) and write them with the next run time in one store step per schedule, then
+ * report every fire that did not run.
  * @module
  */
 
-import { planFires, type PlanInput } from "./_fire_plan.ts";
+import { type MissedFire, planFires, type PlanInput } from "./_fire_plan.ts";
 import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
-import type { ClaimedSchedule, Store } from "../store/store.ts";
+import type { ClaimedSchedule, ScheduleRecord, ScheduleRelease, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { Trigger } from "../triggers/mod.ts";
 import { storedTrigger } from "../triggers/_stored.ts";
@@ -23,15 +23,40 @@ export interface FireDeps {
   readonly events: EventSink;
 }
 
+/** One claimed schedule's fire, planned: what to write, and what to report once written. */
+interface PlannedFire {
+  readonly release: ScheduleRelease;
+  readonly missed: readonly MissedFire[];
+}
+
 /**
- * Fires a claimed schedule and releases it.
- * @returns The number of jobs created (0 if another process took the schedule over).
+ * Fires a batch of claimed schedules and releases them. Every fire is planned and its release
+ * handed to the store before any is awaited: one settling turn for the batch rather than one per
+ * schedule, and a store that writes as it is called (the memory store) writes the whole batch
+ * at once. Each release is reported as it settles.
+ * @returns The number of jobs created per schedule, in order (0 for one another process took).
  */
-export async function fireSchedule(
+export function fireSchedules(
   deps: FireDeps,
-  claimed: ClaimedSchedule,
+  claimed: readonly ClaimedSchedule[],
   now: number,
-): Promise<number> {
+): Promise<number[]> {
+  return Promise.all(claimed.map((c) => fireOne(deps, c, now)));
+}
+
+function fireOne(deps: FireDeps, claimed: ClaimedSchedule, now: number): Promise<number> {
+  let fire: PlannedFire;
+  try {
+    fire = planFire(deps, claimed, now);
+  } catch (error) {
+    // As if each fire were its own async step: one failing leaves the others' releases alone.
+    return Promise.reject(error);
+  }
+  return deps.store.releaseSchedule(claimed.record.id, deps.owner, fire.release)
+    .then((inserted) => reportFire(deps, claimed.record, fire, inserted));
+}
+
+function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): PlannedFire {
   const s = claimed.record;
   let trigger: Trigger;
   try {
@@ -39,12 +64,7 @@ export async function fireSchedule(
   } catch (error) {
     // A stored trigger this version cannot read: stop it from firing rather than loop on it.
     deps.events.reportError(error, `reading the trigger of schedule ${s.id}`);
-    await deps.store.releaseSchedule(s.id, deps.owner, {
-      nextRunAt: null,
-      lastRunAt: s.lastRunAt,
-      jobs: [],
-    });
-    return 0;
+    return { release: { nextRunAt: null, lastRunAt: s.lastRunAt, jobs: [] }, missed: [] };
   }
   const next = (after: number): number | null => trigger.nextMs(after);
   // A claimed schedule is due, so its nextRunAt is set.
@@ -67,13 +87,19 @@ export async function fireSchedule(
       concurrencyLimit: queued ? s.maxInstances : null,
     })
   );
-  const inserted = await deps.store.releaseSchedule(s.id, deps.owner, {
-    nextRunAt: plan.nextRunAt,
-    lastRunAt: plan.run.at(-1) ?? s.lastRunAt,
-    jobs,
-  });
+  const lastRunAt = plan.run.length > 0 ? plan.run[plan.run.length - 1]! : s.lastRunAt;
+  return { release: { nextRunAt: plan.nextRunAt, lastRunAt, jobs }, missed: plan.missed };
+}
+
+/** Tells what a written fire did: its misses, then each job it created. */
+function reportFire(
+  deps: FireDeps,
+  s: ScheduleRecord,
+  fire: PlannedFire,
+  inserted: string[] | null,
+): number {
   if (inserted === null) return 0;
-  for (const m of plan.missed) {
+  for (const m of fire.missed) {
     deps.events.emit("job:missed", () => ({
       scheduleId: s.id,
       task: s.task,
@@ -82,6 +108,7 @@ export async function fireSchedule(
       count: m.count,
     }));
   }
+  const jobs = fire.release.jobs;
   // Usually every job was new; the set is only needed to pick out the ones that were not.
   const created = inserted.length === jobs.length ? null : new Set(inserted);
   for (const job of jobs) {
