@@ -170,13 +170,21 @@ export function toEpochMs(input: InstantInput, name = "instant"): number {
  * ```
  */
 export function instantFromMs(ms: number): Temporal.Instant {
+  // Jobs fired together ask for the same instant one after another; instants are immutable, so
+  // they can share one.
+  if (ms === lastMs) return lastInstant!;
   if (!Number.isInteger(ms) || Math.abs(ms) > TEMPORAL_LIMIT_MS) {
     throw new RangeError(
       `Invalid epoch milliseconds: ${ms} (expected a whole number within ±8.64e15)`,
     );
   }
-  return Temporal.Instant.fromEpochMilliseconds(ms);
+  lastInstant = Temporal.Instant.fromEpochMilliseconds(ms);
+  lastMs = ms;
+  return lastInstant;
 }
+
+let lastMs = NaN;
+let lastInstant: Temporal.Instant | undefined;
 
 /**
  * Adds a duration to an instant, for every sum such as `now + delay` or `now + resultTtl`

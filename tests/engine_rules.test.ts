@@ -85,6 +85,24 @@ describe("planFires", () => {
     assert.equal(long.nextRunAt, T0 + (SCAN_CAP + 11) * MIN);
   });
 
+  it("applies the same rules to a single due fire: misfire before overlap, then run", () => {
+    const late = policy({ misfireGraceTime: 1000 });
+    assert.deepEqual(planFires(everyMinute, late, 1, T0 + 1001), {
+      run: [],
+      missed: [{ at: T0, reason: "misfire", count: 1 }],
+      nextRunAt: T0 + MIN,
+    });
+    assert.deepEqual(planFires(everyMinute, late, 0, T0 + 1000).run, [T0]);
+    assert.deepEqual(planFires(everyMinute, policy({ maxInstances: 3 }), 3, T0 + 1), {
+      run: [],
+      missed: [{ at: T0, reason: "overlap", count: 1 }],
+      nextRunAt: T0 + MIN,
+    });
+    assert.deepEqual(planFires(everyMinute, policy({ maxInstances: 3 }), 2, T0 + 1).run, [T0]);
+    const queued = policy({ maxInstances: 1, overlap: "queue", misfireGraceTime: 0 });
+    assert.deepEqual(planFires(everyMinute, queued, 5, T0).run, [T0]);
+  });
+
   it("ends with nextRunAt null when the trigger is exhausted", () => {
     const once = (after: number) => (after < T0 ? T0 : null);
     assert.deepEqual(planFires(once, policy(), 0, T0 + MIN), {
@@ -157,6 +175,13 @@ describe("job records and ids", () => {
 
   it("makes deterministic fire ids and distinct runNow and enqueue ids", () => {
     assert.equal(fireJobId("daily", T0), "daily@2030-01-01T00:00:00.000Z");
+    // Fires of many schedules at one instant share its text; other instants get their own.
+    assert.equal(fireJobId("a", T0 + 1500), "a@2030-01-01T00:00:01.500Z");
+    assert.equal(fireJobId("b", T0 + 1500), "b@2030-01-01T00:00:01.500Z");
+    assert.equal(fireJobId("c", T0), "c@2030-01-01T00:00:00.000Z");
+    assert.throws(() => fireJobId("d", NaN), RangeError);
+    assert.throws(() => fireJobId("e", 8.64e15 + 1), RangeError);
+    assert.equal(fireJobId("f", T0), "f@2030-01-01T00:00:00.000Z");
     assert.match(runNowJobId("daily", T0), /^daily@run:2030-01-01T00:00:00\.000Z:[0-9a-f]{6}$/);
     assert.notEqual(runNowJobId("daily", T0), runNowJobId("daily", T0));
     assert.notEqual(newJobId(), newJobId());

@@ -59,6 +59,17 @@ describe("toInstant and instantFromMs", () => {
     assert.equal(instantFromMs(0).toString(), "1970-01-01T00:00:00Z");
     assert.throws(() => instantFromMs(Number.NaN), RangeError);
   });
+
+  it("instantFromMs answers repeated and alternating instants alike, and still refuses bad ones", () => {
+    const t = Date.parse("2030-01-01T00:00:00Z");
+    assert.equal(instantFromMs(t).epochMilliseconds, t);
+    assert.equal(instantFromMs(t).epochMilliseconds, t);
+    assert.equal(instantFromMs(t + 1).epochMilliseconds, t + 1);
+    assert.equal(instantFromMs(t).toString(), "2030-01-01T00:00:00Z");
+    assert.throws(() => instantFromMs(t + 0.5), RangeError);
+    assert.throws(() => instantFromMs(8.64e15 + 1), RangeError);
+    assert.equal(instantFromMs(t).epochMilliseconds, t);
+  });
 });
 
 describe("toDurationMs", () => {

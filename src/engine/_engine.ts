@@ -15,7 +15,7 @@ import type { Waker } from "../waker.ts";
 import { instantFromMs } from "../time.ts";
 import { Budgets } from "./_budgets.ts";
 import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";
-import { fireSchedule } from "./_firing.ts";
+import { fireSchedules } from "./_firing.ts";
 import { LeaseKeeper } from "./_leases.ts";
 import { sendDeadLetter } from "./_dead_letter.ts";
 import { OutcomeWriter } from "./_outcomes.ts";
@@ -253,7 +253,7 @@ export class Engine {
     };
     for (;;) {
       const claimed = await d.store.claimDueSchedules(now, d.owner, d.leaseMs, FIRE_BATCH);
-      const created = await Promise.all(claimed.map((c) => fireSchedule(deps, c, now)));
+      const created = await fireSchedules(deps, claimed, now);
       if (created.some((n) => n > 0)) {
         this.#again = true;
         // Start the first batch's jobs before firing the next batch.

@@ -51,9 +51,13 @@ export function planFires(
   activeJobs: number,
   now: number,
 ): FirePlan {
-  const due: number[] = [];
-  const missed: MissedFire[] = [];
   let t: number | null = schedule.nextRunAt;
+  if (t > now) return { run: [], missed: [], nextRunAt: t };
+  const after = next(t);
+  if (after === null || after > now) return planOne(t, after, schedule, activeJobs, now);
+  const due: number[] = [t];
+  const missed: MissedFire[] = [];
+  t = after;
   while (t !== null && t <= now && due.length < SCAN_CAP) {
     due.push(t);
     t = next(t);
@@ -87,4 +91,22 @@ export function planFires(
   }
   missed.sort((a, b) => a.at - b.at);
   return { run, missed, nextRunAt: t };
+}
+
+/** The usual case, one fire due: the same rules as above without building the lists. */
+function planOne(
+  at: number,
+  nextRunAt: number | null,
+  schedule: PlanInput,
+  activeJobs: number,
+  now: number,
+): FirePlan {
+  const grace = schedule.misfireGraceTime;
+  const reason: MissedReason | null = grace !== null && now - at > grace
+    ? "misfire"
+    : schedule.overlap === "skip" && activeJobs >= schedule.maxInstances
+    ? "overlap"
+    : null;
+  if (reason === null) return { run: [at], missed: [], nextRunAt };
+  return { run: [], missed: [{ at, reason, count: 1 }], nextRunAt };
 }

@@ -1,16 +1,17 @@
 /**
- * Firing one claimed schedule: plan its overdue fires, build their jobs (jitter applied to the
- * run time only) and write them with the next run time in one store step, then report every
- * fire that did not run.
+ * Firing claimed schedules: plan each one's overdue fires, build their jobs (jitter applied to
+ * the run time only) and write them with the next run time in one store step per schedule, then
+ * report every fire that did not run.
  * @module
  */
 
-import { planFires } from "./_fire_plan.ts";
+import { type MissedFire, planFires, type PlanInput } from "./_fire_plan.ts";
 import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
-import type { ClaimedSchedule, Store } from "../store/store.ts";
+import type { ClaimedSchedule, ScheduleRecord, ScheduleRelease, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
-import { type Trigger, triggerFromJSON, type TriggerJSON } from "../triggers/mod.ts";
+import type { Trigger } from "../triggers/mod.ts";
+import { storedTrigger } from "../triggers/_stored.ts";
 
 /** What firing needs. */
 export interface FireDeps {
@@ -22,45 +23,54 @@ export interface FireDeps {
   readonly events: EventSink;
 }
 
-// Stores that keep records in memory hand back the same trigger JSON object on every claim, so
-// parsing it once per object saves the work on every fire. Parsed triggers are immutable.
-const parsed = new WeakMap<object, Trigger>();
-
-function triggerOf(json: TriggerJSON): Trigger {
-  let trigger = parsed.get(json);
-  if (!trigger) {
-    trigger = triggerFromJSON(json);
-    parsed.set(json, trigger);
-  }
-  return trigger;
+/** One claimed schedule's fire, planned: what to write, and what to report once written. */
+interface PlannedFire {
+  readonly release: ScheduleRelease;
+  readonly missed: readonly MissedFire[];
 }
 
 /**
- * Fires a claimed schedule and releases it.
- * @returns The number of jobs created (0 if another process took the schedule over).
+ * Fires a batch of claimed schedules and releases them. Every fire is planned and its release
+ * handed to the store before any is awaited: one settling turn for the batch rather than one per
+ * schedule, and a store that writes as it is called (the memory store) writes the whole batch
+ * at once. Each release is reported as it settles.
+ * @returns The number of jobs created per schedule, in order (0 for one another process took).
  */
-export async function fireSchedule(
+export function fireSchedules(
   deps: FireDeps,
-  claimed: ClaimedSchedule,
+  claimed: readonly ClaimedSchedule[],
   now: number,
-): Promise<number> {
-  const s = claimed.record;
-  let next: (after: number) => number | null;
+): Promise<number[]> {
+  return Promise.all(claimed.map((c) => fireOne(deps, c, now)));
+}
+
+function fireOne(deps: FireDeps, claimed: ClaimedSchedule, now: number): Promise<number> {
+  let fire: PlannedFire;
   try {
-    const trigger = triggerOf(s.trigger);
-    next = (after) => trigger.nextMs(after);
+    fire = planFire(deps, claimed, now);
+  } catch (error) {
+    // As if each fire were its own async step: one failing leaves the others' releases alone.
+    return Promise.reject(error);
+  }
+  return deps.store.releaseSchedule(claimed.record.id, deps.owner, fire.release)
+    .then((inserted) => reportFire(deps, claimed.record, fire, inserted));
+}
+
+function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): PlannedFire {
+  const s = claimed.record;
+  let trigger: Trigger;
+  try {
+    trigger = storedTrigger(s.trigger);
   } catch (error) {
     // A stored trigger this version cannot read: stop it from firing rather than loop on it.
     deps.events.reportError(error, `reading the trigger of schedule ${s.id}`);
-    await deps.store.releaseSchedule(s.id, deps.owner, {
-      nextRunAt: null,
-      lastRunAt: s.lastRunAt,
-      jobs: [],
-    });
-    return 0;
+    return { release: { nextRunAt: null, lastRunAt: s.lastRunAt, jobs: [] }, missed: [] };
   }
-  const plan = planFires(next, { ...s, nextRunAt: s.nextRunAt! }, claimed.activeJobs, now);
+  const next = (after: number): number | null => trigger.nextMs(after);
+  // A claimed schedule is due, so its nextRunAt is set.
+  const plan = planFires(next, s as PlanInput, claimed.activeJobs, now);
   const queued = s.overlap === "queue";
+  const maxAttempts = attemptsOf(deps.tasks.get(s.task));
   const jobs = plan.run.map((at) =>
     jobRecord({
       id: fireJobId(s.id, at),
@@ -71,18 +81,25 @@ export async function fireSchedule(
       payload: s.payload,
       resultTtl: s.resultTtl,
       priority: s.priority,
-      maxAttempts: attemptsOf(deps.tasks.get(s.task)),
+      maxAttempts,
       createdAt: now,
-      ...(queued ? { concurrencyKey: `schedule:${s.id}`, concurrencyLimit: s.maxInstances } : {}),
+      concurrencyKey: queued ? `schedule:${s.id}` : null,
+      concurrencyLimit: queued ? s.maxInstances : null,
     })
   );
-  const inserted = await deps.store.releaseSchedule(s.id, deps.owner, {
-    nextRunAt: plan.nextRunAt,
-    lastRunAt: plan.run.at(-1) ?? s.lastRunAt,
-    jobs,
-  });
+  const lastRunAt = plan.run.length > 0 ? plan.run[plan.run.length - 1]! : s.lastRunAt;
+  return { release: { nextRunAt: plan.nextRunAt, lastRunAt, jobs }, missed: plan.missed };
+}
+
+/** Tells what a written fire did: its misses, then each job it created. */
+function reportFire(
+  deps: FireDeps,
+  s: ScheduleRecord,
+  fire: PlannedFire,
+  inserted: string[] | null,
+): number {
   if (inserted === null) return 0;
-  for (const m of plan.missed) {
+  for (const m of fire.missed) {
     deps.events.emit("job:missed", () => ({
       scheduleId: s.id,
       task: s.task,
@@ -91,9 +108,11 @@ export async function fireSchedule(
       count: m.count,
     }));
   }
-  const created = new Set(inserted);
+  const jobs = fire.release.jobs;
+  // Usually every job was new; the set is only needed to pick out the ones that were not.
+  const created = inserted.length === jobs.length ? null : new Set(inserted);
   for (const job of jobs) {
-    if (!created.has(job.id)) continue;
+    if (created !== null && !created.has(job.id)) continue;
     deps.events.emit("job:created", () => ({
       jobId: job.id,
       task: job.task,

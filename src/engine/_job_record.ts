@@ -81,8 +81,16 @@ export function jobRecord(spec: JobSpec): JobRecord {
  * @returns `"<scheduleId>@<ISO instant>"`.
  */
 export function fireJobId(scheduleId: string, at: number): string {
-  return `${scheduleId}@${new Date(at).toISOString()}`;
+  // Schedules that fire together share the instant: format it once for all of them.
+  if (at !== lastFireAt) {
+    lastFireIso = new Date(at).toISOString();
+    lastFireAt = at;
+  }
+  return `${scheduleId}@${lastFireIso}`;
 }
+
+let lastFireAt = NaN;
+let lastFireIso = "";
 
 /**
  * The id of a `runNow` job: the schedule, the instant and a random suffix, so two calls in the

@@ -50,13 +50,29 @@ export interface RunnerDeps {
 }
 
 /**
- * Runs one attempt of a claimed job.
+ * Runs one attempt of a claimed job. With a synchronous codec (the default) the handler is
+ * called before this returns, so jobs claimed together all start in the claim's turn instead of
+ * each waiting behind the others' bookkeeping.
  * @returns The outcome; rejects only when the codec cannot encode the result.
  */
-export async function runJob(
+export function runJob(deps: RunnerDeps, task: TaskEntry, entry: RunningJob): Promise<RunOutcome> {
+  const failed = (error: unknown) =>
+    failureOutcome(entry.job, task, error, deps.clock.now(), deps.random);
+  let payload: JsonValue | PromiseLike<JsonValue>;
+  try {
+    payload = decodePayload(deps, entry.job);
+  } catch (error) {
+    return Promise.resolve(failed(error));
+  }
+  if (!isThenable(payload)) return attempt(deps, task, entry, payload);
+  return Promise.resolve(payload).then((p) => attempt(deps, task, entry, p), failed);
+}
+
+async function attempt(
   deps: RunnerDeps,
   task: TaskEntry,
   entry: RunningJob,
+  payload: JsonValue,
 ): Promise<RunOutcome> {
   const job = entry.job;
   const timeout = job.timeout ?? task.timeout;
@@ -64,7 +80,6 @@ export async function runJob(
   let value: unknown;
   let startedAt = 0;
   try {
-    const payload = await decodePayload(deps, job);
     // A process resumed after a stall (SIGSTOP, a long GC pause) may hold a claim whose lease
     // ran out meanwhile: another process may already run the job, so do not start it here.
     if (deps.clock.now() >= entry.leaseUntil) entry.abort(new LeaseLostError(job.id));
@@ -152,17 +167,26 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
-async function decodePayload(deps: RunnerDeps, job: JobRecord): Promise<JsonValue> {
-  try {
-    return await deps.codec.decode(job.payload, payloadBinding(job));
-  } catch (cause) {
+/** The job's payload: a value when the codec decodes synchronously, else a promise of it. */
+function decodePayload(deps: RunnerDeps, job: JobRecord): JsonValue | PromiseLike<JsonValue> {
+  const refuse = (cause: unknown): TamperedRecordError => {
     const error = new TamperedRecordError(
       `Refusing to run job ${JSON.stringify(job.id)}: its payload could not be decoded`,
       { cause },
     );
     deps.events.reportError(error, `decoding the payload of job ${job.id}`);
-    throw error;
+    return error;
+  };
+  let out: JsonValue | Promise<JsonValue>;
+  try {
+    out = deps.codec.decode(job.payload, payloadBinding(job));
+  } catch (cause) {
+    throw refuse(cause);
   }
+  if (!isThenable(out)) return out;
+  return Promise.resolve(out).catch((cause: unknown) => {
+    throw refuse(cause);
+  });
 }
 
 /** Turns anything thrown into the recorded error shape. */

@@ -18,14 +18,15 @@ import type { JsonValue } from "../json.ts";
 import type { JobRecord, ScheduleRecord } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { Temporal } from "../temporal.ts";
-import { type Trigger, triggerFromJSON } from "../triggers/mod.ts";
+import type { Trigger } from "../triggers/mod.ts";
+import { storedTrigger } from "../triggers/_stored.ts";
 import type { JobInfo, ScheduleInfo } from "../types.ts";
 
 /** @returns The stored schedule as `ScheduleInfo` (trigger parsed, payload decoded). */
 export async function toScheduleInfo(r: ScheduleRecord, codec: Codec): Promise<ScheduleInfo> {
   const flag = { tampered: false };
   const payload = await safeDecode(codec, r.payload, scheduleBinding(r), flag);
-  return scheduleInfo(r, triggerFromJSON(r.trigger), payload, flag.tampered);
+  return scheduleInfo(r, storedTrigger(r.trigger), payload, flag.tampered);
 }
 
 /**

@@ -10,6 +10,7 @@ import { checkBoolean, checkEnum, checkId, checkInt, durationOr } from "../_opti
 import { checkKeys } from "../_keys.ts";
 import type { ScheduleRecord } from "../store/store.ts";
 import { bindTrigger, isTrigger, type Trigger } from "../triggers/mod.ts";
+import { storedJSON } from "../triggers/_stored.ts";
 import type { ScheduleOptions, SchedulePatch } from "../types.ts";
 import { checkPriority, instantAfter } from "./_checks.ts";
 import type { ScheduleDefaults } from "./options.ts";
@@ -107,7 +108,7 @@ export async function buildSchedule(
   // a restart re-declares the same schedule.
   const anchor = keepState && existing ? existing.createdAt : ctx.now;
   const trigger = bindTrigger(o.trigger, { timezone: ctx.timezone, nowMs: anchor });
-  const json = trigger.toJSON();
+  const json = storedJSON(trigger);
   const same = keepState && existing !== null &&
     JSON.stringify(existing.trigger) === JSON.stringify(json);
   return {

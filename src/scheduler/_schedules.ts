@@ -14,7 +14,7 @@ import { checkBoolean, checkEnum, checkId } from "../_options.ts";
 import type { ScheduleRecord, Store } from "../store/store.ts";
 import type { Temporal } from "../temporal.ts";
 import { type InstantInput, toEpochMs } from "../time.ts";
-import { triggerFromJSON } from "../triggers/mod.ts";
+import { storedTrigger } from "../triggers/_stored.ts";
 import type {
   ListSchedulesOptions,
   ScheduleInfo,
@@ -101,7 +101,7 @@ export class Schedules {
   async update(id: string, patch: SchedulePatch<unknown>): Promise<ScheduleInfo> {
     checkPatch(patch);
     const existing = await this.mustGet(id);
-    const trigger = patch.trigger ?? triggerFromJSON(existing.trigger);
+    const trigger = patch.trigger ?? storedTrigger(existing.trigger);
     const payload = "payload" in patch
       ? patch.payload
       : await this.#d.codec.decode(existing.payload, scheduleBinding(existing));
@@ -144,7 +144,7 @@ export class Schedules {
     const o = checkKeys(options, ["from"], "resumeSchedule options");
     const from = o.from === undefined ? undefined : toEpochMs(o.from, "from");
     const existing = await this.mustGet(id);
-    const trigger = triggerFromJSON(existing.trigger);
+    const trigger = storedTrigger(existing.trigger);
     const nextRunAt = trigger.nextMs((from ?? this.#d.clock.now()) - 1);
     return this.#write({ ...existing, paused: false, nextRunAt }, "schedule:resumed");
   }
@@ -159,7 +159,7 @@ export class Schedules {
   async nextRuns(id: string, count: number): Promise<Temporal.Instant[]> {
     checkNextRunsCount(count);
     const s = await this.mustGet(id);
-    const trigger = triggerFromJSON(s.trigger);
+    const trigger = storedTrigger(s.trigger);
     const start = s.nextRunAt !== null && !s.paused ? s.nextRunAt - 1 : this.#d.clock.now();
     return trigger.nextRuns(count, start);
   }

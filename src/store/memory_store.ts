@@ -151,7 +151,9 @@ export class MemoryStore implements Store {
     for (const job of release.jobs) {
       if (this.#insert(job, "keep") === "inserted") inserted.push(job.id);
     }
-    slot.rec = { ...slot.rec, nextRunAt: release.nextRunAt, lastRunAt: release.lastRunAt };
+    // The slot's record is never handed out (reads and claims get copies): update it in place.
+    slot.rec.nextRunAt = release.nextRunAt;
+    slot.rec.lastRunAt = release.lastRunAt;
     slot.leaseOwner = null;
     slot.leaseUntil = 0;
     this.#pushSchedule(slot);

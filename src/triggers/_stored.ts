@@ -1,0 +1,55 @@
+/**
+ * Triggers as schedule records hold them: JSON written once per revision of a schedule and read
+ * back on every fire. Decoding that JSON (shape checks, zone lookup, pattern cache) costs more
+ * than the rest of a fire, so each JSON object is decoded at most once.
+ *
+ * The cache is keyed by the JSON object itself, never by its content or the schedule id: stores
+ * that keep records in memory hand back the very object they were given on every claim, so a
+ * fire reuses the trigger the schedule was built from; stores that parse rows hand back a new
+ * object, which is decoded as before. A schedule changed in any way that touches its trigger
+ * (an update, a new trigger on re-declaration) is written with a new object, so a cached trigger
+ * cannot outlive the JSON it was made from. The JSON written here is frozen, so nothing can
+ * change it in place under the cache either.
+ * @module
+ */
+
+import { triggerFromJSON } from "./json.ts";
+import type { Trigger, TriggerJSON } from "./types.ts";
+
+const decoded = new WeakMap<object, Trigger>();
+
+/**
+ * The JSON to store for a (bound) trigger; reading it back with {@linkcode storedTrigger}
+ * returns `trigger` itself. The JSON round trip is exact, so that trigger is the one a decode
+ * would make.
+ * @param trigger A built-in trigger, bound to its zone and anchor.
+ * @returns Its JSON, deeply frozen.
+ */
+export function storedJSON(trigger: Trigger): TriggerJSON {
+  const json = deepFreeze(trigger.toJSON());
+  decoded.set(json, trigger);
+  return json;
+}
+
+/**
+ * The live trigger of a schedule record's JSON, decoded once per JSON object.
+ * @param json The record's `trigger`.
+ * @returns The trigger (shared: triggers are immutable).
+ * @throws What {@linkcode triggerFromJSON} throws for JSON this version cannot read.
+ */
+export function storedTrigger(json: TriggerJSON): Trigger {
+  let trigger = decoded.get(json);
+  if (trigger === undefined) {
+    trigger = triggerFromJSON(json);
+    decoded.set(json, trigger);
+  }
+  return trigger;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,55 @@
+// Stored trigger JSON is decoded once per JSON object, never by content or schedule id.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { anyOf, at, cron, every, triggerFromJSON } from "../src/triggers/mod.ts";
+import { storedJSON, storedTrigger } from "../src/triggers/_stored.ts";
+
+const T0 = Date.parse("2030-01-01T00:00:00Z");
+
+describe("stored triggers", () => {
+  it("reads back the trigger a JSON object was written from, without decoding it", () => {
+    for (const trigger of [cron("*/5 * * * * *"), every(1000, { startAt: T0 }), at(T0)]) {
+      const json = storedJSON(trigger);
+      assert.equal(storedTrigger(json), trigger);
+      assert.deepEqual(json, trigger.toJSON());
+    }
+  });
+
+  it("decodes JSON it did not write once, and each new object afresh", () => {
+    const json = cron("0 * * * *", { timezone: "Europe/Paris" }).toJSON();
+    const first = storedTrigger(json);
+    assert.equal(storedTrigger(json), first);
+    assert.deepEqual(first.toJSON(), json);
+    // Same content, another object (as a store that parses rows returns): decoded again.
+    const copy = structuredClone(json);
+    assert.notEqual(storedTrigger(copy), first);
+    assert.deepEqual(storedTrigger(copy).toJSON(), json);
+  });
+
+  it("never answers for changed JSON with the trigger of the old one", () => {
+    const old = storedJSON(cron("* * * * * *", { timezone: "UTC" }));
+    const changed = storedJSON(cron("*/10 * * * * *", { timezone: "UTC" }));
+    assert.equal(storedTrigger(old).nextMs(T0), T0 + 1000);
+    assert.equal(storedTrigger(changed).nextMs(T0), T0 + 10_000);
+    // A trigger rewritten field by field is a new object too.
+    const edited = { ...old, expression: "*/10 * * * * *" };
+    assert.equal(storedTrigger(edited).nextMs(T0), T0 + 10_000);
+  });
+
+  it("freezes the JSON it writes, nested triggers included, so it cannot change under the cache", () => {
+    const json = storedJSON(anyOf([at(T0), cron("0 0 * * *", { timezone: "UTC" })])) as {
+      triggers: { at?: string }[];
+    };
+    assert.ok(Object.isFrozen(json) && Object.isFrozen(json.triggers[0]));
+    assert.throws(() => {
+      json.triggers[0]!.at = "2031-01-01T00:00:00Z";
+    }, TypeError);
+    assert.equal(storedTrigger(json as never).nextMs(T0 - 1), T0);
+  });
+
+  it("throws what triggerFromJSON throws for JSON this version cannot read", () => {
+    const bad = { v: 1, type: "cron", expression: "61 * * * *" } as never;
+    assert.throws(() => triggerFromJSON(bad), SyntaxError);
+    assert.throws(() => storedTrigger(bad), SyntaxError);
+  });
+});
