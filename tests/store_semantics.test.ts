@@ -36,7 +36,7 @@ describe("MemoryStore's ready queue", () => {
         const runAt = now - (i % 7 === 0 ? 600 + rand(300) : 100 - i);
         const job = { id, priority: [0, 0, 0, 5, -2][rand(5)]!, runAt, seq: i + 1 };
         live.set(id, job);
-        queue.add({ ...job, readyAt: runAt });
+        queue.add({ ...job, readyAt: runAt, stamp: 0 });
       }
       const expected = [...live.values()].sort((a, b) => compareClaims(a, b, now, starvationMs));
       const taken: string[] = [];

@@ -5,10 +5,13 @@
  * @module
  */
 
-/** One heap entry: a due time and the id of what is due. */
-export type HeapEntry = [time: number, id: string];
+/** One heap entry: a due time, the id of what is due, and a tie-break before the id. */
+export type HeapEntry = [time: number, id: string, tie: number];
 
-/** Min-heap ordered by time, then id. */
+/**
+ * Min-heap ordered by time, then tie-break, then id. Jobs pass their `seq` as the tie-break, so
+ * jobs due at one instant come out in creation order (the claim order) and compare as numbers.
+ */
 export class MinHeap {
   #items: HeapEntry[] = [];
 
@@ -17,10 +20,10 @@ export class MinHeap {
     return this.#items.length;
   }
 
-  /** @param time Due time. @param id What is due. */
-  push(time: number, id: string): void {
+  /** @param time Due time. @param id What is due. @param tie Orders entries of one time. */
+  push(time: number, id: string, tie = 0): void {
     const items = this.#items;
-    const entry: HeapEntry = [time, id];
+    const entry: HeapEntry = [time, id, tie];
     // Sift up by moving parents down into the hole; the new entry is written once at the end.
     let i = items.length;
     items.push(entry);
@@ -71,5 +74,5 @@ export class MinHeap {
 }
 
 function less(a: HeapEntry, b: HeapEntry): boolean {
-  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  return a[0] < b[0] || (a[0] === b[0] && (a[2] < b[2] || (a[2] === b[2] && a[1] < b[1])));
 }

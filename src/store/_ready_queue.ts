@@ -34,15 +34,15 @@ export class ReadyQueue {
   /** The levels' priorities, highest first. */
   #order: number[] = [];
 
-  /** Adds (or refreshes) a ready job. */
-  add(job: Omit<ReadyEntry, "stamp">): void {
-    const entry = { ...job, stamp: ++this.#stamp };
-    this.#live.set(job.id, entry.stamp);
-    let level = this.#levels.get(job.priority);
+  /** Adds (or refreshes) a ready job. The queue keeps `entry` and sets its stamp. */
+  add(entry: ReadyEntry): void {
+    entry.stamp = ++this.#stamp;
+    this.#live.set(entry.id, entry.stamp);
+    let level = this.#levels.get(entry.priority);
     if (!level) {
       level = new Level();
-      this.#levels.set(job.priority, level);
-      this.#order.push(job.priority);
+      this.#levels.set(entry.priority, level);
+      this.#order.push(entry.priority);
       this.#order.sort((a, b) => b - a);
     }
     level.push(entry);

@@ -205,22 +205,19 @@ export class MemoryStore implements Store {
     const heap = this.#jobHeap;
     const ready = this.#ready;
     // Jobs whose time has come move from the time heap to the ready queue, which orders them
-    // by the claim rule (priority, starvation). In creation order within an instant (the heap
-    // breaks ties by id), so the queue can append most of them instead of sifting each.
-    const due: JobRecord[] = [];
+    // by the claim rule (priority, starvation). They leave the heap by ready time, then
+    // creation order, so the queue appends most of them instead of sifting each.
     for (let top = heap.peek(); top && top[0] <= now; top = heap.peek()) {
       heap.pop();
       const job = this.#jobs.get(top[1]);
-      if (job && readyAt(job) === top[0]) due.push(job);
-    }
-    due.sort((a, b) => a.runAt - b.runAt || a.seq - b.seq);
-    for (const job of due) {
+      if (!job || readyAt(job) !== top[0]) continue;
       ready.add({
         id: job.id,
         priority: job.priority,
         runAt: job.runAt,
         seq: job.seq,
-        readyAt: readyAt(job)!,
+        readyAt: top[0],
+        stamp: 0,
       });
     }
     const out: JobRecord[] = [];
@@ -243,7 +240,7 @@ export class MemoryStore implements Store {
       job.startedAt = now;
       job.leaseOwner = owner;
       job.leaseUntil = now + leaseMs;
-      heap.push(job.leaseUntil, job.id);
+      heap.push(job.leaseUntil, job.id, job.seq);
       out.push(copyJob(job));
     }
     for (const job of skipped) {
@@ -253,6 +250,7 @@ export class MemoryStore implements Store {
         runAt: job.runAt,
         seq: job.seq,
         readyAt: readyAt(job)!,
+        stamp: 0,
       });
     }
     return Promise.resolve(out);
@@ -267,7 +265,7 @@ export class MemoryStore implements Store {
         continue;
       }
       job.leaseUntil = leaseUntil;
-      this.#jobHeap.push(leaseUntil, id);
+      this.#jobHeap.push(leaseUntil, id, job.seq);
       if (job.cancelRequested) renewal.cancelRequested.push(id);
     }
     return Promise.resolve(renewal);
@@ -277,7 +275,13 @@ export class MemoryStore implements Store {
     const job = this.#held(id, owner);
     if (!job) return Promise.resolve(false);
     this.#leaveRunning(job);
-    Object.assign(job, outcome, { leaseOwner: null, leaseUntil: null, progress: job.progress });
+    job.status = outcome.status;
+    job.result = outcome.result;
+    job.error = outcome.error;
+    job.finishedAt = outcome.finishedAt;
+    job.expiresAt = outcome.expiresAt;
+    job.leaseOwner = null;
+    job.leaseUntil = null;
     this.#settle(job, outcome.finishedAt);
     return Promise.resolve(true);
   }
@@ -291,7 +295,7 @@ export class MemoryStore implements Store {
     job.error = error;
     job.leaseOwner = null;
     job.leaseUntil = null;
-    this.#jobHeap.push(runAt, id);
+    this.#jobHeap.push(runAt, id, job.seq);
     return Promise.resolve(true);
   }
 
@@ -324,7 +328,7 @@ export class MemoryStore implements Store {
     if (next.scheduleId !== null) {
       this.#active.set(next.scheduleId, (this.#active.get(next.scheduleId) ?? 0) + 1);
     }
-    this.#jobHeap.push(next.runAt, id);
+    this.#jobHeap.push(next.runAt, id, next.seq);
     return Promise.resolve(copyJob(next));
   }
 
@@ -404,7 +408,7 @@ export class MemoryStore implements Store {
       const next = replacedJob(stored, copyJob(job));
       this.#jobs.set(next.id, next);
       // A waiting job stays waiting (its dependencies are kept); a pending one is due anew.
-      if (next.status === "pending") this.#jobHeap.push(next.runAt, next.id);
+      if (next.status === "pending") this.#jobHeap.push(next.runAt, next.id, next.seq);
       return "replaced";
     }
     const copy = copyJob(job);
@@ -427,7 +431,7 @@ export class MemoryStore implements Store {
     }
     if (job.status === "running" && job.concurrencyKey !== null) this.#bump(job.concurrencyKey, 1);
     const t = readyAt(job);
-    if (t !== null) this.#jobHeap.push(t, job.id);
+    if (t !== null) this.#jobHeap.push(t, job.id, job.seq);
   }
 
   /**
@@ -483,7 +487,7 @@ export class MemoryStore implements Store {
     const until = this.#rates.delayedUntil(job.rateKey, job.rateLimit, job.ratePeriod, now);
     if (until === null) return false;
     job.runAt = until;
-    this.#jobHeap.push(until, job.id);
+    this.#jobHeap.push(until, job.id, job.seq);
     return true;
   }
 
