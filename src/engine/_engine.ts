@@ -190,7 +190,12 @@ export class Engine {
       this.#again = true;
       return;
     }
-    this.#ticking = this.#loop().finally(() => (this.#ticking = null));
+    this.#ticking = this.#loop().finally(() => {
+      this.#ticking = null;
+      // A kick between the loop's last look at #again and here (a job that finished on a
+      // microtask as the loop went idle) found it ticking: run it now rather than lose it.
+      if (this.#again && this.#state === "started") this.kick();
+    });
   }
 
   async #loop(): Promise<void> {
