@@ -265,8 +265,9 @@ export class Engine {
       const created = await Promise.all(claimed.map((c) => fireSchedule(deps, c, now)));
       if (created.some((n) => n > 0)) {
         this.#again = true;
-        // Start the first batch's jobs before firing the next batch.
-        if (d.roles.jobs) await this.#claim(now);
+        // Start the first batch's jobs before firing the next batch (in a turn of their own if
+        // the fires used this one up).
+        if (d.roles.jobs && await this.#paced()) await this.#claim(now);
       }
       if (claimed.length < FIRE_BATCH || !(await this.#paced())) return;
     }
