@@ -7,12 +7,14 @@
  * A turn ends at whichever bound comes first: {@linkcode TURN_WORK} units of work (a pass, a
  * fired schedule, a claimed job), the bound that holds where the clock stands still while code
  * runs (a virtual clock, Workers), or {@linkcode TURN_MS} on the clock, the bound for slow steps.
- * The yield is a zero-delay timer on the scheduler's clock, so on a virtual clock `advance()`
- * runs it like any other timer.
+ * The yield ends at a zero-delay timer on the scheduler's clock or the next turn of the event
+ * loop, whichever comes first: on a virtual clock `advance()` runs it like any other timer (so
+ * one `advance` drains a whole backlog), and nothing waits for a clock that no one advances
+ * (`runDue()`, `job.result()`, `stop()` on a virtual clock).
  * @module
  */
 
-import type { Clock, TimerHandle } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { onNextTurn } from "../_turns.ts";
 
 /** Most units of work (a pass, a fired schedule, a claimed job) in one turn. */
@@ -27,7 +29,8 @@ export class Pacer {
   #from = 0;
   /** Whether a turn is open: set with a marker that the next turn of the event loop clears. */
   #open = false;
-  #yielding: { timer: TimerHandle; resume: () => void } | null = null;
+  /** Ends the pending yield, if any. */
+  #resume: (() => void) | null = null;
 
   /** @param clock The scheduler's clock: turns are timed, and yields wait, on it. */
   constructor(clock: Clock) {
@@ -47,20 +50,25 @@ export class Pacer {
   async pace(): Promise<void> {
     this.#begin();
     if (this.#work < TURN_WORK && this.#clock.now() - this.#from < TURN_MS) return;
-    await new Promise<void>((resume) => {
-      this.#yielding = { timer: this.#clock.setTimer(resume, 0), resume };
+    await new Promise<void>((resolve) => {
+      const resume = (): void => {
+        if (this.#resume !== resume) return;
+        this.#resume = null;
+        this.#clock.clearTimer(timer);
+        turn.cancel();
+        resolve();
+      };
+      this.#resume = resume;
+      const timer = this.#clock.setTimer(resume, 0);
+      const turn = onNextTurn(resume);
     });
-    this.#yielding = null;
     this.#work = 0;
     this.#from = this.#clock.now();
   }
 
-  /** Ends a pending yield at once: the loop is stopping and must not wait for the clock. */
+  /** Ends a pending yield at once: the loop is stopping. */
   release(): void {
-    const y = this.#yielding;
-    if (y === null) return;
-    this.#clock.clearTimer(y.timer);
-    y.resume();
+    this.#resume?.();
   }
 
   /**
