@@ -85,6 +85,8 @@ const MAX_PINNED_SKIPS = 16;
  * ```ts
  * import { MemoryStore, Scheduler } from "@everywhen/everywhen";
  * const scheduler = new Scheduler({ store: new MemoryStore() });
+ * // Keep more finished jobs (and their results) than the default 10,000:
+ * const roomy = new MemoryStore({ maxFinishedJobs: 100_000 });
  * ```
  */
 export class MemoryStore implements Store {
