@@ -29,7 +29,7 @@ export { type JsonValue, MAX_JSON_DEPTH, MAX_JSON_LENGTH } from "./src/json.ts";
 export { authenticatedData, type Codec, jsonCodec, type RecordBinding } from "./src/codec.ts";
 export { encryptedCodec, type EncryptionOptions, generateEncryptionKey } from "./src/encryption.ts";
 export * from "./src/store/store.ts";
-export { MemoryStore } from "./src/store/memory_store.ts";
+export { MemoryStore, type MemoryStoreOptions } from "./src/store/memory_store.ts";
 export {
   type Clock,
   systemClock,

@@ -1,14 +1,15 @@
 /**
  * Scheduler benchmark (not a test): everywhen against croner, toad-scheduler and node-cron.
  *
- * `node_modules/node26/bin/node bench/scheduler.ts [--only memory,idle,oneshot,everysec,jobs]
- * [--quick]` (Node 22.18+ strips the types too). Every case runs in a child process of its own
+ * `node_modules/node26/bin/node bench/scheduler.ts
+ * [--only memory,idle,oneshot,everysec,jobs,retention] [--quick]` (Node 22.18+ strips the types too). Every case runs in a child process of its own
  * (with `--expose-gc`), so cases never share a heap, timers or JIT state; the parent only
  * collects one JSON line per case and prints the tables.
  *
  * Sections: (1) heap bytes and creation time per schedule, (2) idle CPU with many schedules,
  * (3) lateness of 1,000 one-shot jobs due at one instant, (4) lateness of 1,000 every-second
- * schedules, (5) delayed-job throughput in memory.
+ * schedules, (5) delayed-job throughput in memory, (6) heap under steady every-second schedules
+ * (fired jobs kept by `MemoryStore`).
  * @module
  */
 
@@ -223,6 +224,10 @@ const CASES: Record<string, CaseFn> = {
     return { n, ...r };
   },
 
+  // (6) heap under steady every-second schedules
+  "retention:everywhen": (n, seconds) => retention(n, seconds),
+  "retention:everywhen-unbounded": (n, seconds) => retention(n, seconds, Infinity),
+
   // (5) delayed-job throughput in memory
   "jobs:everywhen": async (n) => {
     const { Scheduler } = await import("../mod.ts");
@@ -260,6 +265,40 @@ const CASES: Record<string, CaseFn> = {
     };
   },
 };
+
+/**
+ * (6) `n` every-second schedules fire for `seconds` on a virtual clock (no real waiting); the
+ * heap is read before the first fire and after the last. Results are kept a day (the default
+ * `resultTtl`), so without a bound every fired job stays.
+ */
+async function retention(n: number, seconds: number, maxFinishedJobs?: number): Promise<Result> {
+  const { every, MemoryStore, Scheduler, VirtualClock } = await import("../mod.ts");
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  const store = new MemoryStore(maxFinishedJobs === undefined ? {} : { maxFinishedJobs });
+  const scheduler = new Scheduler({ clock, store, concurrency: CONCURRENCY });
+  const task = scheduler.task("t", () => "ok");
+  for (let i = 0; i < n; i++) await task.schedule({ id: `e${i}`, trigger: every("PT1S") });
+  let fires = 0;
+  scheduler.on("job:succeeded", () => void fires++);
+  scheduler.start();
+  await clock.advance(0);
+  const before = heapUsed();
+  const fires0 = fires;
+  const t0 = performance.now();
+  for (let s = 0; s < seconds; s++) await clock.advance(1000);
+  const ms = performance.now() - t0;
+  const bytes = heapUsed() - before;
+  const kept = await store.countJobs({ status: "succeeded" });
+  await scheduler.stop({ grace: 0 });
+  return {
+    n,
+    fires: fires - fires0,
+    kept,
+    heapMB: bytes / 2 ** 20,
+    bytesPerFire: bytes / fires,
+    ms,
+  };
+}
 
 function oneShotRecorder(due: number, n: number) {
   // Node loads `performance` on first use: pay that here, not in the first measured hit.
@@ -383,6 +422,8 @@ function plan(quick: boolean): Plan[] {
   add("everysec", "everysec:croner", 1000, secS);
   add("everysec", "everysec:node-cron", 1000, secS);
   add("jobs", "jobs:everywhen", jobs);
+  for (const s of quick ? [20] : [120, 600]) add("retention", "retention:everywhen", 1000, s);
+  add("retention", "retention:everywhen-unbounded", 1000, quick ? 20 : 120);
   return p;
 }
 
@@ -460,6 +501,22 @@ function report(section: string, runs: [Plan, Result | string][]): void {
           fmt(num(r, "load"), 2),
         ];
       }),
+    );
+  } else if (section === "retention") {
+    console.log(
+      "\n(6) Heap under 1,000 every-second schedules on a virtual clock (results kept a day)",
+    );
+    printTable(
+      ["case", "schedules", "seconds", "fires", "jobs kept", "heap growth MB", "bytes/fire"],
+      ok.map(([p, r]) => [
+        lib(p.name),
+        fmt(p.n),
+        fmt(p.seconds),
+        fmt(num(r, "fires")),
+        fmt(num(r, "kept")),
+        fmt(num(r, "heapMB"), 1),
+        fmt(num(r, "bytesPerFire")),
+      ]),
     );
   } else if (section === "jobs") {
     console.log(

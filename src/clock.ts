@@ -7,6 +7,7 @@
 
 import { checkKeys } from "./_keys.ts";
 import { checkBoolean, checkInt } from "./_options.ts";
+import { nextTurn, onNextTurn, unrefTimer } from "./_turns.ts";
 
 /** Opaque timer handle returned by `Clock.setTimer`. */
 export type TimerHandle = unknown;
@@ -59,25 +60,19 @@ export interface SystemClockOptions {
 /** The longest delay `setTimeout` accepts before it fires at once (2^31 - 1 ms). */
 export const MAX_TIMER_DELAY = 2_147_483_647;
 
-/** A pending chained timer: the platform timer of its current leg. */
+/** A pending chained timer: the platform handle of its current leg, and how to cancel it. */
 interface Chain {
-  leg: ReturnType<typeof setTimeout> | undefined;
-}
-
-/** Lets a platform timer not hold the process: `unref()` on Node and Bun, `Deno.unrefTimer`. */
-function unref(timer: unknown): void {
-  const t = timer as { unref?: () => void } | null;
-  if (typeof t?.unref === "function") t.unref();
-  else if (typeof timer === "number") {
-    (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno?.unrefTimer?.(timer);
-  }
+  leg: unknown;
+  cancel: (() => void) | undefined;
 }
 
 /**
  * The real clock: `Date.now()` and `setTimeout`, chained so that any delay works (a single
  * `setTimeout` past 2^31 - 1 ms fires at once) and a timer never fires before its instant
  * (platform timers may fire a little early, or late after a suspend; each leg re-reads the
- * clock).
+ * clock). A timer of no delay runs on the next turn of the event loop (`setImmediate` where the
+ * runtime has it), after due timers and I/O but without a zero-delay timeout's 1 ms floor: the
+ * scheduler yields that way between bounded turns of work.
  *
  * @param options Whether timers keep the process alive, and the longest single leg.
  * @returns A Clock.
@@ -101,25 +96,36 @@ export function systemClock(options?: SystemClockOptions): Clock {
     setTimer(fn, ms, timerOptions) {
       const hold = keepAlive && timerOptions?.keepAlive !== false;
       // NaN and negative delays mean "at once"; Infinity never fires but stays cancellable.
-      const due = Date.now() + (ms > 0 ? ms : 0);
-      const chain: Chain = { leg: undefined };
+      const chain: Chain = { leg: undefined, cancel: undefined };
+      const run = (): void => {
+        chain.leg = chain.cancel = undefined;
+        fn();
+      };
+      if (!(ms > 0)) {
+        const turn = onNextTurn(run, hold);
+        chain.leg = turn.handle;
+        chain.cancel = turn.cancel;
+        return chain;
+      }
+      const due = Date.now() + ms;
       const next = (): void => {
-        chain.leg = setTimeout(leg, Math.min(Math.max(0, due - Date.now()), maxSleep));
-        if (!hold) unref(chain.leg);
+        const timer = setTimeout(leg, Math.min(Math.max(0, due - Date.now()), maxSleep));
+        if (!hold) unrefTimer(timer);
+        chain.leg = timer;
+        chain.cancel = () => clearTimeout(timer);
       };
       const leg = (): void => {
         if (Date.now() < due) return next();
-        chain.leg = undefined;
-        fn();
+        run();
       };
       next();
       return chain;
     },
     clearTimer(handle) {
       const chain = handle as Chain | null | undefined;
-      if (chain?.leg === undefined) return;
-      clearTimeout(chain.leg);
-      chain.leg = undefined;
+      if (chain?.cancel === undefined) return;
+      chain.cancel();
+      chain.leg = chain.cancel = undefined;
     },
   };
 }
@@ -215,19 +221,11 @@ export class VirtualClock implements Clock {
   }
 }
 
-const yieldTurn: () => Promise<void> =
-  typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
-    ? () =>
-      new Promise((r) =>
-        (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate(r)
-      )
-    : () => new Promise((r) => setTimeout(r, 0));
-
 /**
  * Lets pending promise chains settle: a few turns of the event loop (`setImmediate` where the
  * runtime has it, which is much faster than a zero-delay timeout).
  * @param turns How many turns.
  */
 export async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await yieldTurn();
+  for (let i = 0; i < turns; i++) await nextTurn();
 }

@@ -196,6 +196,20 @@ describe("dependencies", () => {
     await h.scheduler.stop();
   });
 
+  it("starts a dependant at once when its dependency ends as the loop goes idle", async () => {
+    // The dependency's handler returns at once, so its outcome (and the kick that releases the
+    // dependant) lands on a microtask after the loop's last look for more work.
+    const h = harness();
+    const t = h.scheduler.task("t", (n: number) => n * 2);
+    const first = await t.enqueue(1);
+    const second = await t.enqueue(2, { after: [first.id] });
+    h.scheduler.start();
+    await h.clock.advance(0);
+    assert.equal((await second.info())!.status, "succeeded");
+    assert.equal(await second.result(), 4);
+    await h.scheduler.stop();
+  });
+
   it("cancels the waiting job when a dependency fails, naming it", async () => {
     const h = harness();
     const a = h.scheduler.task("a", () => {

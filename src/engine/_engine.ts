@@ -3,7 +3,8 @@
  * Waker. Each pass renews leases, cleans up, honours the store-wide lock and manual-mode budgets,
  * fires, claims, and polls results of jobs run elsewhere; then it arms the waker for the next
  * instant something is due. A claimed job flows one way: runner → outcome writer → store →
- * result waiters.
+ * result waiters. Work goes in bounded turns, yielding to the event loop between them (see
+ * `_pacer.ts`).
  * @module
  */
 
@@ -19,6 +20,7 @@ import { fireSchedules } from "./_firing.ts";
 import { LeaseKeeper } from "./_leases.ts";
 import { sendDeadLetter } from "./_dead_letter.ts";
 import { OutcomeWriter } from "./_outcomes.ts";
+import { Pacer } from "./_pacer.ts";
 import type { ResultWaiters } from "./_results.ts";
 import { runJob } from "./_runner.ts";
 import { RunningJob } from "./_running.ts";
@@ -71,6 +73,7 @@ export class Engine {
   #budgets = new Budgets();
   #leases: LeaseKeeper;
   #outcomes: OutcomeWriter;
+  #pacer: Pacer;
   #ticking: Promise<void> | null = null;
   #again = false;
   #nextCleanupAt = 0;
@@ -82,6 +85,7 @@ export class Engine {
   /** @param deps Store, clock, limits and sinks. */
   constructor(deps: EngineDeps) {
     this.#d = deps;
+    this.#pacer = new Pacer(deps.clock);
     this.#leases = new LeaseKeeper({ store: deps.store, owner: deps.owner, leaseMs: deps.leaseMs });
     this.#outcomes = new OutcomeWriter({
       store: deps.store,
@@ -155,6 +159,7 @@ export class Engine {
     this.#unwatch?.();
     this.#unwatch = null;
     this.#waker.disarm();
+    this.#pacer.release();
     await this.#ticking;
     if (this.#running.size > 0) {
       let timer: unknown;
@@ -195,7 +200,12 @@ export class Engine {
       this.#again = true;
       return;
     }
-    this.#ticking = this.#loop().finally(() => (this.#ticking = null));
+    this.#ticking = this.#loop().finally(() => {
+      this.#ticking = null;
+      // A kick between the loop's last look at #again and here (a job that finished on a
+      // microtask as the loop went idle) found it ticking: run it now rather than lose it.
+      if (this.#again && this.#state === "started") this.kick();
+    });
   }
 
   async #loop(): Promise<void> {
@@ -209,7 +219,7 @@ export class Engine {
         } catch (error) {
           this.#d.events.reportError(error, "scheduler loop");
         }
-      } while (this.#again && this.#state === "started");
+      } while (this.#again && await this.#paced());
       try {
         await this.#arm();
       } catch (error) {
@@ -217,13 +227,21 @@ export class Engine {
         this.#waker.arm(this.#d.clock.now() + this.#d.pollInterval);
       }
       // A kick that arrived while arming (an enqueue, a finished job) must not be lost.
-    } while (this.#again && this.#state === "started");
+    } while (this.#again && await this.#paced());
+  }
+
+  /** Yields if this turn's work is done; @returns whether the loop may go on. */
+  async #paced(): Promise<boolean> {
+    if (this.#state !== "started") return false;
+    await this.#pacer.pace();
+    return this.#state === "started";
   }
 
   async #pass(): Promise<void> {
     const d = this.#d;
     const now = d.clock.now();
     this.#passNow = now;
+    this.#pacer.spend(1);
     await this.#leases.renewDue(now, this.#running);
     if (this.#state !== "started" || this.#paused) return;
     if (now >= this.#nextCleanupAt) {
@@ -253,13 +271,15 @@ export class Engine {
     };
     for (;;) {
       const claimed = await d.store.claimDueSchedules(now, d.owner, d.leaseMs, FIRE_BATCH);
+      this.#pacer.spend(claimed.length);
       const created = await fireSchedules(deps, claimed, now);
       if (created.some((n) => n > 0)) {
         this.#again = true;
-        // Start the first batch's jobs before firing the next batch.
-        if (d.roles.jobs) await this.#claim(now);
+        // Start the first batch's jobs before firing the next batch (in a turn of their own if
+        // the fires used this one up).
+        if (d.roles.jobs && await this.#paced()) await this.#claim(now);
       }
-      if (claimed.length < FIRE_BATCH) return;
+      if (claimed.length < FIRE_BATCH || !(await this.#paced())) return;
     }
   }
 
@@ -281,6 +301,7 @@ export class Engine {
     } finally {
       this.#claiming -= limit;
     }
+    this.#pacer.spend(jobs.length);
     this.#budgets.spend(jobs.length);
     for (const job of jobs) this.#start(job, d.tasks.get(job.task)!, now);
     // Slots the claim reserved and did not fill: spawns waiting for them may start.

@@ -4,14 +4,19 @@
  * implementation of the Store port.
  *
  * Due times live in min-heaps with lazy deletion, so the scheduler's wake-up query and claims
- * cost O(log n) however many idle schedules there are.
+ * cost O(log n) however many idle schedules there are. Memory is bounded: at most
+ * `maxFinishedJobs` finished jobs are kept, so steady schedules do not grow the heap for the
+ * length of their results' retention.
  * @module
  */
 
 import { MinHeap } from "./_heap.ts";
 import { RateLog } from "./_rate_log.ts";
 import { ReadyQueue } from "./_ready_queue.ts";
+import { DEFAULT_MAX_FINISHED_JOBS } from "../_defaults.ts";
 import { checkKeys } from "../_keys.ts";
+import { checkInt } from "../_options.ts";
+import { nextTurn } from "../_turns.ts";
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
@@ -53,6 +58,26 @@ interface Slot {
   leaseUntil: number;
 }
 
+/** Options for `new MemoryStore()`. */
+export interface MemoryStoreOptions {
+  /**
+   * Most finished jobs (succeeded, failed, cancelled) kept in memory. Past it the job that
+   * finished longest ago is dropped, whatever its remaining `resultTtl` or `failedTtl`: it then
+   * reads as an expired job does (`getJob` gives `null`, `job.result()` rejects with
+   * `ResultExpiredError`, `retryJob` throws `NotFoundError`, counts leave it out). A finished job
+   * that a waiting job still lists in `after` is kept until that job stops waiting. Pending,
+   * waiting and running jobs are never dropped. `Infinity` keeps every finished job for its
+   * retention; `0` keeps none past the moment it finishes.
+   * @default 10000
+   */
+  maxFinishedJobs?: number;
+}
+
+/** Most expiry-heap entries looked at in one step of `cleanup` before it yields. */
+export const MEMORY_CLEANUP_CHUNK = 10_000;
+/** Most pinned jobs (listed by a waiting job) one trim steps over before it gives up. */
+const MAX_PINNED_SKIPS = 16;
+
 /**
  * A Store kept in memory.
  *
@@ -60,6 +85,8 @@ interface Slot {
  * ```ts
  * import { MemoryStore, Scheduler } from "@everywhen/everywhen";
  * const scheduler = new Scheduler({ store: new MemoryStore() });
+ * // Keep more finished jobs (and their results) than the default 10,000:
+ * const roomy = new MemoryStore({ maxFinishedJobs: 100_000 });
  * ```
  */
 export class MemoryStore implements Store {
@@ -80,13 +107,26 @@ export class MemoryStore implements Store {
   /** Waiting jobs by the id of a job they wait for (entries are re-checked before use). */
   #dependants = new Map<string, Set<string>>();
   #rates = new RateLog();
+  /** Ids of the finished jobs kept, in the order they finished (oldest first). */
+  #finished = new Set<string>();
+  /** Walks `#finished` from its oldest entry; a fresh iterator would step over every hole. */
+  #oldest: Iterator<string> = this.#finished.values();
+  #maxFinished: number;
 
   /**
    * Creates an empty store.
-   * @param options None yet; an object with any key is refused, so a typo is not ignored.
+   * @param options `maxFinishedJobs`; an unknown key is refused, so a typo is not ignored.
+   * @throws {TypeError} For an options object with unknown keys or a non-number bound.
+   * @throws {RangeError} For a bound that is not a non-negative integer or `Infinity`.
    */
-  constructor(options?: Record<string, never>) {
-    checkKeys(options, [], "MemoryStore options");
+  constructor(options?: MemoryStoreOptions) {
+    const o = checkKeys(options, ["maxFinishedJobs"], "MemoryStore options");
+    this.#maxFinished = checkInt(
+      o.maxFinishedJobs ?? DEFAULT_MAX_FINISHED_JOBS,
+      "maxFinishedJobs",
+      0,
+      true,
+    );
   }
 
   putSchedule(
@@ -325,6 +365,7 @@ export class MemoryStore implements Store {
     if (!canRerun(job.status)) return Promise.resolve(copyJob(job));
     const next = rerunRecord(job, now);
     this.#jobs.set(id, next);
+    this.#finished.delete(id);
     if (next.scheduleId !== null) {
       this.#active.set(next.scheduleId, (this.#active.get(next.scheduleId) ?? 0) + 1);
     }
@@ -337,7 +378,7 @@ export class MemoryStore implements Store {
     for (const job of this.#jobs.values()) {
       if (removed >= limit) break;
       if (!matchesPurge(job, filter)) continue;
-      this.#jobs.delete(job.id);
+      this.#drop(job.id);
       removed++;
     }
     return Promise.resolve(removed);
@@ -360,19 +401,28 @@ export class MemoryStore implements Store {
     return Promise.resolve(times.length === 0 ? null : Math.min(...times));
   }
 
-  cleanup(now: number): Promise<number> {
+  /**
+   * Removes expired jobs, looking at {@linkcode MEMORY_CLEANUP_CHUNK} entries at a time and
+   * yielding to the event loop between chunks, so a large expiry never holds the thread.
+   */
+  async cleanup(now: number): Promise<number> {
     let removed = 0;
-    const heap = this.#expiryHeap;
-    for (let top = heap.peek(); top && top[0] <= now; top = heap.peek()) {
-      heap.pop();
+    let looked = 0;
+    // Re-read on every step: a trim may rebuild the heap while this waits for its turn.
+    for (let top = this.#expiryHeap.peek(); top && top[0] <= now; top = this.#expiryHeap.peek()) {
+      if (++looked % MEMORY_CLEANUP_CHUNK === 0) {
+        await nextTurn();
+        continue;
+      }
+      this.#expiryHeap.pop();
       const job = this.#jobs.get(top[1]);
       if (job && job.expiresAt === top[0] && isExpired(job, now)) {
-        this.#jobs.delete(top[1]);
+        this.#drop(top[1]);
         removed++;
       }
     }
     this.#rates.prune(now);
-    return Promise.resolve(removed);
+    return removed;
   }
 
   getMeta(key: string): Promise<string | null> {
@@ -420,6 +470,7 @@ export class MemoryStore implements Store {
       this.#enter(copy);
     } else {
       this.#expire(copy);
+      this.#trim();
     }
     return "inserted";
   }
@@ -462,15 +513,23 @@ export class MemoryStore implements Store {
     this.#settle(job, now);
   }
 
-  /** Re-evaluates the waiting jobs that list `id`, which just became final (cascading). */
+  /**
+   * Re-evaluates the waiting jobs that list `id`, which just became final (cascading). Those
+   * still waiting for other jobs stay listed: `id` is read again when those end, so it must not
+   * be dropped to make room (see `#pinned`).
+   */
   #releaseDependants(id: string, now: number): void {
     const set = this.#dependants.get(id);
     if (!set) return;
-    this.#dependants.delete(id);
     for (const depId of set) {
       const job = this.#jobs.get(depId);
-      if (!job || job.status !== "waiting" || !job.after.includes(id)) continue;
+      if (!job || job.status !== "waiting" || !job.after.includes(id)) {
+        set.delete(depId);
+        continue;
+      }
       const verdict = evaluateDependencies(job.after, (d) => this.#jobs.get(d)?.status ?? null);
+      if (verdict.status === "waiting") continue;
+      set.delete(depId);
       if (verdict.status === "pending") {
         job.status = "pending";
         job.runAt = Math.max(job.runAt, now);
@@ -479,6 +538,7 @@ export class MemoryStore implements Store {
         this.#cancelByDependency(job, verdict.error, now);
       }
     }
+    if (set.size === 0) this.#dependants.delete(id);
   }
 
   /** Whether a rate limit holds `job` back; if so its `runAt` moves to the next allowed start. */
@@ -526,13 +586,69 @@ export class MemoryStore implements Store {
     }
     this.#expire(job);
     if (isFinal(job.status)) this.#releaseDependants(job.id, now);
+    // After the dependants read its status: with a bound of 0 the job itself goes.
+    this.#trim();
   }
 
-  /** Drops a finished job at once if it is already past retention, else queues its removal. */
+  /**
+   * Drops a finished job at once if it is already past retention, else queues its removal and
+   * counts it among the finished jobs kept.
+   */
   #expire(job: JobRecord): void {
-    if (job.expiresAt === null) return;
-    if (droppedOnArrival(job)) this.#jobs.delete(job.id);
-    else this.#expiryHeap.push(job.expiresAt, job.id);
+    if (!isFinal(job.status)) return;
+    if (droppedOnArrival(job)) return this.#drop(job.id);
+    if (job.expiresAt !== null) this.#expiryHeap.push(job.expiresAt, job.id);
+    this.#finished.delete(job.id);
+    this.#finished.add(job.id);
+  }
+
+  /** Removes a job and what refers to it by id. */
+  #drop(id: string): void {
+    this.#jobs.delete(id);
+    this.#finished.delete(id);
+    this.#dependants.delete(id);
+  }
+
+  /**
+   * Drops the finished jobs that finished longest ago while more than `maxFinishedJobs` are
+   * kept, stepping over (and moving to the back) the few that a waiting job still lists.
+   */
+  #trim(): void {
+    let skips = 0;
+    while (this.#finished.size > this.#maxFinished && skips < MAX_PINNED_SKIPS) {
+      let next = this.#oldest.next();
+      if (next.done) next = (this.#oldest = this.#finished.values()).next();
+      const id = next.value as string;
+      if (this.#pinned(id)) {
+        skips++;
+        this.#finished.delete(id);
+        this.#finished.add(id);
+      } else this.#drop(id);
+    }
+    // Entries of dropped jobs stay in the expiry heap until their time; rebuild it when they
+    // outnumber the live ones, so memory follows the bound rather than the retention.
+    const heap = this.#expiryHeap;
+    if (heap.size > 2 * this.#finished.size + 1024) {
+      const rebuilt = new MinHeap();
+      for (const id of this.#finished) {
+        const at = this.#jobs.get(id)?.expiresAt;
+        if (at !== null && at !== undefined) rebuilt.push(at, id);
+      }
+      this.#expiryHeap = rebuilt;
+    }
+  }
+
+  /** Whether a waiting job still lists finished job `id` (it will read its status again). */
+  #pinned(id: string): boolean {
+    const set = this.#dependants.get(id);
+    if (!set) return false;
+    for (const depId of set) {
+      const job = this.#jobs.get(depId);
+      if (job?.status === "waiting" && job.after.includes(id)) return true;
+      set.delete(depId);
+    }
+    this.#dependants.delete(id);
+    return false;
   }
 
   #cleanTop(heap: MinHeap, valid: (id: string, time: number) => boolean): number | null {
