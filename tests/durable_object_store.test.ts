@@ -53,6 +53,10 @@ async function remoteStore(): Promise<Store> {
   const object = `store-${++objects}`;
   const { name, shared } = await call(object, "describe", []) as { name: string; shared: boolean };
   const methods = new Map<PropertyKey, unknown>();
+  // Calls reach the object in the order they are made, as the scheduler's own calls do inside
+  // it: concurrent requests through Miniflare may otherwise arrive in any order (seen under load),
+  // which the ordering rules would then judge instead of the store.
+  let previous: Promise<unknown> = Promise.resolve();
   return new Proxy({ name, shared } as unknown as Store, {
     get(target, key) {
       if (key === "name" || key === "shared") return target[key];
@@ -60,7 +64,11 @@ async function remoteStore(): Promise<Store> {
       if (typeof key !== "string" || key === "then" || key === "watch") return undefined;
       let fn = methods.get(key);
       if (!fn) {
-        fn = (...args: unknown[]) => call(object, key, args);
+        fn = (...args: unknown[]) => {
+          const result = previous.then(() => call(object, key, args));
+          previous = result.catch(() => {});
+          return result;
+        };
         methods.set(key, fn);
       }
       return fn;
