@@ -661,20 +661,19 @@ export class SqlStore implements Store {
   /**
    * Gives free pages back to the file system where the database keeps them otherwise (SQLite):
    * after clean-up or a purge, a file shrinks instead of staying at its largest size. Runs in
-   * bounded steps with the event loop free between them; a file whose auto-vacuum mode predates
-   * this (schema version 5) has no free list to release, so this reads one number and stops.
+   * bounded steps with the event loop free between them. A file created before incremental
+   * auto-vacuum (schema version 5) keeps its free pages for reuse: its first step frees nothing,
+   * and that ends the loop.
    */
   async #reclaim(): Promise<void> {
     const reclaim = this.#d.reclaim;
     if (reclaim === null) return;
-    for (;;) {
+    for (let previous = Infinity;;) {
       const [row] = await this.driver.query<{ freelist_count: number }>(reclaim.free);
-      if (Number(row?.freelist_count ?? 0) < RECLAIM_MIN_PAGES) return;
-      const before = Number(row!.freelist_count);
+      const free = Number(row?.freelist_count ?? 0);
+      if (free < RECLAIM_MIN_PAGES || free >= previous) return;
+      previous = free;
       await this.driver.query(reclaim.step);
-      const [after] = await this.driver.query<{ freelist_count: number }>(reclaim.free);
-      // Without incremental auto-vacuum the step releases nothing: stop rather than spin.
-      if (Number(after?.freelist_count ?? 0) >= before) return;
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
