@@ -5,6 +5,7 @@
  */
 
 import type { JobRecord } from "../store/store.ts";
+import { NO_ITEMS } from "../store/semantics.ts";
 
 /** What differs between new jobs; everything else starts empty. */
 export interface JobSpec {
@@ -70,8 +71,8 @@ export function jobRecord(spec: JobSpec): JobRecord {
     rateKey: spec.rateKey ?? null,
     rateLimit: spec.rateLimit ?? null,
     ratePeriod: spec.ratePeriod ?? null,
-    after: spec.after === undefined ? [] : [...spec.after],
-    history: [],
+    after: spec.after === undefined || spec.after.length === 0 ? NO_ITEMS : [...spec.after],
+    history: NO_ITEMS,
   };
 }
 

@@ -3,13 +3,14 @@
  * in use, each by run time then seq. A claim takes the oldest job when it is starved, else the
  * top of the highest level, so taking the next job costs O(log n + levels) however long the
  * backlog is. Jobs mostly arrive in order (the store moves them in run-time order as they fall
- * due): a level appends those to a sorted run, O(1) each, and keeps a heap for the others.
+ * due): a level appends those to a sorted run, O(1) each (`RunHeap`).
  *
  * Entries are deleted lazily: each carries a stamp, and only the stamp a job was last added with
  * is live. The caller re-checks the job itself before acting on it.
  * @module
  */
 
+import { RunHeap } from "./_heap.ts";
 import { isStarved } from "./semantics.ts";
 
 /** A ready job as queued: what the claim order needs, and when it became ready. */
@@ -30,7 +31,8 @@ const byTime = (a: ReadyEntry, b: ReadyEntry): number => a.runAt - b.runAt || a.
 export class ReadyQueue {
   #live = new Map<string, number>();
   #stamp = 0;
-  #levels = new Map<number, Level>();
+  /** One queue per priority level: in-order arrivals append to its run (see `RunHeap`). */
+  #levels = new Map<number, RunHeap<ReadyEntry>>();
   /** The levels' priorities, highest first. */
   #order: number[] = [];
 
@@ -40,7 +42,7 @@ export class ReadyQueue {
     this.#live.set(entry.id, entry.stamp);
     let level = this.#levels.get(entry.priority);
     if (!level) {
-      level = new Level();
+      level = new RunHeap(byTime);
       this.#levels.set(entry.priority, level);
       this.#order.push(entry.priority);
       this.#order.sort((a, b) => b - a);
@@ -111,91 +113,5 @@ export class ReadyQueue {
     this.#levels.delete(priority);
     this.#order.splice(this.#order.indexOf(priority), 1);
     return undefined;
-  }
-}
-
-/** One priority level: a sorted run of in-order arrivals, and a heap for the rest. */
-class Level {
-  #run: ReadyEntry[] = [];
-  #head = 0;
-  #heap = new Heap<ReadyEntry>(byTime);
-
-  push(entry: ReadyEntry): void {
-    const last = this.#run[this.#run.length - 1];
-    if (this.#head === this.#run.length || (last !== undefined && byTime(entry, last) >= 0)) {
-      this.#run.push(entry);
-    } else {
-      this.#heap.push(entry);
-    }
-  }
-
-  peek(): ReadyEntry | undefined {
-    const run = this.#run[this.#head];
-    const heap = this.#heap.peek();
-    if (run === undefined) return heap;
-    return heap !== undefined && byTime(heap, run) < 0 ? heap : run;
-  }
-
-  pop(): void {
-    const run = this.#run[this.#head];
-    const heap = this.#heap.peek();
-    if (run === undefined || (heap !== undefined && byTime(heap, run) < 0)) {
-      this.#heap.pop();
-      return;
-    }
-    this.#head++;
-    // Drop the taken prefix now and then: amortised O(1), and the array never holds it long.
-    if (this.#head === this.#run.length) {
-      this.#run = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#run.length) {
-      this.#run = this.#run.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-}
-
-/** A binary heap ordered by a comparator. */
-class Heap<T> {
-  #items: T[] = [];
-  #less: (a: T, b: T) => number;
-
-  constructor(compare: (a: T, b: T) => number) {
-    this.#less = compare;
-  }
-
-  peek(): T | undefined {
-    return this.#items[0];
-  }
-
-  push(item: T): void {
-    const items = this.#items;
-    let i = items.push(item) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.#less(item, items[parent]!) >= 0) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = item;
-  }
-
-  pop(): T | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    const n = items.length;
-    if (n === 0 || last === undefined) return top;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const c = l + 1 < n && this.#less(items[l + 1]!, items[l]!) < 0 ? l + 1 : l;
-      if (this.#less(items[c]!, last) >= 0) break;
-      items[i] = items[c]!;
-      i = c;
-    }
-    items[i] = last;
-    return top;
   }
 }

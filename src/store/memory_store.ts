@@ -46,6 +46,7 @@ import {
   matchesJob,
   matchesPurge,
   MAX_INSERT_JOBS,
+  NO_ITEMS,
   replacedJob,
   rerunRecord,
   scheduleDueAt,
@@ -662,8 +663,12 @@ export class MemoryStore implements Store {
 
 /** A copy that shares nothing mutable with the stored record. */
 function copyJob(job: JobRecord): JobRecord {
-  // `slice()`, not spread: no iterator per array, and most jobs have empty lists.
-  return { ...job, after: job.after.slice(), history: job.history.slice() };
+  // Most jobs have empty lists: those share the frozen one. `slice()`, not spread: no iterator.
+  return {
+    ...job,
+    after: job.after.length === 0 ? NO_ITEMS : job.after.slice(),
+    history: job.history.length === 0 ? NO_ITEMS : job.history.slice(),
+  };
 }
 
 function dueAt(slot: Slot): number | null {

@@ -220,6 +220,11 @@ export const MAX_PRIORITY = 1000;
 export const MAX_AFTER = 100;
 /** Most earlier errors `rerunJob` keeps in `history` (the oldest are dropped). */
 export const MAX_HISTORY = 20;
+/**
+ * The empty `after` and `history` of a job record: one frozen list shared by all, since most
+ * jobs have neither (an array per record and per copy is measurable garbage in memory stores).
+ */
+export const NO_ITEMS: readonly never[] = Object.freeze([]);
 /** Most jobs one `insertJobs` call may insert. */
 export const MAX_INSERT_JOBS = 10_000;
 /** Jobs the scheduler's `purgeJobs` deletes per store call. */

@@ -142,10 +142,13 @@ export interface JobRecord {
   rateLimit: number | null;
   /** The rate-limit window (ms); `null` when there is no key. */
   ratePeriod: number | null;
-  /** Ids of jobs that must all succeed before this one becomes ready (at most 100). */
-  after: string[];
+  /**
+   * Ids of jobs that must all succeed before this one becomes ready (at most 100). Read-only:
+   * records share one frozen empty list.
+   */
+  after: readonly string[];
   /** Errors of earlier runs kept by `rerunJob`, oldest first (at most 20, oldest dropped). */
-  history: JobError[];
+  history: readonly JobError[];
 }
 
 /** A schedule claimed for firing, with the number of its jobs still pending or running. */

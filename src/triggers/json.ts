@@ -14,14 +14,27 @@ import type { Trigger } from "./types.ts";
 
 type Fields = Record<string, unknown>;
 
-const SHAPES: Record<string, { required: string[]; optional: string[] }> = {
-  cron: { required: ["expression"], optional: ["timezone", "startAt", "endAt"] },
-  every: { required: ["intervalMs"], optional: ["startAt", "endAt"] },
-  at: { required: ["at"], optional: [] },
-  calendar: { required: ["interval", "at"], optional: ["timezone", "startAt", "endAt"] },
-  anyOf: { required: ["triggers"], optional: [] },
-  allOf: { required: ["triggers"], optional: ["toleranceMs", "maxIterations"] },
+interface Shape {
+  required: readonly string[];
+  /** Every field this type may have, `v` and `type` included. */
+  known: ReadonlySet<string>;
+}
+
+function shape(required: string[], optional: string[]): Shape {
+  return { required, known: new Set(["v", "type", ...required, ...optional]) };
+}
+
+// Decoding runs on every fire of a store that parses rows, so the shapes are built once.
+const SHAPES: Record<string, Shape> = {
+  cron: shape(["expression"], ["timezone", "startAt", "endAt"]),
+  every: shape(["intervalMs"], ["startAt", "endAt"]),
+  at: shape(["at"], []),
+  calendar: shape(["interval", "at"], ["timezone", "startAt", "endAt"]),
+  anyOf: shape(["triggers"], []),
+  allOf: shape(["triggers"], ["toleranceMs", "maxIterations"]),
 };
+
+const STRING_FIELDS = ["expression", "timezone", "startAt", "endAt", "at"] as const;
 
 function fail(path: string, problem: string): TypeError {
   return new TypeError(`Invalid trigger JSON at ${path}: ${problem}`);
@@ -39,17 +52,25 @@ function checkFields(json: Fields, path: string): void {
   for (const key of shape.required) {
     if (json[key] === undefined) throw fail(path, `missing field ${JSON.stringify(key)}`);
   }
-  const known = ["v", "type", ...shape.required, ...shape.optional];
   for (const key of Object.keys(json)) {
-    if (!known.includes(key)) throw fail(path, `unknown field ${JSON.stringify(key)}`);
+    if (!shape.known.has(key)) throw fail(path, `unknown field ${JSON.stringify(key)}`);
   }
-  for (const key of ["expression", "timezone", "startAt", "endAt", "at"]) {
+  for (const key of STRING_FIELDS) {
     const value = json[key];
     if (key === "at" && type === "at" && typeof value === "number") continue;
     if (value !== undefined && typeof value !== "string") {
       throw fail(`${path}.${key}`, `expected a string, got ${typeof value}`);
     }
   }
+}
+
+/** The bounds options of a decoded trigger, holding only the fields the JSON has. */
+function boundsOf(json: Fields): Fields {
+  const bounds: Fields = {};
+  if (json.timezone !== undefined) bounds.timezone = json.timezone;
+  if (json.startAt !== undefined) bounds.startAt = json.startAt;
+  if (json.endAt !== undefined) bounds.endAt = json.endAt;
+  return bounds;
 }
 
 // `count` is the number of triggers decoded so far in the whole tree (a JS value may share one
@@ -68,9 +89,6 @@ function decode(value: unknown, path: string, depth: number, count: { nodes: num
     );
   }
   checkFields(json, path);
-  const bounds = { startAt: json.startAt, endAt: json.endAt } as Fields;
-  if (json.timezone !== undefined) bounds.timezone = json.timezone;
-  for (const key of ["startAt", "endAt"]) if (bounds[key] === undefined) delete bounds[key];
   const children = (): Trigger[] => {
     if (!Array.isArray(json.triggers)) throw fail(`${path}.triggers`, "expected an array");
     // Checked before descending, so that hostile nesting fails here and not as a stack overflow.
@@ -81,13 +99,13 @@ function decode(value: unknown, path: string, depth: number, count: { nodes: num
   };
   switch (json.type) {
     case "cron":
-      return cron(json.expression as string, bounds);
+      return cron(json.expression as string, boundsOf(json));
     case "every":
-      return every(json.intervalMs as number, bounds);
+      return every(json.intervalMs as number, boundsOf(json));
     case "at":
       return at(json.at as string);
     case "calendar":
-      return calendar(json.interval as Fields, { ...bounds, at: json.at as string });
+      return calendar(json.interval as Fields, { ...boundsOf(json), at: json.at as string });
     case "anyOf":
       return anyOf(children());
     default: {
