@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { compareClaims, rateDelayedUntil } from "../src/store/semantics.ts";
 import { ReadyQueue } from "../src/store/_ready_queue.ts";
+import { MinHeap } from "../src/store/_heap.ts";
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
 
@@ -45,6 +46,35 @@ describe("MemoryStore's ready queue", () => {
         if (live.get(e.id)?.seq === e.seq) taken.push(e.id);
       }
       assert.deepEqual(taken, expected.map((j) => j.id), `round ${round}`);
+    }
+  });
+});
+
+describe("MemoryStore's run heap", () => {
+  it("pops in comparator order whatever the arrival order, with a sorted run and a heap", () => {
+    // A seeded mix: mostly ascending arrivals (the run), some out of order (the heap), pops
+    // interleaved, equal keys included.
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 20; round++) {
+      const heap = new MinHeap();
+      const model: [number, string, number][] = [];
+      let t = 0;
+      for (let step = 0; step < 500; step++) {
+        if (random() < 0.3 && model.length > 0) {
+          model.sort((a, b) => a[0] - b[0] || a[2] - b[2] || (a[1] < b[1] ? -1 : 1));
+          assert.deepEqual(heap.pop(), model.shift());
+        } else {
+          t += random() < 0.8 ? Math.floor(random() * 3) : -Math.floor(random() * 20);
+          const entry: [number, string, number] = [t, `j${step}`, Math.floor(random() * 3)];
+          model.push(entry);
+          heap.push(...entry);
+        }
+        assert.equal(heap.size, model.length);
+      }
+      model.sort((a, b) => a[0] - b[0] || a[2] - b[2] || (a[1] < b[1] ? -1 : 1));
+      for (const entry of model) assert.deepEqual(heap.pop(), entry);
+      assert.equal(heap.pop(), undefined);
     }
   });
 });
