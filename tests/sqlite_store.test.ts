@@ -361,6 +361,8 @@ describe("SqlStore on SQLite", () => {
       const gone = { status: "succeeded" as const, finishedAt: T0, expiresAt: T0 };
       await store.insertJob(jobRecord("dropped", gone));
       await store.insertJob(jobRecord("c", { payload: "2" }), "replace");
+      // Waits for b, which fails below: cancelled by its dependency.
+      await store.insertJob(jobRecord("w3", { after: ["b"] }));
       await assertCountsExact(store, "inserts");
       const claimed = await store.claimJobs(T0, "A", LEASE, 10, { tasks: ["t", "u"] });
       assert.deepEqual(claimed.map((j) => j.id).sort(), ["a", "b", "c", "old-p", "old-u"]);
@@ -379,7 +381,8 @@ describe("SqlStore on SQLite", () => {
         { id: c, outcome: { ...ok, expiresAt: T0 } },
       ]);
       await store.retryJob(p, "A", T0 + 1, { name: "E", message: "again" });
-      await assertCountsExact(store, "finishes, a dropped one and a retry");
+      assert.equal((await store.getJob("w3"))!.status, "cancelled");
+      await assertCountsExact(store, "finishes, a dependant cancelled, a dropped one, a retry");
       await store.cancelJob("old-u", T0, T0 + 100);
       await store.cancelJob("w", T0, null);
       await store.cancelJob(p, T0, T0);

@@ -9,6 +9,7 @@ import type { JobRecord, JobStatus } from "../store.ts";
 import type { Dialect } from "./dialect.ts";
 import type { SqlDriver, SqlValue } from "./driver.ts";
 import { JOB_COLUMNS, JOB_SELECT, jobParams, type Row, SEQ_COLUMN, toJob } from "./_rows.ts";
+import { countMoved } from "./_job_counts.ts";
 import {
   dependencyExpiresAt,
   droppedOnArrival,
@@ -240,6 +241,7 @@ export async function releaseDependants(
             WHERE id = ?`,
           [JSON.stringify(verdict.error), now, dependencyExpiresAt(job, now), id],
         );
+        await countMoved(tx, d, [{ status: "cancelled", task: job.task }]);
         known.set(id, "cancelled");
         queue.push(id);
       }

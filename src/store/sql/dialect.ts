@@ -154,7 +154,10 @@ export const sqlite: Dialect = {
   inRecords: () => "1 = 1",
   withoutRowid: " WITHOUT ROWID",
   nextSeq: null,
-  sparsePriority: false,
+  // Jobs of the default priority stay out of the priority index: most jobs then write two index
+  // entries fewer over a run (Durable Objects bill each). Claims walk priority 0 through the
+  // ready index instead and read (and skip) ready jobs of negative priority there.
+  sparsePriority: true,
   jobCounts: true,
   blocking: true,
   unlimited: "-1",
@@ -270,10 +273,6 @@ export const durableObject: Dialect = {
   reclaim: null,
   // A probe would bill a row write on every wake-up; object storage is always writable.
   writeProbe: null,
-  // The platform bills every index row a write touches: jobs of the default priority stay out
-  // of the priority index. The cost moves to claims, which walk priority 0 through the ready
-  // index and read (and skip) ready jobs of negative priority there.
-  sparsePriority: true,
   jobCounts: false,
 };
 

@@ -9,7 +9,7 @@
 
 import type { Dialect } from "./dialect.ts";
 import type { SqlDriver } from "./driver.ts";
-import { JOB_COUNTS, JOB_COUNTS_ON_FINISH } from "./_job_counts.ts";
+import { JOB_COUNTS, JOB_COUNTS_ON_FINISH, NO_UPDATE_TRIGGERS } from "./_job_counts.ts";
 
 /** One step of the schema's history. Versions start at 1 and increase by 1. */
 export interface Migration {
@@ -146,7 +146,7 @@ export const MIGRATIONS: readonly Migration[] = [
       "DROP INDEX everywhen_jobs_ready",
       "CREATE INDEX everywhen_jobs_ready ON everywhen_jobs (ready_at, seq) WHERE ready_at IS NOT NULL",
       `CREATE INDEX everywhen_jobs_priority ON everywhen_jobs (priority, ready_at, seq)
-        WHERE ready_at IS NOT NULL${d.sparsePriority ? " AND priority <> 0" : ""}`,
+        WHERE ready_at IS NOT NULL${d.name === "durable-object" ? " AND priority <> 0" : ""}`,
       // Per-key concurrency counts running jobs of a key: index only those, so a keyed job
       // writes the index on claim and on finish, not on every change of status.
       "DROP INDEX everywhen_jobs_key",
@@ -192,6 +192,24 @@ export const MIGRATIONS: readonly Migration[] = [
           WHERE schedule_id IS NOT NULL`,
       ]),
       ...(d.jobCounts ? JOB_COUNTS_ON_FINISH : []),
+    ],
+  },
+  {
+    version: 6,
+    description:
+      "SQLite files: no priority index entry for default-priority jobs, no count update triggers",
+    // A claim and a finish each moved a job's entry in this index: with the ready index and the
+    // status index, a third of the index writes of a plain job's run. Jobs of priority 0 are
+    // walked through the ready index instead (as on Durable Objects since version 3).
+    up: (d) => [
+      ...(d.sparsePriority && d.name !== "durable-object"
+        ? [
+          "DROP INDEX everywhen_jobs_priority",
+          `CREATE INDEX everywhen_jobs_priority ON everywhen_jobs (priority, ready_at, seq)
+            WHERE ready_at IS NOT NULL AND priority <> 0`,
+        ]
+        : []),
+      ...(d.jobCounts ? NO_UPDATE_TRIGGERS : []),
     ],
   },
 ];

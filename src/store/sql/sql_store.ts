@@ -49,7 +49,7 @@ import {
   scheduleExists,
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
-import { countFinished, countsQuery, FINAL_SQL } from "./_job_counts.ts";
+import { countMoved, countsQuery, FINAL_SQL } from "./_job_counts.ts";
 import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
 import { InsertGroup, type InsertOutcome } from "../_insert_group.ts";
 
@@ -459,7 +459,7 @@ export class SqlStore implements Store {
           ],
         );
         if (finished.length === 0) return false;
-        await countFinished(tx, this.#d, finished);
+        await countMoved(tx, this.#d, finished);
       }
       await releaseDependants(tx, this.#d, [[id, outcome.status]], outcome.finishedAt);
       return true;
@@ -517,7 +517,7 @@ export class SqlStore implements Store {
           [JSON.stringify(kept), owner],
         );
         for (const r of rows) done.push(r.id);
-        await countFinished(tx, d, rows);
+        await countMoved(tx, d, rows);
       }
       const byId = new Map(items.map((i) => [i.id, i.outcome]));
       const now = Math.max(...items.map((i) => i.outcome.finishedAt));
@@ -566,6 +566,7 @@ export class SqlStore implements Store {
             `UPDATE ${J} SET status = 'cancelled', finished_at = ?, expires_at = ? WHERE id = ?`,
             [now, expiresAt, id],
           );
+          await countMoved(tx, this.#d, [job]);
         }
         await releaseDependants(tx, this.#d, [[id, "cancelled"]], now);
       } else if (job.status === "running" && !job.cancelRequested) {
@@ -592,6 +593,7 @@ export class SqlStore implements Store {
           lease_owner = NULL, lease_until = NULL, cancel_requested = 0 WHERE id = ?`,
         [next.runAt, JSON.stringify(next.history), id],
       );
+      await countMoved(tx, this.#d, [job], -1);
       return next;
     });
   }
