@@ -48,6 +48,14 @@ export const MAX_JSON_LENGTH = 1_048_576;
  */
 export function assertJson(value: unknown, name: string): JsonValue {
   if (value === undefined) return null;
+  // Most payloads are a primitive: no walk (a string's JSON is at most 6 characters per unit).
+  if (
+    value === null || typeof value === "boolean" ||
+    (typeof value === "number" && Number.isFinite(value)) ||
+    (typeof value === "string" && value.length * 6 + 2 <= MAX_JSON_LENGTH)
+  ) {
+    return value;
+  }
   check(value, name);
   return value as JsonValue;
 }

@@ -7,7 +7,7 @@
 import { type Codec, payloadBinding } from "../codec.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkEnum, checkId, checkInt, durationOr } from "../_options.ts";
-import { MAX_AFTER } from "../store/semantics.ts";
+import { MAX_AFTER, NO_ITEMS } from "../store/semantics.ts";
 import type { TaskEntry } from "../engine/_tasks.ts";
 import type { JsonValue } from "../json.ts";
 import type { JobRecord } from "../store/store.ts";
@@ -42,7 +42,7 @@ export interface EnqueueSpec {
   concurrencyKey: string | null;
   /** What the store does when the id exists (debounce is `"replace"`). */
   ifExists: "keep" | "replace";
-  after: string[];
+  after: readonly string[];
 }
 
 /**
@@ -95,8 +95,8 @@ export function checkEnqueueOptions(options: EnqueueOptions | undefined, now: nu
   };
 }
 
-function checkAfter(after: unknown): string[] {
-  if (after === undefined) return [];
+function checkAfter(after: unknown): readonly string[] {
+  if (after === undefined) return NO_ITEMS;
   if (!Array.isArray(after)) {
     throw new TypeError("Invalid after: expected an array of job ids");
   }
@@ -106,16 +106,18 @@ function checkAfter(after: unknown): string[] {
   return [...new Set(after.map((id) => checkId(id, "after")))];
 }
 
-/** Per-key concurrency and rate-limit fields of a job, from its task's settings and payload. */
-function keysOf(
+/**
+ * @returns The pending job record for an enqueued payload: the per-key concurrency and rate-limit
+ * fields come from its task's settings and payload.
+ */
+export async function enqueuedJob(
   task: string,
   payload: JsonValue,
   spec: EnqueueSpec,
-  entry: TaskEntry | undefined,
-): Pick<
-  JobRecord,
-  "concurrencyKey" | "concurrencyLimit" | "rateKey" | "rateLimit" | "ratePeriod" | "priority"
-> {
+  now: number,
+  codec: Codec,
+  entry?: TaskEntry,
+): Promise<JobRecord> {
   const keyed = spec.concurrencyKey ??
     (entry?.concurrency
       ? checkId(entry.concurrency.key(payload as never), "concurrency key")
@@ -126,40 +128,24 @@ function keysOf(
     : rate.key === null
     ? task
     : `${task}:${checkId(rate.key(payload as never), "rateLimit key")}`;
-  return {
-    priority: spec.priority ?? entry?.priority ?? 0,
-    concurrencyKey: keyed,
-    concurrencyLimit: keyed === null ? null : entry?.concurrency?.limit ?? 1,
-    rateKey,
-    rateLimit: rate?.limit ?? null,
-    ratePeriod: rate?.period ?? null,
-  };
-}
-
-/**
- * @returns The pending job record for an enqueued payload.
- */
-export async function enqueuedJob(
-  task: string,
-  payload: JsonValue,
-  spec: EnqueueSpec,
-  now: number,
-  codec: Codec,
-  entry?: TaskEntry,
-): Promise<JobRecord> {
   return jobRecord({
-    ...keysOf(task, payload, spec, entry),
-    after: spec.after,
     id: spec.id,
     task,
     scheduleId: null,
     scheduledAt: spec.runAt,
     payload: await codec.encode(payload, payloadBinding({ id: spec.id, task, scheduleId: null })),
     resultTtl: spec.resultTtl,
+    createdAt: now,
     // Fixed when the job is made, from the task's retries if the job names none: what the job
     // record (and every admin surface) shows is what the runner applies.
     maxAttempts: spec.maxAttempts ?? attemptsOf(entry),
     timeout: spec.timeout,
-    createdAt: now,
+    priority: spec.priority ?? entry?.priority ?? 0,
+    concurrencyKey: keyed,
+    concurrencyLimit: keyed === null ? null : entry?.concurrency?.limit ?? 1,
+    rateKey,
+    rateLimit: rate?.limit ?? null,
+    ratePeriod: rate?.period ?? null,
+    after: spec.after,
   });
 }

@@ -659,14 +659,21 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
   }
 
   /** Runs a write unless the scheduler is stopping or stopped; a throw becomes a rejection. */
-  async #usable<T>(write: () => Promise<T>): Promise<T> {
+  #usable<T>(write: () => Promise<T>): Promise<T> {
+    // Not async: `enqueue` goes through here, and an async wrapper costs a promise per call.
     const state = this.#engine.state;
     if (state === "stopped" || state === "stopping") {
-      throw new SchedulerStoppedError(
-        "Scheduler is stopped (create a new Scheduler on the same store to continue)",
+      return Promise.reject(
+        new SchedulerStoppedError(
+          "Scheduler is stopped (create a new Scheduler on the same store to continue)",
+        ),
       );
     }
-    return await write();
+    try {
+      return write();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 
