@@ -5,6 +5,7 @@
 
 import type { SqlValue } from "./driver.ts";
 import type { JobRecord, ScheduleRecord } from "../store.ts";
+import { NO_ITEMS } from "../semantics.ts";
 
 /** Columns written from a `ScheduleRecord`, in parameter order. */
 export const SCHEDULE_COLUMNS: readonly string[] = [
@@ -194,7 +195,12 @@ export function toJob(row: Row): JobRecord {
     rateKey: row.rate_key as string | null,
     rateLimit: row.rate_limit as number | null,
     ratePeriod: row.rate_period as number | null,
-    after: JSON.parse(row.after_json as string),
-    history: JSON.parse(row.history_json as string),
+    after: listOf(row.after_json),
+    history: listOf(row.history_json),
   };
+}
+
+/** A JSON list column; most rows hold `[]`, which reads as the shared empty list, unparsed. */
+function listOf<T>(text: SqlValue | undefined): readonly T[] {
+  return text === "[]" ? NO_ITEMS : JSON.parse(text as string);
 }
