@@ -7,7 +7,7 @@
  * claim cost from 1,000 to 1,000,000 pending jobs, `enqueueMany` against a loop of `enqueue`).
  * Starts a throwaway server like the tests (or uses `EVERYWHEN_PG_URL`).
  *
- *   node_modules/node26/bin/node --no-warnings bench/postgres.ts [jobs] [all|queue]
+ *   node_modules/node26/bin/node --no-warnings bench/postgres.ts [jobs] [all|queue|fires]
  *
  * Benchmarks measure; nothing here asserts.
  */
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   let run = 0;
   const only = process.argv[3];
   try {
-    if (only === "queue") {
+    if (only === "fires") {
+      await fires(url, `bench${++run}`);
+    } else if (only === "queue") {
       const fresh: OpenFresh = async () => {
         const store = await openStore(url, { schema: `bench${++run}` });
         return { store, done: () => store.close() };
