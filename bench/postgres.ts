@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   try {
     if (only === "fires") {
       await fires(url, `bench${++run}`);
-    } else if (only === "queue") {
+      return;
+    }
+    if (only === "queue") {
       const fresh: OpenFresh = async () => {
         const store = await openStore(url, { schema: `bench${++run}` });
         return { store, done: () => store.close() };
