@@ -209,6 +209,62 @@ export function storeConformance(
         assert.equal(next[0]!.activeJobs, 2);
       });
 
+      it("releases a batch of fires made at once, each on its own terms", async () => {
+        // A scheduler releases a whole claimed batch without awaiting each release: stores may
+        // write them together, and every release must still be judged alone.
+        for (const id of ["a", "b", "c", "d"]) await store.putSchedule(scheduleRecord(id), "error");
+        await store.insertJob(jobRecord("b@1", { scheduleId: "b", payload: '"old"' }));
+        const claimed = await store.claimDueSchedules(T0, "A", LEASE, 10);
+        assert.deepEqual(claimed.map((c) => [c.record.id, c.activeJobs]), [
+          ["a", 0],
+          ["b", 1],
+          ["c", 0],
+          ["d", 0],
+        ]);
+        // c's lease is taken over by B before A releases it.
+        await store.updateSchedule(scheduleRecord("c", { nextRunAt: T0 + 7 }));
+        const job = (id: string) => jobRecord(id, { scheduleId: id.split("@")[0]! });
+        const results = await Promise.all([
+          store.releaseSchedule("a", "A", {
+            nextRunAt: T0 + 10,
+            lastRunAt: T0,
+            jobs: [job("a@1")],
+          }),
+          store.releaseSchedule("b", "A", {
+            nextRunAt: null,
+            lastRunAt: T0,
+            jobs: [job("b@1"), job("b@2")],
+          }),
+          store.releaseSchedule("c", "A", {
+            nextRunAt: T0 + 30,
+            lastRunAt: T0,
+            jobs: [job("c@1")],
+          }),
+          store.releaseSchedule("d", "B", {
+            nextRunAt: T0 + 40,
+            lastRunAt: T0,
+            jobs: [job("d@1")],
+          }),
+        ]);
+        assert.deepEqual(results, [["a@1"], ["b@2"], null, null]);
+        assert.equal((await store.getJob("b@1"))!.payload, '"old"', "existing job untouched");
+        assert.equal(await store.getJob("c@1"), null);
+        assert.equal(await store.getJob("d@1"), null);
+        const next = async (id: string) => (await store.getSchedule(id))!.nextRunAt;
+        assert.deepEqual(await Promise.all(["a", "b", "c", "d"].map(next)), [
+          T0 + 10,
+          null,
+          T0 + 7,
+          T0,
+        ]);
+        assert.equal((await store.getSchedule("a"))!.lastRunAt, T0);
+        // a is released; d is still A's until its lease ends.
+        assert.deepEqual(
+          (await store.claimDueSchedules(T0 + 10, "B", LEASE, 10)).map((c) => c.record.id),
+          ["c", "a"],
+        );
+      });
+
       it("counts only pending and running jobs as a schedule's active jobs", async () => {
         await store.putSchedule(scheduleRecord("s"), "error");
         await store.insertJob(jobRecord("p1", { scheduleId: "s" }));

@@ -285,6 +285,20 @@ export function queueConformance(getStore: () => Store): void {
       assert.deepEqual(await store.insertJobs([]), []);
     });
 
+    it("inserts batches wider than one statement's bound parameters, in order", async () => {
+      // Durable Objects bind at most 100 parameters per statement (three job rows): a batch and
+      // a burst of single inserts must still go in whole, numbered in call order.
+      const store = getStore();
+      const batch = Array.from({ length: 40 }, (_, i) => jobRecord(`m${i}`));
+      assert.deepEqual(await store.insertJobs(batch), batch.map((j) => j.id));
+      const singles = Array.from({ length: 20 }, (_, i) => jobRecord(`s${i}`));
+      const outcomes = await Promise.all(singles.map((j) => store.insertJob(j)));
+      assert.deepEqual(outcomes, singles.map(() => "inserted"));
+      assert.equal(await store.countJobs(), 60);
+      const order = (await claimIds(store, T0, 100)).filter((id) => id.startsWith("s"));
+      assert.deepEqual(order, singles.map((j) => j.id));
+    });
+
     it("writes nothing when the batch is refused", async () => {
       const store = getStore();
       const jobs = Array.from({ length: MAX_INSERT_JOBS + 1 }, (_, i) => jobRecord(`j${i}`));

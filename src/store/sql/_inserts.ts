@@ -52,6 +52,30 @@ export async function insertRows(
   d: Dialect,
   jobs: readonly JobRecord[],
 ): Promise<Set<string>> {
+  const rows = rowsPerInsert(d);
+  if (jobs.length <= rows) return await insertChunk(tx, d, jobs);
+  const inserted = new Set<string>();
+  for (let i = 0; i < jobs.length; i += rows) {
+    for (const id of await insertChunk(tx, d, jobs.slice(i, i + rows))) inserted.add(id);
+  }
+  return inserted;
+}
+
+/**
+ * @param d A dialect.
+ * @returns How many job rows one `INSERT` may carry within its bound-parameter limit (a Durable
+ * Object takes three); `insertRows` writes more in several statements, so only inside a
+ * transaction are they one write.
+ */
+export function rowsPerInsert(d: Dialect): number {
+  return Math.max(1, Math.floor(d.maxParams / JOB_COLUMNS.length));
+}
+
+async function insertChunk(
+  tx: SqlDriver,
+  d: Dialect,
+  jobs: readonly JobRecord[],
+): Promise<Set<string>> {
   const single = jobs.length === 1 && d.nextSeq === null;
   const first = single ? null : await takeSeq(tx, d, jobs.length);
   const seq = single ? NEXT_COUNTED : d.nextSeq;

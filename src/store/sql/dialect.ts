@@ -104,6 +104,11 @@ export interface Dialect {
    * write transactions are serialised anyway (SQLite).
    */
   readonly skipLocked: string;
+  /**
+   * Most bound parameters one statement may carry: multi-row inserts are cut to fit. Durable
+   * Objects allow 100 (three job rows), SQLite 32,766, PostgreSQL 65,535.
+   */
+  readonly maxParams: number;
   /** Appended to a `SELECT` that reads a row it then updates, to lock it. Empty on SQLite. */
   readonly forUpdate: string;
   /**
@@ -172,6 +177,7 @@ export const sqlite: Dialect = {
     "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   // BEGIN IMMEDIATE makes every write transaction exclusive: nothing to lock or skip.
   skipLocked: "",
+  maxParams: 32_766,
   forUpdate: "",
   forShare: "",
   lock: null,
@@ -223,6 +229,7 @@ export const postgres: Dialect = {
   writeProbe:
     "UPDATE everywhen_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM everywhen_migrations)",
   skipLocked: " FOR UPDATE SKIP LOCKED",
+  maxParams: 65_535,
   forUpdate: " FOR UPDATE",
   forShare: " FOR SHARE",
   lock:
@@ -273,6 +280,7 @@ export const durableObject: Dialect = {
   reclaim: null,
   // A probe would bill a row write on every wake-up; object storage is always writable.
   writeProbe: null,
+  maxParams: 100,
   jobCounts: false,
 };
 

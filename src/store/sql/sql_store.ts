@@ -50,8 +50,9 @@ import {
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
 import { countMoved, countsQuery, FINAL_SQL } from "./_job_counts.ts";
-import { insertMany, insertOne, insertRows, releaseDependants } from "./_inserts.ts";
-import { InsertGroup, type InsertOutcome } from "../_insert_group.ts";
+import { insertMany, insertOne, insertRows, releaseDependants, rowsPerInsert } from "./_inserts.ts";
+import { InsertGroup, type InsertOutcome, WriteGroup } from "../_insert_group.ts";
+import { type ReleaseCall, releaseIn } from "./_release.ts";
 
 const S = "everywhen_schedules";
 const J = "everywhen_jobs";
@@ -181,16 +182,23 @@ export class SqlStore implements Store {
   declare readonly watch?: (onChange: () => void) => () => void;
   #d: Dialect;
   #inserts: InsertGroup;
+  /** Releases of fires arriving together (a batch of due schedules) share one transaction. */
+  #releases: WriteGroup<ReleaseCall, string[] | null>;
 
   private constructor(driver: SqlDriver, dialect: Dialect, options: SqlStoreOptions) {
     this.driver = driver;
     this.#d = dialect;
     // A single row takes its sequence number inside its own INSERT; several need a transaction
     // where the store counts them itself (SQLite), one statement where a sequence does.
+    // A group wider than one statement is several statements: one transaction keeps it whole.
     this.#inserts = new InsertGroup((jobs) =>
-      jobs.length === 1 || dialect.nextSeq !== null
+      jobs.length === 1 || (dialect.nextSeq !== null && jobs.length <= rowsPerInsert(dialect))
         ? insertRows(driver, dialect, jobs)
         : driver.transaction((tx) => insertRows(tx, dialect, jobs))
+    );
+    this.#releases = new WriteGroup(
+      (call) => call.id,
+      (calls) => driver.transaction((tx) => releaseIn(tx, dialect, calls)),
     );
     this.name = options.name ?? driver.dialect;
     this.shared = options.shared ?? true;
@@ -297,39 +305,39 @@ export class SqlStore implements Store {
         `SELECT ${SCHEDULE_SELECT} FROM ${S} WHERE due_at <= ? ORDER BY due_at, id LIMIT ?${this.#d.skipLocked}`,
         [now, limit],
       );
-      const out: ClaimedSchedule[] = [];
-      for (const row of rows) {
-        await tx.exec(`UPDATE ${S} SET lease_owner = ?, lease_until = ? WHERE id = ?`, [
-          owner,
-          now + leaseMs,
-          row.id as string,
-        ]);
-        const [count] = await tx.query<{ n: number }>(
-          `SELECT count(*) AS n FROM ${J} WHERE schedule_id = ? AND status IN ('pending', 'running')`,
-          [row.id as string],
-        );
-        out.push({ record: toSchedule(row), activeJobs: count?.n ?? 0 });
-      }
-      return out;
+      if (rows.length === 0) return [];
+      // One statement for all leases and one for all active-job counts, whatever the batch:
+      // per-schedule statements made each fire on PostgreSQL two round trips here alone.
+      const d = this.#d;
+      const ids = rows.map((row) => row.id as string);
+      const one = ids.length === 1;
+      const idList = one ? ids[0]! : d.list(ids);
+      await tx.exec(
+        `UPDATE ${S} SET lease_owner = ?, lease_until = ? WHERE ${
+          one ? "id = ?" : d.inListIndexed("id")
+        }`,
+        [owner, now + leaseMs, idList],
+      );
+      const counts = await tx.query<{ id: string; n: number }>(
+        `SELECT schedule_id AS id, count(*) AS n FROM ${J} WHERE ${
+          one ? "schedule_id = ?" : d.inListIndexed("schedule_id")
+        } AND status IN ('pending', 'running') GROUP BY schedule_id`,
+        [idList],
+      );
+      const active = new Map(counts.map((c) => [c.id, Number(c.n)]));
+      return rows.map((row) => ({
+        record: toSchedule(row),
+        activeJobs: active.get(row.id as string) ?? 0,
+      }));
     });
   }
 
-  async releaseSchedule(
+  releaseSchedule(
     id: string,
     owner: string,
     release: ScheduleRelease,
   ): Promise<string[] | null> {
-    return await this.driver.transaction(async (tx) => {
-      const { changes } = await tx.exec(
-        `UPDATE ${S} SET next_run_at = ?, last_run_at = ?, lease_owner = NULL, lease_until = NULL
-          WHERE id = ? AND lease_owner = ?`,
-        [release.nextRunAt, release.lastRunAt, id, owner],
-      );
-      if (changes === 0) return null;
-      const inserted: string[] = [];
-      for (const job of release.jobs) if (await insertOne(tx, this.#d, job)) inserted.push(job.id);
-      return inserted;
-    });
+    return this.#releases.add({ id, owner, release });
   }
 
   async insertJob(job: JobRecord, ifExists: JobIfExists = "keep"): Promise<InsertOutcome> {
