@@ -42,7 +42,7 @@ import { claimJob, claimOrder } from "./_kv_claim.ts";
 import { pruneRateLog } from "./_kv_rate.ts";
 import { openLayout } from "./_kv_layout.ts";
 import { checkKeys } from "../../src/_keys.ts";
-import { InsertGroup, type InsertOutcome } from "../../src/store/_insert_group.ts";
+import { InsertGroup, type InsertOutcome } from "../../src/store/_write_group.ts";
 
 import {
   canRerun,

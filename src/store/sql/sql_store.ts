@@ -51,7 +51,7 @@ import {
 import { claimIn } from "./_claim.ts";
 import { countMoved, countsQuery, FINAL_SQL } from "./_job_counts.ts";
 import { insertMany, insertOne, insertRows, releaseDependants, rowsPerInsert } from "./_inserts.ts";
-import { InsertGroup, type InsertOutcome, WriteGroup } from "../_insert_group.ts";
+import { InsertGroup, type InsertOutcome, WriteGroup } from "../_write_group.ts";
 import { type ReleaseCall, releaseIn } from "./_release.ts";
 
 const S = "everywhen_schedules";
