@@ -88,9 +88,19 @@ export async function claimIn(
       after = [last.ready_at as number, Number(last.seq)];
     }
   };
-  await walk("ready_at <= ?", [starvedBefore]);
-  // The next lower priority level in use: one seek down the priority index.
   const sparse = d.sparsePriority ? " AND priority <> 0" : "";
+  // The highest priority level in use and the oldest ready time, one index seek each, in one
+  // statement: no job is starved unless the oldest is, so the starved walk (a round trip on
+  // PostgreSQL) is skipped in the common case.
+  const [first] = await tx.query<{ p: number | null; oldest: number | null }>(
+    `SELECT (SELECT max(priority) FROM ${J} WHERE ready_at IS NOT NULL${sparse}) AS p,
+      (SELECT min(ready_at) FROM ${J} WHERE ready_at IS NOT NULL) AS oldest`,
+  );
+  const oldest = first?.oldest ?? null;
+  if (oldest !== null && Number(oldest) <= starvedBefore) {
+    await walk("ready_at <= ?", [starvedBefore]);
+  }
+  // The next lower priority level in use: one seek down the priority index.
   const below = async (p: number): Promise<number | null> => {
     const [row] = await tx.query<{ p: number | null }>(
       `SELECT max(priority) AS p FROM ${J} WHERE ready_at IS NOT NULL${sparse} AND priority < ?`,
@@ -100,7 +110,8 @@ export async function claimIn(
   };
   const level = "priority = ? AND ready_at <= ? AND ready_at > ?";
   let zero = sparse === "";
-  for (let p = await below(Number.MAX_SAFE_INTEGER); state.out.length < limit;) {
+  const top = first?.p ?? null;
+  for (let p = top === null ? null : Number(top); state.out.length < limit;) {
     if (!zero && (p === null || p < 0)) {
       // Priority 0 is not in a sparse priority index: walk it through the ready index.
       zero = true;
