@@ -4,7 +4,8 @@
  * then go to the database together as one write (SQL: one transaction, set-based statements, one
  * commit, one WAL append; Deno KV: one atomic operation).
  *
- * A call into an idle store is written at once, so a lone `enqueue` waits for nothing; under a
+ * A call into an idle store is written at the next microtask, so a lone `enqueue` waits for
+ * nothing but the calls made in the same synchronous run, which join it; under a
  * burst (an HTTP handler per request, a loop of `enqueue`, a batch of fires) a write carries up
  * to `max` calls. SQLite pays most of an autocommitted INSERT in the commit itself (BENCHMARKS.md:
  * one job per statement ran ~5,000 jobs/s, a batch ~25,000); PostgreSQL pays a round trip per
@@ -74,6 +75,9 @@ export class WriteGroup<I, O> {
 
   async #drain(): Promise<void> {
     this.#draining = true;
+    // Calls made in the same synchronous run (a batch of fires, a loop of `enqueue` that does
+    // not await) join the first write instead of waiting for the second.
+    await Promise.resolve();
     try {
       for (let first = this.#next(); first !== undefined; first = this.#next()) {
         if (first.alone !== null) {
