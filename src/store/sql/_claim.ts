@@ -2,13 +2,13 @@
  * The SQL store's job claim: the claim order, per-key concurrency and rate limits of
  * `Store.claimJobs`, walking indexes only.
  *
- * Starved jobs (ready since `now - starvationMs` or earlier) are walked first through
- * `everywhen_jobs_ready (ready_at, seq)`; then each priority level present among unfinished jobs,
- * highest first, through `everywhen_jobs_priority (priority, ready_at, seq)`: one index seek finds
- * the next level, one range reads its ready jobs in (ready_at, seq) order. Where that index leaves
- * out priority 0 (`Dialect.sparsePriority`), level 0 is walked through the ready index. A claim therefore reads
- * the rows it takes, the rows it skips (other tasks, blocked keys), and one row per priority
- * level in use — never every pending job.
+ * Starved jobs (ready since `now - starvationMs` or earlier), if the oldest ready job is one, are
+ * walked first through `everywhen_jobs_ready (ready_at, seq)`; then each priority level present
+ * among unfinished jobs, highest first, through `everywhen_jobs_priority (priority, ready_at,
+ * seq)`: one index seek finds the next level, one range reads its ready jobs in (ready_at, seq)
+ * order. Where that index leaves out priority 0 (`Dialect.sparsePriority`), level 0 is walked
+ * through the ready index. A claim therefore reads the rows it takes, the rows it skips (other
+ * tasks, blocked keys), and one row per priority level in use — never every pending job.
  * @module
  */
 

@@ -19,7 +19,7 @@ import {
 
 const J = "everywhen_jobs";
 const DEPS = "everywhen_job_deps";
-/** Rows per multi-row INSERT: well under every dialect's limit on bound parameters. */
+/** Most rows per multi-row INSERT, where the dialect's bound-parameter limit allows as many. */
 const INSERT_CHUNK = 500;
 
 /**
@@ -68,7 +68,7 @@ export async function insertRows(
  * transaction are they one write.
  */
 export function rowsPerInsert(d: Dialect): number {
-  return Math.max(1, Math.floor(d.maxParams / JOB_COLUMNS.length));
+  return Math.max(1, Math.min(INSERT_CHUNK, Math.floor(d.maxParams / JOB_COLUMNS.length)));
 }
 
 async function insertChunk(
@@ -201,8 +201,8 @@ export async function insertMany(
   };
   for (const job of jobs) {
     if (job.after.length === 0 && !droppedOnArrival(job)) {
+      // `insertRows` cuts the run into statements that fit.
       run.push(job);
-      if (run.length === INSERT_CHUNK) await flush();
       continue;
     }
     await flush();
