@@ -20,7 +20,7 @@ import { openStore } from "../adapters/postgres.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { at } from "../src/triggers/mod.ts";
 import { startPostgres } from "../tests/helpers/postgres.ts";
-import { type System, SYSTEMS } from "./_pg_systems.ts";
+import { type System, SYSTEMS, tally } from "./_pg_systems.ts";
 import { claimCost, controlsThroughput, enqueueManyRate, type OpenFresh } from "./_queue.ts";
 import { printTable } from "./_stats.ts";
 
@@ -35,7 +35,7 @@ const load = (): string => loadavg()[0]!.toFixed(2);
 if (process.argv[2] === "worker") {
   const system = SYSTEMS.find((s) => s.name === process.argv[3])!;
   const start = await system.prepare(process.argv[4]!, process.argv[5]!);
-  process.on("SIGTERM", () => process.exit(0));
+  process.on("SIGTERM", () => process.stdout.write(`ran ${tally.ran}\n`, () => process.exit(0)));
   process.stdin.once("data", () => void start());
   process.stdout.write("ready\n");
 } else {
@@ -88,15 +88,17 @@ async function main(): Promise<void> {
           rate(N, r.fillMs),
           rate(N, r.runMs),
           rate(N, r.fillMs + r.runMs),
+          r.shares,
           load(),
         ]);
         console.log(rows.at(-1)!.join("  "));
       }
     }
     console.log(
-      "\nEnd to end = jobs / (fill + run); run = from go to no job left (jobs/s)",
+      "\nEnd to end = jobs / (fill + run); run = from go to no job left (jobs/s); shares = each " +
+        "worker's share of the jobs run",
     );
-    printTable(["workers", "system", "fill", "run", "end to end", "load"], rows);
+    printTable(["workers", "system", "fill", "run", "end to end", "shares", "load"], rows);
     if (!names) await fires(url, `bench${++run}`);
   } finally {
     await sql.end();
@@ -115,7 +117,7 @@ async function drain(
   ns: string,
   n: number,
   k: number,
-): Promise<{ fillMs: number; runMs: number }> {
+): Promise<{ fillMs: number; runMs: number; shares: string }> {
   const fillMs = await system.fill(url, ns, n);
   // A freshly filled table has no statistics until autovacuum gets to it: plan every system's
   // claims on real ones.
@@ -140,13 +142,20 @@ async function drain(
   for (const w of ws) w.stdin!.write("go\n");
   while ((await counter.left()) > 0) await sleep(10);
   const runMs = performance.now() - started;
-  await Promise.all(ws.map((w) => {
-    const exited = new Promise((r) => w.once("exit", r));
+  const ran = await Promise.all(ws.map((w) => {
+    let out = "";
+    w.stdout!.on("data", (b: Buffer) => (out += String(b)));
+    const exited = new Promise<number>((r) =>
+      w.once("exit", () => r(Number(/ran (\d+)/.exec(out)?.[1] ?? NaN)))
+    );
     w.kill("SIGTERM");
     return exited;
   }));
   await counter.close();
-  return { fillMs, runMs };
+  // Each worker's share of the jobs, smallest first (a re-run counts twice).
+  const total = ran.reduce((a, b) => a + b, 0);
+  const shares = ran.sort((a, b) => a - b).map((r) => `${Math.round((r / total) * 100)}%`);
+  return { fillMs, runMs, shares: shares.join(" ") };
 }
 
 async function fires(url: string, schema: string): Promise<void> {

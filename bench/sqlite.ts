@@ -5,11 +5,11 @@
  * queue controls (`bench/_queue.ts`: priorities and keys against plain jobs, claim cost from
  * 1,000 to 1,000,000 pending jobs, `enqueueMany` against a loop of `enqueue`).
  *
- *   node_modules/node26/bin/node bench/sqlite.ts [jobs] [jobs|fires|admin|queue]   (npm run bench:sqlite)
+ *   node_modules/node26/bin/node bench/sqlite.ts [jobs] [jobs|share|fires|admin|queue]   (npm run bench:sqlite)
  *
  * Benchmarks measure; nothing here asserts.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -92,6 +92,89 @@ async function workers(count: number): Promise<void> {
     } jobs/s from first start to last finish ` +
       `(${rate(N, wall)} jobs/s including process start-up)`,
   );
+}
+
+/**
+ * Fair sharing: `count` idle worker processes (Node, Deno and Bun in turn, default options)
+ * on one file, then a burst of N jobs enqueued at once from this process; each handler takes
+ * `taskMs`. Prints each worker's share of the jobs and how long the burst took to drain. The
+ * workers run at concurrency 1,000 (`tests/fixtures/worker.ts`).
+ */
+async function share(count: number, taskMs: number): Promise<void> {
+  const { dir, db } = tempDb();
+  const store = await openStore(db);
+  const producer = new Scheduler({ store, roles: { schedules: false, jobs: false } });
+  const log = join(dir, "runs.jsonl");
+  const runtimes = ["node", "deno", "bun"] as const;
+  const ws = Array.from(
+    { length: count },
+    (_, i) => startWorker(runtimes[i % runtimes.length]!, db, log, taskMs ? { taskMs } : {}),
+  );
+  await Promise.all(ws.map((w) => w.ready));
+  // Past every worker's first passes: all are idle when the burst lands.
+  await new Promise((r) => setTimeout(r, 1500));
+  const started = performance.now();
+  const burst = [];
+  for (let left = N; left > 0; left -= 10_000) {
+    const size = Math.min(left, 10_000);
+    burst.push(producer.enqueueMany(Array.from({ length: size }, () => ({ task: "record" }))));
+  }
+  await Promise.all(burst);
+  for (;;) {
+    if ((await store.countJobs({ status: ["pending", "running"] })) === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const wall = performance.now() - started;
+  const byPid = runsByPid(log);
+  for (const w of ws) w.child.kill("SIGTERM");
+  await Promise.all(ws.map((w) => w.exited));
+  await producer.stop();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const shares = ws.map((w) =>
+    `${w.runtime} ${Math.round(((byPid.get(w.child.pid!) ?? 0) / N) * 100)}%`
+  );
+  console.log(
+    `share: ${count} idle workers, burst of ${N} jobs of ${taskMs} ms: ${shares.join(", ")}; ` +
+      `drained in ${Math.round(wall)} ms`,
+  );
+}
+
+/**
+ * Fair sharing of fires: three workers (Node, Deno, Bun) declare the same `count`
+ * every-second schedules and run for 10 s; prints each one's share of the jobs run.
+ */
+async function shareFires(count: number): Promise<void> {
+  const { dir, db } = tempDb();
+  const log = join(dir, "runs.jsonl");
+  const ws = (["node", "deno", "bun"] as const).map((r) =>
+    startWorker(r, db, log, { schedules: count, intervalMs: 1000 })
+  );
+  await Promise.all(ws.map((w) => w.ready));
+  await new Promise((r) => setTimeout(r, 10_000));
+  for (const w of ws) w.child.kill("SIGTERM");
+  await Promise.all(ws.map((w) => w.exited));
+  const ran = runsByPid(log);
+  rmSync(dir, { recursive: true, force: true });
+  const total = [...ran.values()].reduce((a, b) => a + b, 0);
+  const shares = ws.map((w) =>
+    `${w.runtime} ${Math.round(((ran.get(w.child.pid!) ?? 0) / total) * 100)}%`
+  );
+  console.log(
+    `share: 3 workers, ${count} every-second schedules for 10 s (${total} jobs): ` +
+      shares.join(", "),
+  );
+}
+
+/** @returns How many runs each process logged. */
+function runsByPid(log: string): Map<number, number> {
+  const byPid = new Map<number, number>();
+  for (const line of readFileSync(log, "utf8").split("\n")) {
+    if (!line) continue;
+    const pid = (JSON.parse(line) as { pid: number }).pid;
+    byPid.set(pid, (byPid.get(pid) ?? 0) + 1);
+  }
+  return byPid;
 }
 
 async function fires(): Promise<void> {
@@ -238,6 +321,10 @@ const only = process.argv[3];
 if (!only || only === "jobs") {
   await oneProcess();
   for (const k of [1, 2, 3]) await workers(k);
+}
+if (!only || only === "share") {
+  for (const taskMs of [0, 10]) for (const k of [2, 3]) await share(k, taskMs);
+  for (const count of [200, 2000]) await shareFires(count);
 }
 if (!only || only === "fires") await fires();
 if (!only || only === "admin") await admin(Number(process.argv[4] ?? 1_000_000));

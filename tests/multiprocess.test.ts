@@ -146,4 +146,48 @@ describe("several processes on one SQLite file", { skip }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("idle workers share a burst of jobs: no worker claims more than it can start", async () => {
+    const { dir, db, log } = tempFiles();
+    try {
+      const options = {
+        roles: { schedules: false },
+        concurrency: 3,
+        taskMs: 200,
+        pollInterval: 100,
+      };
+      const workers = (["node", "deno", "bun"] as const).map((r) =>
+        startWorker(r, db, log, options)
+      );
+      await Promise.all(workers.map((w) => w.ready));
+      const store = await openStore(db);
+      const now = Date.now();
+      for (let i = 0; i < 30; i++) {
+        await store.insertJob(
+          jobRecord(`job-${i}`, {
+            task: "record",
+            payload: "null",
+            scheduledAt: now,
+            runAt: now,
+            createdAt: now,
+          }),
+        );
+      }
+      for (let i = 0; i < 600 && readRuns(log).length < 30; i++) await sleep(100);
+      await store.close();
+      for (const w of workers) w.child.kill("SIGTERM");
+      await Promise.all(workers.map((w) => w.exited));
+      const runs = readRuns(log);
+      assert.equal(runs.length, 30);
+      // One worker alone would need ten rounds of three; the others poll ten times a round.
+      for (const w of workers) {
+        const mine = runs.filter((r) => r.runtime === w.runtime).length;
+        assert.ok(mine > 0, `${w.runtime} ran none of ${runs.map((r) => r.runtime).join(",")}`);
+        const started = w.events.filter((e) => e.event === "job:started").length;
+        assert.equal(started, mine, `${w.runtime} started only what it ran`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
