@@ -12,6 +12,7 @@ import type { Store } from "../src/store/store.ts";
 import { storeConformance } from "./store_conformance.ts";
 import { decode, encode, errorFromWire, type WireError } from "./cloudflare/store_wire.ts";
 import { workerdSkip } from "./cloudflare/skip.ts";
+import type { FirePlan } from "./store_fire_plans.ts";
 
 const skip = workerdSkip;
 
@@ -65,7 +66,11 @@ async function remoteStore(): Promise<Store> {
       let fn = methods.get(key);
       if (!fn) {
         fn = (...args: unknown[]) => {
-          const result = previous.then(() => call(object, key, args));
+          // A fire plan crosses as its description; the object rebuilds it (store_fire_plans.ts).
+          const wire = args.map((a) =>
+            typeof a === "function" ? { firePlan: (a as FirePlan).spec } : a
+          );
+          const result = previous.then(() => call(object, key, wire));
           previous = result.catch(() => {});
           return result;
         };

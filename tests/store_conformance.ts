@@ -5,71 +5,15 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConflictError } from "../src/errors.ts";
-import type { JobRecord, ScheduleRecord, Store } from "../src/store/store.ts";
+import type { FiredSchedule, PlannedFire, Store } from "../src/store/store.ts";
+import { firePlan } from "./store_fire_plans.ts";
+import { jobRecord, scheduleRecord } from "./helpers/records.ts";
+
+export { jobRecord, scheduleRecord };
 import { queueConformance } from "./store_conformance_queue.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const LEASE = 30_000;
-
-/** A schedule record with sensible defaults. */
-export function scheduleRecord(id: string, patch: Partial<ScheduleRecord> = {}): ScheduleRecord {
-  return {
-    id,
-    task: "t",
-    trigger: { v: 1, type: "at", at: "2030-01-01T00:00:00Z" } as ScheduleRecord["trigger"],
-    payload: "null",
-    paused: false,
-    coalesce: "latest",
-    misfireGraceTime: null,
-    maxInstances: 1,
-    overlap: "skip",
-    jitter: 0,
-    resultTtl: null,
-    priority: 0,
-    nextRunAt: T0,
-    lastRunAt: null,
-    createdAt: T0 - 1000,
-    updatedAt: T0 - 1000,
-    ...patch,
-  };
-}
-
-/** A pending job record with sensible defaults. */
-export function jobRecord(id: string, patch: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id,
-    task: "t",
-    scheduleId: null,
-    scheduledAt: T0,
-    runAt: T0,
-    status: "pending",
-    payload: '{"n":1}',
-    result: null,
-    error: null,
-    attempts: 0,
-    maxAttempts: null,
-    timeout: null,
-    resultTtl: null,
-    concurrencyKey: null,
-    concurrencyLimit: null,
-    progress: null,
-    cancelRequested: false,
-    leaseOwner: null,
-    leaseUntil: null,
-    createdAt: T0 - 1000,
-    startedAt: null,
-    finishedAt: null,
-    expiresAt: null,
-    seq: 0,
-    priority: 0,
-    rateKey: null,
-    rateLimit: null,
-    ratePeriod: null,
-    after: [],
-    history: [],
-    ...patch,
-  };
-}
 
 const tasks = { tasks: ["t", "u"] };
 
@@ -263,6 +207,93 @@ export function storeConformance(
           (await store.claimDueSchedules(T0 + 10, "B", LEASE, 10)).map((c) => c.record.id),
           ["c", "a"],
         );
+      });
+
+      describe("firing in one step (fireDueSchedules, where a store has it)", () => {
+        const job = (id: string) => jobRecord(id, { scheduleId: id.split("@")[0]! });
+        /** Two jobs per schedule and a next run a minute on. */
+        const twoJobs = (throwOn?: string) =>
+          firePlan({ jobs: 2, nextRunAt: T0 + 60_000, lastRunAt: T0, throwOn }, jobRecord);
+        /** Per schedule taken: its id, its active jobs, and what it inserted or that it threw. */
+        const outcome = (fired: FiredSchedule<PlannedFire>[]) =>
+          fired.map((f) => [
+            f.claimed.record.id,
+            f.claimed.activeJobs,
+            "error" in f ? "threw" : f.inserted,
+          ]);
+
+        it("plans and releases due schedules, earliest first, leaving no lease", async (t) => {
+          if (!store.fireDueSchedules) return t.skip("no fireDueSchedules");
+          await store.putSchedule(scheduleRecord("late", { nextRunAt: T0 + 10 }), "error");
+          await store.putSchedule(scheduleRecord("early", { nextRunAt: T0 - 10 }), "error");
+          await store.putSchedule(scheduleRecord("mid", { nextRunAt: T0 }), "error");
+          await store.putSchedule(
+            scheduleRecord("paused", { nextRunAt: T0, paused: true }),
+            "error",
+          );
+          await store.putSchedule(scheduleRecord("future", { nextRunAt: T0 + 1000 }), "error");
+          await store.insertJob(jobRecord("mid@1", { scheduleId: "mid", payload: '"old"' }));
+          const fired = await store.fireDueSchedules(T0 + 10, "A", LEASE, 2, twoJobs());
+          assert.deepEqual(outcome(fired), [
+            ["early", 0, ["early@1", "early@2"]],
+            ["mid", 1, ["mid@2"]],
+          ]);
+          assert.equal((await store.getJob("mid@1"))!.payload, '"old"', "existing job untouched");
+          for (const id of ["early", "mid"]) {
+            const s = (await store.getSchedule(id))!;
+            assert.deepEqual([s.nextRunAt, s.lastRunAt], [T0 + 60_000, T0]);
+          }
+          // No lease left behind: the next fire is anyone's as soon as it is due.
+          const rest = await store.claimDueSchedules(T0 + 60_000, "B", LEASE, 10);
+          assert.deepEqual(rest.map((c) => c.record.id), ["late", "future", "early", "mid"]);
+        });
+
+        it("skips schedules another owner holds and takes them once the lease ends", async (t) => {
+          if (!store.fireDueSchedules) return t.skip("no fireDueSchedules");
+          await store.putSchedule(scheduleRecord("s"), "error");
+          await store.claimDueSchedules(T0, "A", LEASE, 10);
+          assert.deepEqual(await store.fireDueSchedules(T0 + 1, "B", LEASE, 10, twoJobs()), []);
+          const fired = await store.fireDueSchedules(T0 + LEASE + 1, "B", LEASE, 10, twoJobs());
+          assert.deepEqual(outcome(fired), [["s", 0, ["s@1", "s@2"]]]);
+          const late = { nextRunAt: T0 + 5, lastRunAt: T0, jobs: [job("s@9")] };
+          assert.equal(await store.releaseSchedule("s", "A", late), null, "A's lease is gone");
+          assert.equal(await store.getJob("s@9"), null);
+        });
+
+        it("leases a schedule whose plan throws and writes the others", async (t) => {
+          if (!store.fireDueSchedules) return t.skip("no fireDueSchedules");
+          for (const id of ["a", "b", "c"]) await store.putSchedule(scheduleRecord(id), "error");
+          const fired = await store.fireDueSchedules(T0, "A", LEASE, 10, twoJobs("b"));
+          assert.deepEqual(outcome(fired), [
+            ["a", 0, ["a@1", "a@2"]],
+            ["b", 0, "threw"],
+            ["c", 0, ["c@1", "c@2"]],
+          ]);
+          assert.equal((await store.getSchedule("b"))!.nextRunAt, T0, "b is not advanced");
+          assert.equal(await store.getJob("b@1"), null);
+          assert.deepEqual(await store.claimDueSchedules(T0 + LEASE - 1, "B", LEASE, 10), []);
+          const again = await store.claimDueSchedules(T0 + LEASE + 1, "B", LEASE, 10);
+          assert.deepEqual(again.map((c) => c.record.id), ["b"]);
+        });
+
+        it("never fires one schedule twice when steps and claims race", async (t) => {
+          if (!store.fireDueSchedules) return t.skip("no fireDueSchedules");
+          for (let i = 0; i < 30; i++) {
+            await store.putSchedule(scheduleRecord(`s${i}`, { nextRunAt: T0 + i }), "error");
+          }
+          const [a, b, c] = await Promise.all([
+            store.fireDueSchedules(T0 + 100, "A", LEASE, 12, twoJobs()),
+            store.fireDueSchedules(T0 + 100, "B", LEASE, 12, twoJobs()),
+            store.claimDueSchedules(T0 + 100, "C", LEASE, 12),
+          ]);
+          const ids = [...a, ...b].map((f) => f.claimed.record.id).concat(
+            c.map((x) => x.record.id),
+          );
+          assert.equal(ids.length, 30);
+          assert.equal(new Set(ids).size, 30, "no schedule taken twice");
+          const jobs = await store.listJobs({ limit: 1000 });
+          assert.equal(jobs.length, 2 * (a.length + b.length));
+        });
       });
 
       it("counts only pending and running jobs as a schedule's active jobs", async () => {

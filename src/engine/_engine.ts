@@ -16,7 +16,7 @@ import type { Waker } from "../waker.ts";
 import { instantFromMs } from "../time.ts";
 import { Budgets } from "./_budgets.ts";
 import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";
-import { fireSchedules } from "./_firing.ts";
+import { fireDue } from "./_firing.ts";
 import { LeaseKeeper } from "./_leases.ts";
 import { sendDeadLetter } from "./_dead_letter.ts";
 import { OutcomeWriter } from "./_outcomes.ts";
@@ -266,20 +266,20 @@ export class Engine {
       store: d.store,
       tasks: d.tasks,
       owner: d.owner,
+      leaseMs: d.leaseMs,
       random: d.random,
       events: d.events,
     };
     for (;;) {
-      const claimed = await d.store.claimDueSchedules(now, d.owner, d.leaseMs, FIRE_BATCH);
-      this.#pacer.spend(claimed.length);
-      const created = await fireSchedules(deps, claimed, now);
-      if (created.some((n) => n > 0)) {
+      const { taken, created } = await fireDue(deps, now, FIRE_BATCH);
+      this.#pacer.spend(taken);
+      if (created > 0) {
         this.#again = true;
         // Start the first batch's jobs before firing the next batch (in a turn of their own if
         // the fires used this one up).
         if (d.roles.jobs && await this.#paced()) await this.#claim(now);
       }
-      if (claimed.length < FIRE_BATCH || !(await this.#paced())) return;
+      if (taken < FIRE_BATCH || !(await this.#paced())) return;
     }
   }
 

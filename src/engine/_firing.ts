@@ -1,32 +1,74 @@
 /**
- * Firing claimed schedules: plan each one's overdue fires, build their jobs (jitter applied to
- * the run time only) and write them with the next run time in one store step per schedule, then
- * report every fire that did not run.
+ * Firing due schedules: plan each one's overdue fires, build their jobs (jitter applied to the
+ * run time only) and write them with the next run time, then report every fire that did not
+ * run. A store that can fire in one atomic step (`fireDueSchedules`) gets the plan to run inside
+ * it; any other is driven through a leased claim and one release per schedule.
  * @module
  */
 
 import { type MissedFire, planFires, type PlanInput } from "./_fire_plan.ts";
 import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
-import type { ClaimedSchedule, ScheduleRecord, ScheduleRelease, Store } from "../store/store.ts";
+import type {
+  ClaimedSchedule,
+  PlannedFire,
+  ScheduleRecord,
+  ScheduleRelease,
+  Store,
+} from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { Trigger } from "../triggers/mod.ts";
 import { storedTrigger } from "../triggers/_stored.ts";
 
 /** What firing needs. */
 export interface FireDeps {
-  readonly store: Pick<Store, "releaseSchedule">;
+  readonly store: Pick<Store, "claimDueSchedules" | "releaseSchedule" | "fireDueSchedules">;
   /** The tasks this process registers: a fired job's attempts come from its task's retries. */
   readonly tasks: ReadonlyMap<string, { readonly retries: number }>;
   readonly owner: string;
+  readonly leaseMs: number;
   readonly random: () => number;
   readonly events: EventSink;
 }
 
 /** One claimed schedule's fire, planned: what to write, and what to report once written. */
-interface PlannedFire {
+interface Fire extends PlannedFire {
   readonly release: ScheduleRelease;
   readonly missed: readonly MissedFire[];
+}
+
+/** What one batch of fires did. */
+export interface FiredBatch {
+  /** Schedules taken, fired or not. */
+  readonly taken: number;
+  /** Jobs created. */
+  readonly created: number;
+}
+
+/**
+ * Fires up to `limit` due schedules. A fire whose plan throws is reported and its schedule left
+ * leased, so it comes back after a lease rather than on every pass; a store error rejects.
+ */
+export async function fireDue(deps: FireDeps, now: number, limit: number): Promise<FiredBatch> {
+  const { store } = deps;
+  if (store.fireDueSchedules) {
+    const fired = await store.fireDueSchedules(
+      now,
+      deps.owner,
+      deps.leaseMs,
+      limit,
+      (claimed) => planFire(deps, claimed, now),
+    );
+    let created = 0;
+    for (const f of fired) {
+      if ("error" in f) planFailed(deps, f.claimed.record, f.error);
+      else created += reportFire(deps, f.claimed.record, f.planned, f.inserted);
+    }
+    return { taken: fired.length, created };
+  }
+  const claimed = await store.claimDueSchedules(now, deps.owner, deps.leaseMs, limit);
+  const counts = await fireClaimed(deps, claimed, now);
+  return { taken: claimed.length, created: counts.reduce((a, b) => a + b, 0) };
 }
 
 /**
@@ -36,7 +78,7 @@ interface PlannedFire {
  * at once. Each release is reported as it settles.
  * @returns The number of jobs created per schedule, in order (0 for one another process took).
  */
-export function fireSchedules(
+function fireClaimed(
   deps: FireDeps,
   claimed: readonly ClaimedSchedule[],
   now: number,
@@ -45,18 +87,23 @@ export function fireSchedules(
 }
 
 function fireOne(deps: FireDeps, claimed: ClaimedSchedule, now: number): Promise<number> {
-  let fire: PlannedFire;
+  let fire: Fire;
   try {
     fire = planFire(deps, claimed, now);
   } catch (error) {
-    // As if each fire were its own async step: one failing leaves the others' releases alone.
-    return Promise.reject(error);
+    planFailed(deps, claimed.record, error);
+    return Promise.resolve(0);
   }
   return deps.store.releaseSchedule(claimed.record.id, deps.owner, fire.release)
     .then((inserted) => reportFire(deps, claimed.record, fire, inserted));
 }
 
-function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): PlannedFire {
+/** A plan that threw: its schedule stays leased and fires again once the lease ends. */
+function planFailed(deps: FireDeps, s: ScheduleRecord, error: unknown): void {
+  deps.events.reportError(error, `planning a fire of schedule ${s.id}`);
+}
+
+function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): Fire {
   const s = claimed.record;
   let trigger: Trigger;
   try {
@@ -95,7 +142,7 @@ function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): Planne
 function reportFire(
   deps: FireDeps,
   s: ScheduleRecord,
-  fire: PlannedFire,
+  fire: Fire,
   inserted: string[] | null,
 ): number {
   if (inserted === null) return 0;

@@ -159,6 +159,19 @@ export interface ClaimedSchedule {
   activeJobs: number;
 }
 
+/** A fire as the scheduler plans it for `fireDueSchedules`: at least the release to write. */
+export interface PlannedFire {
+  readonly release: ScheduleRelease;
+}
+
+/**
+ * One schedule `fireDueSchedules` took: its plan and the ids of the jobs inserted, or the error
+ * its plan threw (then it is leased instead).
+ */
+export type FiredSchedule<P extends PlannedFire> =
+  | { readonly claimed: ClaimedSchedule; readonly planned: P; readonly inserted: string[] }
+  | { readonly claimed: ClaimedSchedule; readonly error: unknown };
+
 /** What a fire writes back: new jobs and the next run, in one atomic step. */
 export interface ScheduleRelease {
   /** The next fire instant (epoch ms); `null` when the trigger is exhausted. */
@@ -276,6 +289,23 @@ export interface Store {
    * `owner` no longer holds the lease.
    */
   releaseSchedule(id: string, owner: string, release: ScheduleRelease): Promise<string[] | null>;
+  /**
+   * Optional capability: claims, plans and releases in one atomic step, with no lease written.
+   * Takes up to `limit` schedules as `claimDueSchedules` would, calls `plan` on each
+   * (synchronously, inside the step), and writes each plan's release as `releaseSchedule` would
+   * for its owner. A schedule whose `plan` throws is leased to `owner` for `leaseMs` instead, as
+   * a claim left unreleased would be, and comes back with the error. A store error writes
+   * nothing. Schedulers drive stores without it through `claimDueSchedules` and
+   * `releaseSchedule`.
+   * @returns The schedules taken, earliest first.
+   */
+  fireDueSchedules?<P extends PlannedFire>(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    plan: (claimed: ClaimedSchedule) => P,
+  ): Promise<FiredSchedule<P>[]>;
 
   /**
    * Inserts a job. The store assigns `seq`, and for a job with `after` decides its status by

@@ -9,6 +9,8 @@ import { durableObjectDriver, type StorageMetrics } from "../../adapters/cloudfl
 import type { DurableObjectStorageLike } from "../../adapters/cloudflare.ts";
 import { SqlStore } from "../../src/store/sql/sql_store.ts";
 import { decode, encode, errorToWire } from "./store_wire.ts";
+import { firePlan, type FirePlanSpec } from "../store_fire_plans.ts";
+import { jobRecord } from "../helpers/records.ts";
 
 interface Env {
   STORE: {
@@ -47,7 +49,12 @@ export class StoreObject extends DurableObject<Env> {
       }
       const fn = (store as unknown as Record<string, unknown>)[method];
       if (typeof fn !== "function") throw new TypeError(`Not a store method: ${method}`);
-      return reply(await (fn as (...a: unknown[]) => unknown).apply(store, args));
+      const plans = args.map((a) =>
+        (a as { firePlan?: FirePlanSpec })?.firePlan
+          ? firePlan((a as { firePlan: FirePlanSpec }).firePlan, jobRecord)
+          : a
+      );
+      return reply(await (fn as (...a: unknown[]) => unknown).apply(store, plans));
     } catch (error) {
       return new Response(encode({ thrown: errorToWire(error) }));
     }

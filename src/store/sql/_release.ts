@@ -16,7 +16,8 @@ const S = "everywhen_schedules";
 /** One `releaseSchedule` call. */
 export interface ReleaseCall {
   id: string;
-  owner: string;
+  /** The lease holder; `null` for a row the caller's transaction holds (no lease to check). */
+  owner: string | null;
   release: ScheduleRelease;
 }
 
@@ -24,7 +25,7 @@ export interface ReleaseCall {
  * Releases schedules that `owner` still holds and inserts their fires' jobs.
  * @param tx The write transaction.
  * @param d Its dialect.
- * @param calls The releases, at most one per schedule.
+ * @param calls The releases, at most one per schedule, all with an owner or all without.
  * @returns Per call, in order: the ids of the jobs it inserted, or `null` when its schedule was
  * no longer held by its owner (nothing of it written).
  */
@@ -34,12 +35,15 @@ export async function releaseIn(
   calls: readonly ReleaseCall[],
 ): Promise<(string[] | null)[]> {
   const released = new Set<string>();
+  const leased = calls[0]?.owner !== null;
   if (calls.length === 1) {
     const { id, owner, release } = calls[0]!;
     const { changes } = await tx.exec(
       `UPDATE ${S} SET next_run_at = ?, last_run_at = ?, lease_owner = NULL, lease_until = NULL
-        WHERE id = ? AND lease_owner = ?`,
-      [release.nextRunAt, release.lastRunAt, id, owner],
+        WHERE id = ?${leased ? " AND lease_owner = ?" : ""}`,
+      leased
+        ? [release.nextRunAt, release.lastRunAt, id, owner]
+        : [release.nextRunAt, release.lastRunAt, id],
     );
     if (changes > 0) released.add(id);
   } else {
@@ -51,8 +55,9 @@ export async function releaseIn(
       `WITH v AS (${v})
         UPDATE ${S} SET next_run_at = v.next_run, last_run_at = v.last_run, lease_owner = NULL,
           lease_until = NULL
-        FROM v WHERE ${S}.id = v.id AND ${d.inRecords(`${S}.id`, "v")}
-          AND ${S}.lease_owner = v.owner
+        FROM v WHERE ${S}.id = v.id AND ${d.inRecords(`${S}.id`, "v")}${
+        leased ? ` AND ${S}.lease_owner = v.owner` : ""
+      }
         RETURNING ${S}.id AS id`,
       [
         JSON.stringify(calls.map(({ id, owner, release }) => ({

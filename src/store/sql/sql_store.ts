@@ -11,6 +11,7 @@
 import type {
   ClaimedSchedule,
   ClaimJobsOptions,
+  FiredSchedule,
   JobError,
   JobFilter,
   JobIfExists,
@@ -18,6 +19,7 @@ import type {
   JobRecord,
   JobStatus,
   LeaseRenewal,
+  PlannedFire,
   PurgeFilter,
   ScheduleFilter,
   ScheduleRecord,
@@ -301,35 +303,86 @@ export class SqlStore implements Store {
   ): Promise<ClaimedSchedule[]> {
     if (!(limit > 0)) return [];
     return await this.driver.transaction(async (tx) => {
-      const rows = await tx.query<Row>(
-        `SELECT ${SCHEDULE_SELECT} FROM ${S} WHERE due_at <= ? ORDER BY due_at, id LIMIT ?${this.#d.skipLocked}`,
-        [now, limit],
-      );
-      if (rows.length === 0) return [];
-      // One statement for all leases and one for all active-job counts, whatever the batch:
-      // per-schedule statements made each fire on PostgreSQL two round trips here alone.
-      const d = this.#d;
-      const ids = rows.map((row) => row.id as string);
-      const one = ids.length === 1;
-      const idList = one ? ids[0]! : d.list(ids);
-      await tx.exec(
-        `UPDATE ${S} SET lease_owner = ?, lease_until = ? WHERE ${
-          one ? "id = ?" : d.inListIndexed("id")
-        }`,
-        [owner, now + leaseMs, idList],
-      );
-      const counts = await tx.query<{ id: string; n: number }>(
-        `SELECT schedule_id AS id, count(*) AS n FROM ${J} WHERE ${
-          one ? "schedule_id = ?" : d.inListIndexed("schedule_id")
-        } AND status IN ('pending', 'running') GROUP BY schedule_id`,
-        [idList],
-      );
-      const active = new Map(counts.map((c) => [c.id, Number(c.n)]));
-      return rows.map((row) => ({
-        record: toSchedule(row),
-        activeJobs: active.get(row.id as string) ?? 0,
-      }));
+      const claimed = await this.#takeDue(tx, now, limit);
+      await this.#lease(tx, claimed, owner, now + leaseMs);
+      return claimed;
     });
+  }
+
+  async fireDueSchedules<P extends PlannedFire>(
+    now: number,
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    plan: (claimed: ClaimedSchedule) => P,
+  ): Promise<FiredSchedule<P>[]> {
+    if (!(limit > 0)) return [];
+    return await this.driver.transaction(async (tx) => {
+      // The transaction holds the rows until it commits (SQLite's write lock, PostgreSQL's row
+      // locks), so no lease is written: one UPDATE per batch instead of two, and one commit.
+      const taken: FiredSchedule<P>[] = (await this.#takeDue(tx, now, limit)).map((claimed) => {
+        try {
+          return { claimed, planned: plan(claimed), inserted: [] };
+        } catch (error) {
+          return { claimed, error };
+        }
+      });
+      const failed = taken.filter((t) => "error" in t).map((t) => t.claimed);
+      await this.#lease(tx, failed, owner, now + leaseMs);
+      const fired = taken.filter((t) => "planned" in t);
+      if (fired.length === 0) return taken;
+      const inserted = await releaseIn(
+        tx,
+        this.#d,
+        fired.map((f) => ({ id: f.claimed.record.id, owner: null, release: f.planned.release })),
+      );
+      let k = 0;
+      return taken.map((t) => "planned" in t ? { ...t, inserted: inserted[k++] ?? [] } : t);
+    });
+  }
+
+  /**
+   * Reads up to `limit` due schedules that no live lease holds, earliest first, with their
+   * active-job counts: one statement for the rows and one for all counts, whatever the batch
+   * (per-schedule statements made each fire on PostgreSQL two round trips here alone).
+   */
+  async #takeDue(tx: SqlDriver, now: number, limit: number): Promise<ClaimedSchedule[]> {
+    const d = this.#d;
+    const rows = await tx.query<Row>(
+      `SELECT ${SCHEDULE_SELECT} FROM ${S} WHERE due_at <= ? ORDER BY due_at, id LIMIT ?${d.skipLocked}`,
+      [now, limit],
+    );
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id as string);
+    const counts = await tx.query<{ id: string; n: number }>(
+      `SELECT schedule_id AS id, count(*) AS n FROM ${J} WHERE ${
+        ids.length === 1 ? "schedule_id = ?" : d.inListIndexed("schedule_id")
+      } AND status IN ('pending', 'running') GROUP BY schedule_id`,
+      [ids.length === 1 ? ids[0]! : d.list(ids)],
+    );
+    const active = new Map(counts.map((c) => [c.id, Number(c.n)]));
+    return rows.map((row) => ({
+      record: toSchedule(row),
+      activeJobs: active.get(row.id as string) ?? 0,
+    }));
+  }
+
+  /** Leases `claimed` to `owner` until `until`, in one statement. */
+  async #lease(
+    tx: SqlDriver,
+    claimed: readonly ClaimedSchedule[],
+    owner: string,
+    until: number,
+  ): Promise<void> {
+    if (claimed.length === 0) return;
+    const ids = claimed.map((c) => c.record.id);
+    const one = ids.length === 1;
+    await tx.exec(
+      `UPDATE ${S} SET lease_owner = ?, lease_until = ? WHERE ${
+        one ? "id = ?" : this.#d.inListIndexed("id")
+      }`,
+      [owner, until, one ? ids[0]! : this.#d.list(ids)],
+    );
   }
 
   releaseSchedule(
