@@ -129,7 +129,7 @@ const pgBoss: System = {
         localConcurrency: PGBOSS_LOOPS,
         burstWhenBatchFull: true,
         pollingIntervalSeconds: 0.5,
-      }, async (jobs) => void (tally.ran += jobs.length));
+      }, (jobs) => Promise.resolve(void (tally.ran += jobs.length)));
   },
 };
 
@@ -195,7 +195,7 @@ const graphile: System = {
         schema: ns,
         logger,
         noHandleSignals: true,
-        taskList: { record: async () => void tally.ran++ },
+        taskList: { record: () => Promise.resolve(void tally.ran++) },
         preset: { worker: GRAPHILE_PRESET },
       });
   },
