@@ -130,6 +130,7 @@ export async function openStore(
   const sql = postgres(url, { ...settings, max }) as unknown as Sql;
   const driver = pgDriver(sql, {
     retryFor,
+    connections: max,
     channel: NOTIFY_PREFIX + schema,
     listener: ({ onnotify, onclose }) =>
       postgres(url, {

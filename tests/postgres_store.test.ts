@@ -128,6 +128,7 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
     } as never) as unknown as Sql;
     const driver = pgDriver(client, {
       retryFor: 0,
+      connections: 1,
       channel: "unused",
       listener: () => {
         throw new Error("not listening");
@@ -360,6 +361,33 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
       assert.deepEqual(rest.map((j) => j.id), ["j0", "j2"]);
     } finally {
       await db.end();
+      await store.close();
+    }
+  });
+
+  it("commits every one of many more transactions at once than the pool has connections", async () => {
+    // postgres.js 3.4.9's sql.begin() pipelines BEGIN onto a busy connection and, when BEGIN
+    // fills that connection's pipeline, leaves it unreserved: the transaction failed with
+    // UNSAFE_TRANSACTION, or other queries ran inside it (porsager/postgres#823, #1189).
+    const store = await openStore(url, { schema: fresh() });
+    try {
+      const s = new Scheduler({ store, roles: { schedules: false, jobs: false } });
+      s.task("t", () => {});
+      const trigger = every({ days: 1 });
+      const failures: unknown[] = [];
+      for (let round = 0; round < 3; round++) {
+        const calls = Array.from(
+          { length: 1000 },
+          (_, i) => s.schedule({ id: `s${round}-${i}`, task: "t", trigger }),
+        );
+        for (const r of await Promise.allSettled(calls)) {
+          if (r.status === "rejected") failures.push(r.reason);
+        }
+      }
+      assert.deepEqual(failures.map(String).slice(0, 3), []);
+      assert.equal((await store.listSchedules()).length, 3000);
+      await s.stop();
+    } finally {
       await store.close();
     }
   });

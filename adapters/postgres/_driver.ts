@@ -18,6 +18,8 @@ export interface PgDriverOptions {
   retryFor: number;
   /** The notification channel of this store's schema. */
   channel: string;
+  /** The pool's size: statements and transactions in flight at once. */
+  connections: number;
   /** Opens the dedicated one-connection client for `LISTEN`; it reports via the callbacks. */
   listener(events: { onnotify(channel: string): void; onclose(): void }): Sql;
 }
@@ -74,6 +76,28 @@ function numbered(sql: string): string {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * @param limit Most operations in flight at once.
+ * @returns A runner that starts each operation once fewer than `limit` are in flight, in call
+ * order.
+ */
+function gate(limit: number): <T>(op: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (op) => {
+    if (running < limit) running++;
+    else await new Promise<void>((r) => waiting.push(r));
+    try {
+      return await op();
+    } finally {
+      // The slot passes straight to the next in line, if any.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
  * @param sql The connection pool (its `bigint` columns must parse to numbers).
  * @param options Retry budget and listener.
  * @returns A driver for `SqlStore.open`; closing it ends the pool and the listener.
@@ -89,6 +113,13 @@ export function pgDriver(sql: Sql, options: PgDriverOptions): SqlDriver {
   const check = (): void => {
     if (closed) throw new Error("Cannot use the database: it is closed");
   };
+  // No more statements in flight than the pool has connections, so every one, `BEGIN` included,
+  // goes to an idle connection. Past that, postgres.js 3.4.9 pipelines statements onto busy
+  // connections, and a `BEGIN` that fills a connection's pipeline leaves the connection
+  // unreserved: its transaction fails with UNSAFE_TRANSACTION, or other statements run inside it
+  // (porsager/postgres#823, #1189). `reserve()` is no way out: it never resolves when it has to
+  // open a connection.
+  const only = gate(options.connections);
   const run = async (
     conn: Sql | postgres.TransactionSql<Record<string, unknown>>,
     s: string,
@@ -160,12 +191,13 @@ export function pgDriver(sql: Sql, options: PgDriverOptions): SqlDriver {
   return {
     dialect: "postgres",
     query: <T>(s: string, params?: readonly SqlValue[]) =>
-      retrying(async () => [...await run(sql, s, params)] as T[]),
-    exec: (s, params) => retrying(async () => ({ changes: (await run(sql, s, params)).count })),
+      retrying(() => only(async () => [...await run(sql, s, params)] as T[])),
+    exec: (s, params) =>
+      retrying(() => only(async () => ({ changes: (await run(sql, s, params)).count }))),
     // The body only awaits statements on its handle, so running it again after a lost
     // connection (the transaction rolled back) is safe.
     transaction: <T>(fn: (tx: SqlDriver) => Promise<T>) =>
-      retrying(() => sql.begin((conn) => fn(handle(conn))) as Promise<T>),
+      retrying(() => only(() => sql.begin((conn) => fn(handle(conn))) as Promise<T>)),
     listen(onChange: () => void): () => void {
       check();
       const w = (): void => onChange();
