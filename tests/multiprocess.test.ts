@@ -14,6 +14,17 @@ function tempFiles() {
   return { dir, db: join(dir, "store.db"), log: join(dir, "runs.jsonl") };
 }
 
+/** Writes `count` jobs of task "record" due now, `job-0` on, straight into the file. */
+async function insertDueJobs(db: string, count: number): Promise<void> {
+  const store = await openStore(db);
+  const now = Date.now();
+  for (let i = 0; i < count; i++) {
+    const at = { scheduledAt: now, runAt: now, createdAt: now };
+    await store.insertJob(jobRecord(`job-${i}`, { task: "record", payload: "null", ...at }));
+  }
+  await store.close();
+}
+
 describe("several processes on one SQLite file", { skip }, () => {
   it("applies the misfire policy after a restart; paused schedules stay paused; results survive", async () => {
     const { dir, db, log } = tempFiles();
@@ -61,22 +72,7 @@ describe("several processes on one SQLite file", { skip }, () => {
         taskMs: 60_000,
       });
       await victim.ready;
-      {
-        const store = await openStore(db);
-        for (let i = 0; i < 5; i++) {
-          const now = Date.now();
-          await store.insertJob(
-            jobRecord(`job-${i}`, {
-              task: "record",
-              payload: "null",
-              scheduledAt: now,
-              runAt: now,
-              createdAt: now,
-            }),
-          );
-        }
-        await store.close();
-      }
+      await insertDueJobs(db, 5);
       // Wait until the victim holds all five, then kill it without warning.
       for (
         let i = 0;
@@ -160,21 +156,8 @@ describe("several processes on one SQLite file", { skip }, () => {
         startWorker(r, db, log, options)
       );
       await Promise.all(workers.map((w) => w.ready));
-      const store = await openStore(db);
-      const now = Date.now();
-      for (let i = 0; i < 30; i++) {
-        await store.insertJob(
-          jobRecord(`job-${i}`, {
-            task: "record",
-            payload: "null",
-            scheduledAt: now,
-            runAt: now,
-            createdAt: now,
-          }),
-        );
-      }
+      await insertDueJobs(db, 30);
       for (let i = 0; i < 600 && readRuns(log).length < 30; i++) await sleep(100);
-      await store.close();
       for (const w of workers) w.child.kill("SIGTERM");
       await Promise.all(workers.map((w) => w.exited));
       const runs = readRuns(log);
