@@ -9,13 +9,7 @@
 import { type MissedFire, planFires, type PlanInput } from "./_fire_plan.ts";
 import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
-import type {
-  ClaimedSchedule,
-  PlannedFire,
-  ScheduleRecord,
-  ScheduleRelease,
-  Store,
-} from "../store/store.ts";
+import type { ClaimedSchedule, PlannedFire, ScheduleRecord, Store } from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { Trigger } from "../triggers/mod.ts";
 import { storedTrigger } from "../triggers/_stored.ts";
@@ -33,7 +27,6 @@ export interface FireDeps {
 
 /** One claimed schedule's fire, planned: what to write, and what to report once written. */
 interface Fire extends PlannedFire {
-  readonly release: ScheduleRelease;
   readonly missed: readonly MissedFire[];
 }
 
@@ -67,25 +60,16 @@ export async function fireDue(deps: FireDeps, now: number, limit: number): Promi
     return { taken: fired.length, created };
   }
   const claimed = await store.claimDueSchedules(now, deps.owner, deps.leaseMs, limit);
-  const counts = await fireClaimed(deps, claimed, now);
+  const counts = await Promise.all(claimed.map((c) => fireOne(deps, c, now)));
   return { taken: claimed.length, created: counts.reduce((a, b) => a + b, 0) };
 }
 
 /**
- * Fires a batch of claimed schedules and releases them. Every fire is planned and its release
- * handed to the store before any is awaited: one settling turn for the batch rather than one per
- * schedule, and a store that writes as it is called (the memory store) writes the whole batch
- * at once. Each release is reported as it settles.
- * @returns The number of jobs created per schedule, in order (0 for one another process took).
+ * Plans one claimed schedule's fire and releases it. A batch hands every release to the store
+ * before awaiting any: one settling turn for the batch rather than one per schedule, and a store
+ * that writes as it is called (the memory store) writes the whole batch at once.
+ * @returns The number of jobs created (0 when another process took the schedule meanwhile).
  */
-function fireClaimed(
-  deps: FireDeps,
-  claimed: readonly ClaimedSchedule[],
-  now: number,
-): Promise<number[]> {
-  return Promise.all(claimed.map((c) => fireOne(deps, c, now)));
-}
-
 function fireOne(deps: FireDeps, claimed: ClaimedSchedule, now: number): Promise<number> {
   let fire: Fire;
   try {
