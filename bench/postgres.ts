@@ -17,9 +17,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { openStore } from "../adapters/postgres.ts";
-import { Scheduler } from "../src/scheduler/scheduler.ts";
-import { at } from "../src/triggers/mod.ts";
 import { startPostgres } from "../tests/helpers/postgres.ts";
+import { oneShotsAt, timeFires } from "./_fires.ts";
 import { type System, SYSTEMS, tally } from "./_pg_systems.ts";
 import { claimCost, controlsThroughput, enqueueManyRate, type OpenFresh } from "./_queue.ts";
 import { printTable } from "./_stats.ts";
@@ -160,33 +159,12 @@ async function drain(
 
 async function fires(url: string, schema: string): Promise<void> {
   const store = await openStore(url, { schema });
-  let offset = 0;
-  const clock = {
-    now: () => Date.now() + offset,
-    setTimer: (fn: () => void, ms: number) => setTimeout(fn, ms),
-    clearTimer: (h: unknown) => clearTimeout(h as number),
-  };
-  const s = new Scheduler({ store, clock, roles: { schedules: true, jobs: false } });
   const due = Date.now() + 3_600_000;
   const count = 10_000;
-  for (let i = 0; i < count; i++) {
-    await s.schedule({ id: `s${i}`, task: "noop", trigger: at(due) });
-  }
-  offset = due - Date.now() - 500;
-  let created = 0;
-  let lastAt = 0;
-  const all = new Promise<void>((resolve) =>
-    s.on("job:created", () => {
-      lastAt = clock.now();
-      if (++created === count) resolve();
-    })
-  );
-  s.start();
-  await all;
-  await s.stop();
+  await oneShotsAt(store, count, due);
+  const ms = await timeFires(store, count, due);
   await store.close();
   console.log(
-    `fires: ${count} schedules due at one instant fired in ${lastAt - due} ms → ` +
-      `${rate(count, lastAt - due)} fires/s`,
+    `fires: ${count} schedules due at one instant fired in ${ms} ms → ${rate(count, ms)} fires/s`,
   );
 }

@@ -13,8 +13,9 @@
  *    `new Scheduler(...)` and `start()` (real clock, nothing due) until the engine first arms its
  *    waker, i.e. its first pass (lease renewal, clean-up, lock read, due-schedule claim, job
  *    claim, next-wake-up query) is done.
- * 3. fires: as `bench/sqlite.ts fires`, a Scheduler with `roles: { jobs: false }` on a clock
- *    shifted to 500 ms before T; N / (the last `job:created`'s instant − T).
+ * 3. fires: `timeFires` of `bench/_fires.ts`, as `bench/sqlite.ts fires`: a Scheduler with
+ *    `roles: { jobs: false }` on a clock shifted to 500 ms before T; N / (the last
+ *    `job:created`'s instant − T).
  * 4. claim: median of 7 `store.claimJobs(…, 100, …)` pages among the N pending jobs the fires
  *    left (on PostgreSQL after `ANALYZE`).
  * 5. size: the .db plus -wal bytes (SQLite, open, just after `PRAGMA wal_checkpoint(TRUNCATE)`
@@ -54,6 +55,7 @@ import type { JobRecord } from "../src/store/store.ts";
 import { every } from "../src/triggers/mod.ts";
 import { TimerWaker, type WakerFactory } from "../src/waker.ts";
 import { startPostgres } from "../tests/helpers/postgres.ts";
+import { timeFires } from "./_fires.ts";
 import { fmt, printTable } from "./_stats.ts";
 
 const USAGE = "usage: bench/scaling.ts [sqlite|postgres|all] [maxSchedules] [maxFinished]";
@@ -298,31 +300,6 @@ async function createSchedules(
   return ms;
 }
 
-/** Fires all `n` schedules due at `due` and returns the ms from `due` to the last new job. */
-async function fireAll(store: SqlStore, n: number, due: number): Promise<number> {
-  // The clock reads 500 ms before `due` at start, so no fire waits an hour of real time.
-  const offset = due - Date.now() - 500;
-  const clock = {
-    now: () => Date.now() + offset,
-    setTimer: (fn: () => void, ms: number) => setTimeout(fn, ms),
-    clearTimer: (h: unknown) => clearTimeout(h as number),
-  };
-  const s = new Scheduler({ store, clock, roles: { schedules: true, jobs: false } });
-  reportErrors(s, "fires");
-  let created = 0;
-  let lastAt = 0;
-  const all = new Promise<void>((resolve) =>
-    s.on("job:created", () => {
-      lastAt = clock.now();
-      if (++created === n) resolve();
-    })
-  );
-  s.start();
-  await all;
-  await s.stop();
-  return lastAt - due;
-}
-
 async function schedulesAt(backend: Backend, n: number, note = ""): Promise<ScheduleResult> {
   const target = await backend.fresh();
   // An hour ahead: nothing is due while the schedules are written and the store restarted.
@@ -335,7 +312,7 @@ async function schedulesAt(backend: Backend, n: number, note = ""): Promise<Sche
     const started = await openAndStart(target);
     store = started.store;
     await started.scheduler.stop();
-    const fireMs = await fireAll(store, n, due);
+    const fireMs = await timeFires(store, n, due);
     await target.analyze();
     const claim = await claimPages(store, due + 60_000, 7);
     const firedBytes = await target.bytes(store);
