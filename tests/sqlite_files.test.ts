@@ -175,7 +175,7 @@ describe("SQLite files: schema versions", () => {
       const db = new DatabaseSync(path);
       if (mode === "WAL") db.exec("PRAGMA journal_mode = WAL");
       db.exec(`CREATE TABLE everywhen_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER);
-        INSERT INTO everywhen_migrations VALUES (1, 0), (7, 0);
+        INSERT INTO everywhen_migrations VALUES (1, 0), (${SCHEMA_VERSION + 1}, 0);
         CREATE TABLE everywhen_jobs (id TEXT PRIMARY KEY, shape TEXT)`);
       db.close();
       const before = readFileSync(path);
@@ -183,7 +183,9 @@ describe("SQLite files: schema versions", () => {
       await assert.rejects(openStore(path), (e: unknown) => {
         assert.equal(
           (e as Error).message,
-          `Cannot open store: schema version 7 is newer than this everywhen supports (${SCHEMA_VERSION}); upgrade everywhen`,
+          `Cannot open store: schema version ${
+            SCHEMA_VERSION + 1
+          } is newer than this everywhen supports (${SCHEMA_VERSION}); upgrade everywhen`,
         );
         return true;
       });

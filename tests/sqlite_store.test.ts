@@ -8,9 +8,10 @@ import { CLEANUP_CHUNK } from "../src/store/sql/sql_store.ts";
 import { JOB_SELECT, jobParams } from "../src/store/sql/_rows.ts";
 import { sqlite } from "../src/store/sql/dialect.ts";
 import { migrate, MIGRATIONS } from "../src/store/sql/schema.ts";
-import type { JobFilter, JobStatus } from "../src/store/store.ts";
+import type { JobFilter } from "../src/store/store.ts";
 import { DatabaseSync } from "node:sqlite";
 import { jobRecord, scheduleRecord, storeConformance } from "./store_conformance.ts";
+import { countsThroughEveryWrite, OLD_FINISHED_JOBS } from "./helpers/counts.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "everywhen-sqlite-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +24,6 @@ storeConformance("SqlStore (SQLite :memory:)", () => openStore(":memory:"));
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const LEASE = 30_000;
 const tasks = { tasks: ["t"] };
-const STATUSES: JobStatus[] = ["waiting", "pending", "running", "succeeded", "failed", "cancelled"];
 
 /** Writes jobs as they are, bypassing the store's insert (as an older version's rows). */
 async function insertRaw(driver: SqlDriver, jobs: ReturnType<typeof jobRecord>[]): Promise<void> {
@@ -34,39 +34,6 @@ async function insertRaw(driver: SqlDriver, jobs: ReturnType<typeof jobRecord>[]
       })`,
       jobParams(job),
     );
-  }
-}
-
-/**
- * Checks every count the counts table helps answer (all jobs, each status, lists of statuses,
- * each task, each task and status) against the jobs themselves, and the table against a GROUP BY
- * of the finished jobs (the only ones it keeps).
- */
-async function assertCountsExact(store: SqlStore, step: string): Promise<void> {
-  const grouped = await store.driver.query<{ status: string; task: string; n: number }>(
-    `SELECT status, task, count(*) AS n FROM everywhen_jobs
-      WHERE status IN ('succeeded', 'failed', 'cancelled') GROUP BY status, task ORDER BY 1, 2`,
-  );
-  const kept = await store.driver.query<{ status: string; task: string; n: number }>(
-    "SELECT status, task, n FROM everywhen_job_counts WHERE n <> 0 ORDER BY 1, 2",
-  );
-  assert.deepEqual(kept, grouped, `counts table after ${step}`);
-  const filters: JobFilter[] = [
-    {},
-    { status: ["pending", "running"] },
-    { status: ["succeeded", "cancelled"] },
-    { status: ["running", "failed"] },
-    { status: [] },
-  ];
-  for (const task of ["t", "u", "none"]) {
-    filters.push({ task });
-    for (const status of STATUSES) filters.push({ status, task });
-  }
-  for (const status of STATUSES) filters.push({ status });
-  for (const filter of filters) {
-    const expected = (await store.listJobs(filter)).length;
-    const counted = await store.countJobs(filter);
-    assert.equal(counted, expected, `countJobs(${JSON.stringify(filter)}) after ${step}`);
   }
 }
 
@@ -339,65 +306,13 @@ describe("SqlStore on SQLite", () => {
     const path = freshPath();
     const old = sqliteDriver(new DatabaseSync(path));
     await migrate(old, sqlite, MIGRATIONS.slice(0, 3));
-    const done = { finishedAt: T0 - 10, expiresAt: T0 - 5 };
-    await insertRaw(old, [
-      jobRecord("old-p", { seq: 1 }),
-      jobRecord("old-u", { seq: 2, task: "u" }),
-      jobRecord("old-s", { seq: 3, status: "succeeded", ...done }),
-      jobRecord("old-f", { seq: 4, status: "failed", task: "u", ...done, expiresAt: null }),
-      jobRecord("old-c", { seq: 5, status: "cancelled", ...done }),
-    ]);
+    await insertRaw(old, OLD_FINISHED_JOBS.map((job, i) => ({ ...job, seq: i + 1 })));
     await old.exec("UPDATE everywhen_counters SET value = 5 WHERE name = 'job_seq'");
     await old.close();
     const store = await openStore(path);
     const other = await openStore(path);
     try {
-      await assertCountsExact(store, "the migration");
-      await store.insertJob(jobRecord("a", { runAt: T0 - 3 }));
-      await store.insertJob(jobRecord("a"));
-      await store.insertJobs([jobRecord("b", { task: "u" }), jobRecord("a"), jobRecord("c")]);
-      await other.insertJob(jobRecord("w", { after: ["a"] }));
-      await store.insertJob(jobRecord("w2", { after: ["old-f"], resultTtl: 0 }));
-      const gone = { status: "succeeded" as const, finishedAt: T0, expiresAt: T0 };
-      await store.insertJob(jobRecord("dropped", gone));
-      await store.insertJob(jobRecord("c", { payload: "2" }), "replace");
-      // Waits for b, which fails below: cancelled by its dependency.
-      await store.insertJob(jobRecord("w3", { after: ["b"] }));
-      await assertCountsExact(store, "inserts");
-      const claimed = await store.claimJobs(T0, "A", LEASE, 10, { tasks: ["t", "u"] });
-      assert.deepEqual(claimed.map((j) => j.id).sort(), ["a", "b", "c", "old-p", "old-u"]);
-      await assertCountsExact(store, "a claim");
-      await store.renewJobs(["a"], "A", T0 + LEASE * 2);
-      await store.setProgress("a", "A", "1");
-      const ok = { status: "succeeded" as const, result: "1", error: null, finishedAt: T0 };
-      await store.finishJob("a", "A", { ...ok, expiresAt: T0 + 100 });
-      await assertCountsExact(store, "a finish releasing a dependant");
-      const [b, c, p] = ["b", "c", "old-p"];
-      await store.finishJobs("A", [
-        {
-          id: b,
-          outcome: { ...ok, status: "failed", error: { name: "E", message: "m" }, expiresAt: null },
-        },
-        { id: c, outcome: { ...ok, expiresAt: T0 } },
-      ]);
-      await store.retryJob(p, "A", T0 + 1, { name: "E", message: "again" });
-      assert.equal((await store.getJob("w3"))!.status, "cancelled");
-      await assertCountsExact(store, "finishes, a dependant cancelled, a dropped one, a retry");
-      await store.cancelJob("old-u", T0, T0 + 100);
-      await store.cancelJob("w", T0, null);
-      await store.cancelJob(p, T0, T0);
-      await store.rerunJob("old-f", T0);
-      await store.rerunJob(b, T0);
-      await assertCountsExact(store, "cancels and re-runs");
-      await store.putSchedule(scheduleRecord("s", { task: "u" }), "error");
-      await store.claimDueSchedules(T0, "A", LEASE, 1);
-      const fired = [jobRecord("s@1", { task: "u", scheduleId: "s" })];
-      await store.releaseSchedule("s", "A", { nextRunAt: null, lastRunAt: T0, jobs: fired });
-      await assertCountsExact(store, "a fire");
-      assert.equal(await store.purgeJobs({ status: "cancelled" }, 1), 1);
-      assert.ok((await other.cleanup(T0 + 1000)) > 0);
-      await assertCountsExact(store, "a purge and a clean-up");
-      assert.equal(await store.countJobs({ scheduleId: "s" }), 1, "schedule filters still count");
+      await countsThroughEveryWrite(store, other);
     } finally {
       await store.close();
       await other.close();

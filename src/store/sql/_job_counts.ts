@@ -1,5 +1,6 @@
 /**
- * Counts of finished jobs per status and task, kept by triggers (SQLite files, schema version 4).
+ * Counts of finished jobs per status and task (SQLite files since schema version 4, PostgreSQL
+ * since version 7).
  *
  * Counting the jobs of one status through an index reads one entry per job: at 1,000,000 jobs
  * the dashboard's five status counts took ~70–120 ms per poll, nearly all of it walking finished
@@ -87,6 +88,40 @@ export const NO_UPDATE_TRIGGERS: readonly string[] = [
 ];
 
 /**
+ * Schema version 7, PostgreSQL: the same counts, spread over {@linkcode Dialect.countShards}
+ * rows per status and task. Inserts and deletes of final jobs (an insert cancelled by a failed
+ * dependency, clean-up, purges) count through statement triggers, one upsert per status and task
+ * a statement touches, on shard 0: a row trigger would update one counter row once per job, and
+ * PostgreSQL walks that row's growing chain of versions each time. The four statements that move
+ * a job into or out of a final status count themselves with {@linkcode countMoved}, on a shard of
+ * their own.
+ */
+export const PG_JOB_COUNTS: readonly string[] = [
+  `CREATE TABLE ${COUNTS} (status TEXT NOT NULL, task TEXT NOT NULL, shard INTEGER NOT NULL,
+    n BIGINT NOT NULL, PRIMARY KEY (status, task, shard))`,
+  `INSERT INTO ${COUNTS} (status, task, shard, n) SELECT status, task, 0, count(*)
+    FROM everywhen_jobs WHERE status IN (${FINAL_SQL}) GROUP BY status, task`,
+  ...(["inserted", "deleted"] as const).map((rows) =>
+    // The schema's own counts, whatever the search_path of the connection that writes the job.
+    `CREATE FUNCTION everywhen_jobs_${rows}_counted() RETURNS trigger LANGUAGE plpgsql
+      SET search_path FROM CURRENT AS $$
+      BEGIN
+        INSERT INTO ${COUNTS} (status, task, shard, n)
+          SELECT status, task, 0, ${rows === "inserted" ? "" : "-"}count(*) FROM ${rows}
+          WHERE status IN (${FINAL_SQL}) GROUP BY status, task
+          ON CONFLICT (status, task, shard) DO UPDATE SET n = ${COUNTS}.n + excluded.n;
+        RETURN NULL;
+      END $$`
+  ),
+  `CREATE TRIGGER everywhen_jobs_count_insert AFTER INSERT ON everywhen_jobs
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT
+    EXECUTE FUNCTION everywhen_jobs_inserted_counted()`,
+  `CREATE TRIGGER everywhen_jobs_count_delete AFTER DELETE ON everywhen_jobs
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT
+    EXECUTE FUNCTION everywhen_jobs_deleted_counted()`,
+];
+
+/**
  * Moves jobs into (`by` 1) or out of (`by` -1) the counts of their final status and task: one
  * statement per status and task, whatever the number of jobs.
  * @param tx The writing transaction.
@@ -108,12 +143,25 @@ export async function countMoved(
     group.n += by;
     groups.set(key, group);
   }
-  for (const { status, task, n } of groups.values()) {
-    await tx.exec(
-      `INSERT INTO ${COUNTS} (status, task, n) VALUES (?, ?, ?)
-        ON CONFLICT (status, task) DO UPDATE SET n = n + excluded.n`,
-      [status, task, n],
-    );
+  // One shard for the whole call, and its rows in one order: two writers each adding to two
+  // counts never wait on each other in a cycle.
+  const shard = Math.floor(Math.random() * d.countShards);
+  const sorted = [...groups.keys()].sort();
+  for (const key of sorted) {
+    const { status, task, n } = groups.get(key)!;
+    if (d.countShards === 1) {
+      await tx.exec(
+        `INSERT INTO ${COUNTS} (status, task, n) VALUES (?, ?, ?)
+          ON CONFLICT (status, task) DO UPDATE SET n = n + excluded.n`,
+        [status, task, n],
+      );
+    } else {
+      await tx.exec(
+        `INSERT INTO ${COUNTS} (status, task, shard, n) VALUES (?, ?, ?, ?)
+          ON CONFLICT (status, task, shard) DO UPDATE SET n = ${COUNTS}.n + excluded.n`,
+        [status, task, shard, n],
+      );
+    }
   }
 }
 

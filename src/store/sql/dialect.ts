@@ -69,12 +69,17 @@ export interface Dialect {
    */
   readonly sparsePriority: boolean;
   /**
-   * Whether triggers keep `everywhen_job_counts` (jobs per status and task), so the admin
-   * counts read a few rows instead of counting index entries. Only where a write costs nothing
-   * extra to bill and writers are serialised anyway (SQLite files): on PostgreSQL a shared counter
-   * row would serialise concurrent workers, and Durable Objects bill every row written.
+   * Whether the store keeps `everywhen_job_counts` (finished jobs per status and task), so the
+   * admin counts read a few rows instead of counting index entries. Not on Durable Objects, which
+   * bill every row written.
    */
   readonly jobCounts: boolean;
+  /**
+   * Rows each status and task's count is spread over. Where writers run side by side
+   * (PostgreSQL), one counter row would make every finish wait for the one before it to commit;
+   * each write adds to one of these at random, and a count is their sum.
+   */
+  readonly countShards: number;
   /**
    * Whether statements run synchronously on the caller's thread (`node:sqlite`, Durable Object
    * storage), blocking the event loop while they run: clean-up then sizes its chunks by time.
@@ -164,6 +169,7 @@ export const sqlite: Dialect = {
   // ready index instead and read (and skip) ready jobs of negative priority there.
   sparsePriority: true,
   jobCounts: true,
+  countShards: 1,
   blocking: true,
   unlimited: "-1",
   tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -219,7 +225,8 @@ export const postgres: Dialect = {
   withoutRowid: "",
   nextSeq: "nextval('everywhen_jobs_seq')",
   sparsePriority: false,
-  jobCounts: false,
+  jobCounts: true,
+  countShards: 16,
   blocking: false,
   unlimited: "ALL",
   tableExists:

@@ -9,7 +9,12 @@
 
 import type { Dialect } from "./dialect.ts";
 import type { SqlDriver } from "./driver.ts";
-import { JOB_COUNTS, JOB_COUNTS_ON_FINISH, NO_UPDATE_TRIGGERS } from "./_job_counts.ts";
+import {
+  JOB_COUNTS,
+  JOB_COUNTS_ON_FINISH,
+  NO_UPDATE_TRIGGERS,
+  PG_JOB_COUNTS,
+} from "./_job_counts.ts";
 
 /** One step of the schema's history. Versions start at 1 and increase by 1. */
 export interface Migration {
@@ -173,7 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 4,
     description: "job counts per status and task, kept by triggers, for the admin counts",
-    up: (d) => d.jobCounts ? [...JOB_COUNTS] : [],
+    up: (d) => d.name === "sqlite" ? [...JOB_COUNTS] : [],
   },
   {
     version: 5,
@@ -191,7 +196,7 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE INDEX everywhen_jobs_schedule_created ON everywhen_jobs ((schedule_id || ''), created_at, id)
           WHERE schedule_id IS NOT NULL`,
       ]),
-      ...(d.jobCounts ? JOB_COUNTS_ON_FINISH : []),
+      ...(d.name === "sqlite" ? JOB_COUNTS_ON_FINISH : []),
     ],
   },
   {
@@ -209,8 +214,15 @@ export const MIGRATIONS: readonly Migration[] = [
             WHERE ready_at IS NOT NULL AND priority <> 0`,
         ]
         : []),
-      ...(d.jobCounts ? NO_UPDATE_TRIGGERS : []),
+      ...(d.name === "sqlite" ? NO_UPDATE_TRIGGERS : []),
     ],
+  },
+  {
+    version: 7,
+    description: "PostgreSQL: job counts per status and task, for the admin counts",
+    // Counting a final status walked its index: 139 ms at a million succeeded jobs, on every
+    // refresh of the dashboard's counts.
+    up: (d) => d.name === "postgres" ? [...PG_JOB_COUNTS] : [],
   },
 ];
 
