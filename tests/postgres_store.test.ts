@@ -45,6 +45,27 @@ describe("openStore (PostgreSQL) options", () => {
   });
 });
 
+/** A one-connection driver on a new, empty schema: for writing an older version's tables. */
+async function emptySchemaDriver(schema: string): Promise<SqlDriver> {
+  const db = raw();
+  await db.unsafe(`CREATE SCHEMA "${schema}"`);
+  await db.end();
+  const client = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: { search_path: `"${schema}"` },
+    types: { bigint: { to: 20, from: [20], serialize: String, parse: Number } },
+  } as never) as unknown as Sql;
+  return pgDriver(client, {
+    retryFor: 0,
+    connections: 1,
+    channel: "unused",
+    listener: () => {
+      throw new Error("not listening");
+    },
+  });
+}
+
 describe("SqlStore on PostgreSQL", { skip }, () => {
   it("keeps schedules, jobs and meta across a reopen, in its own schema", async () => {
     const schema = fresh();
@@ -118,23 +139,7 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
 
   it("migrates a version 2 schema to the queue columns, numbering its jobs in creation order", async () => {
     const schema = fresh();
-    const db = raw();
-    await db.unsafe(`CREATE SCHEMA "${schema}"`);
-    await db.end();
-    const client = postgres(url, {
-      max: 1,
-      onnotice: () => {},
-      connection: { search_path: `"${schema}"` },
-      types: { bigint: { to: 20, from: [20], serialize: String, parse: Number } },
-    } as never) as unknown as Sql;
-    const driver = pgDriver(client, {
-      retryFor: 0,
-      connections: 1,
-      channel: "unused",
-      listener: () => {
-        throw new Error("not listening");
-      },
-    });
+    const driver = await emptySchemaDriver(schema);
     // Schema version 2 exactly as it was released: its migrations, and its job columns.
     await migrate(driver, postgresDialect, MIGRATIONS.slice(0, 2));
     const old = JOB_COLUMNS.slice(0, JOB_COLUMNS.indexOf("seq"));
@@ -163,23 +168,7 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
 
   it("keeps job counts exact through every write, from a migrated version 6 schema", async () => {
     const schema = fresh();
-    const db = raw();
-    await db.unsafe(`CREATE SCHEMA "${schema}"`);
-    await db.end();
-    const client = postgres(url, {
-      max: 1,
-      onnotice: () => {},
-      connection: { search_path: `"${schema}"` },
-      types: { bigint: { to: 20, from: [20], serialize: String, parse: Number } },
-    } as never) as unknown as Sql;
-    const driver = pgDriver(client, {
-      retryFor: 0,
-      connections: 1,
-      channel: "unused",
-      listener: () => {
-        throw new Error("not listening");
-      },
-    });
+    const driver = await emptySchemaDriver(schema);
     // Finished jobs written before there was a counts table: the migration counts them.
     await migrate(driver, postgresDialect, MIGRATIONS.slice(0, 6));
     const columns = JOB_COLUMNS.filter((c) => c !== "seq");
