@@ -145,23 +145,16 @@ export async function countMoved(
   }
   // One shard for the whole call, and its rows in one order: two writers each adding to two
   // counts never wait on each other in a cycle.
+  const sharded = d.countShards > 1;
   const shard = Math.floor(Math.random() * d.countShards);
-  const sorted = [...groups.keys()].sort();
-  for (const key of sorted) {
+  const sql = sharded
+    ? `INSERT INTO ${COUNTS} (status, task, shard, n) VALUES (?, ?, ?, ?)
+        ON CONFLICT (status, task, shard) DO UPDATE SET n = ${COUNTS}.n + excluded.n`
+    : `INSERT INTO ${COUNTS} (status, task, n) VALUES (?, ?, ?)
+        ON CONFLICT (status, task) DO UPDATE SET n = n + excluded.n`;
+  for (const key of [...groups.keys()].sort()) {
     const { status, task, n } = groups.get(key)!;
-    if (d.countShards === 1) {
-      await tx.exec(
-        `INSERT INTO ${COUNTS} (status, task, n) VALUES (?, ?, ?)
-          ON CONFLICT (status, task) DO UPDATE SET n = n + excluded.n`,
-        [status, task, n],
-      );
-    } else {
-      await tx.exec(
-        `INSERT INTO ${COUNTS} (status, task, shard, n) VALUES (?, ?, ?, ?)
-          ON CONFLICT (status, task, shard) DO UPDATE SET n = ${COUNTS}.n + excluded.n`,
-        [status, task, shard, n],
-      );
-    }
+    await tx.exec(sql, sharded ? [status, task, shard, n] : [status, task, n]);
   }
 }
 
