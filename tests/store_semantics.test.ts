@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { compareClaims, rateDelayedUntil } from "../src/store/semantics.ts";
-import { ReadyQueue } from "../src/store/_ready_queue.ts";
+import { ClaimQueue } from "../src/store/_claim_queue.ts";
 import { MinHeap } from "../src/store/_heap.ts";
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
@@ -21,31 +21,40 @@ describe("store semantics: the rate-limit window", () => {
   });
 });
 
-describe("MemoryStore's ready queue", () => {
-  it("takes jobs in claim order, whatever order they arrive in and however often refreshed", () => {
+describe("MemoryStore's claim queue", () => {
+  it("takes ready jobs in claim order, whatever order they arrive in and however often refreshed", () => {
     // A small deterministic generator: the same cases on every runtime.
     let state = 12345;
     const rand = (n: number) => (state = (state * 1103515245 + 12345) % 2 ** 31) % n;
     for (let round = 0; round < 50; round++) {
-      const queue = new ReadyQueue();
+      const queue = new ClaimQueue();
       const now = 1_000_000;
+      const later = now + 1_000;
       const starvationMs = 500;
       const live = new Map<string, { id: string; priority: number; runAt: number; seq: number }>();
       for (let i = 0; i < 60; i++) {
         const id = `j${rand(40)}`;
-        // Mostly in order (runs), some out of order, a few levels, some starved, some refreshed.
-        const runAt = now - (i % 7 === 0 ? 600 + rand(300) : 100 - i);
+        // Mostly in order (runs), some out of order, a few levels, some starved, some refreshed,
+        // and some not ready until `later`.
+        const runAt = i % 5 === 0
+          ? now + 1 + rand(900)
+          : now - (i % 7 === 0 ? 600 + rand(300) : 100 - i);
         const job = { id, priority: [0, 0, 0, 5, -2][rand(5)]!, runAt, seq: i + 1 };
         live.set(id, job);
         queue.add({ ...job, readyAt: runAt, stamp: 0 });
       }
-      const expected = [...live.values()].sort((a, b) => compareClaims(a, b, now, starvationMs));
-      const taken: string[] = [];
-      for (let e = queue.take(now, starvationMs); e; e = queue.take(now, starvationMs)) {
-        // Only the last add of an id is live; the store re-checks the job, as here.
-        if (live.get(e.id)?.seq === e.seq) taken.push(e.id);
+      // At `now` only the ready jobs come out, in claim order; the rest come out at `later`.
+      for (const at of [now, later]) {
+        const due = [...live.values()].filter((j) => j.runAt <= at);
+        const expected = due.sort((a, b) => compareClaims(a, b, at, starvationMs));
+        const taken: string[] = [];
+        for (let e = queue.take(at, starvationMs); e; e = queue.take(at, starvationMs)) {
+          // Only the last add of an id is live; the store re-checks the job, as here.
+          if (live.get(e.id)?.seq === e.seq) taken.push(e.id);
+        }
+        assert.deepEqual(taken, expected.map((j) => j.id), `round ${round} at ${at}`);
+        for (const j of due) live.delete(j.id);
       }
-      assert.deepEqual(taken, expected.map((j) => j.id), `round ${round}`);
     }
   });
 });

@@ -12,7 +12,7 @@
 
 import { MinHeap } from "./_heap.ts";
 import { RateLog } from "./_rate_log.ts";
-import { ReadyQueue } from "./_ready_queue.ts";
+import { ClaimQueue } from "./_claim_queue.ts";
 import { DEFAULT_MAX_FINISHED_JOBS } from "../_defaults.ts";
 import { checkKeys } from "../_keys.ts";
 import { checkInt } from "../_options.ts";
@@ -98,8 +98,10 @@ export class MemoryStore implements Store {
   #schedules = new Map<string, Slot>();
   #scheduleHeap = new MinHeap();
   #jobs = new Map<string, JobRecord>();
-  #jobHeap = new MinHeap();
-  #ready = new ReadyQueue();
+  /** Lease ends of running jobs: a job whose lease ends unrenewed is claimable again. */
+  #leaseHeap = new MinHeap();
+  /** Pending jobs, and running ones whose lease ended, in claim order. */
+  #claims = new ClaimQueue();
   #expiryHeap = new MinHeap();
   #active = new Map<string, number>();
   #runningByKey = new Map<string, number>();
@@ -243,28 +245,18 @@ export class MemoryStore implements Store {
   ): Promise<JobRecord[]> {
     const tasks = new Set(options.tasks);
     const starvationMs = options.starvationMs ?? DEFAULT_STARVATION_MS;
-    const heap = this.#jobHeap;
-    const ready = this.#ready;
-    // Jobs whose time has come move from the time heap to the ready queue, which orders them
-    // by the claim rule (priority, starvation). They leave the heap by ready time, then
-    // creation order, so the queue appends most of them instead of sifting each.
+    const heap = this.#leaseHeap;
+    const queue = this.#claims;
+    // Running jobs whose lease ended unrenewed (a crashed runner) join the pending ones.
     for (let top = heap.peek(); top && top[0] <= now; top = heap.peek()) {
       heap.pop();
       const job = this.#jobs.get(top[1]);
-      if (!job || readyAt(job) !== top[0]) continue;
-      ready.add({
-        id: job.id,
-        priority: job.priority,
-        runAt: job.runAt,
-        seq: job.seq,
-        readyAt: top[0],
-        stamp: 0,
-      });
+      if (job && job.status === "running" && job.leaseUntil === top[0]) this.#queue(job, top[0]);
     }
     const out: JobRecord[] = [];
     const skipped: JobRecord[] = [];
     while (out.length < limit) {
-      const entry = ready.take(now, starvationMs);
+      const entry = queue.take(now, starvationMs);
       if (!entry) break;
       const job = this.#jobs.get(entry.id);
       if (!job || readyAt(job) !== entry.readyAt) continue;
@@ -284,16 +276,7 @@ export class MemoryStore implements Store {
       heap.push(job.leaseUntil, job.id, job.seq);
       out.push(copyJob(job));
     }
-    for (const job of skipped) {
-      ready.add({
-        id: job.id,
-        priority: job.priority,
-        runAt: job.runAt,
-        seq: job.seq,
-        readyAt: readyAt(job)!,
-        stamp: 0,
-      });
-    }
+    for (const job of skipped) this.#queue(job, readyAt(job)!);
     return Promise.resolve(out);
   }
 
@@ -306,7 +289,7 @@ export class MemoryStore implements Store {
         continue;
       }
       job.leaseUntil = leaseUntil;
-      this.#jobHeap.push(leaseUntil, id, job.seq);
+      this.#leaseHeap.push(leaseUntil, id, job.seq);
       if (job.cancelRequested) renewal.cancelRequested.push(id);
     }
     return Promise.resolve(renewal);
@@ -336,7 +319,7 @@ export class MemoryStore implements Store {
     job.error = error;
     job.leaseOwner = null;
     job.leaseUntil = null;
-    this.#jobHeap.push(runAt, id, job.seq);
+    this.#queue(job, runAt);
     return Promise.resolve(true);
   }
 
@@ -370,7 +353,7 @@ export class MemoryStore implements Store {
     if (next.scheduleId !== null) {
       this.#active.set(next.scheduleId, (this.#active.get(next.scheduleId) ?? 0) + 1);
     }
-    this.#jobHeap.push(next.runAt, id, next.seq);
+    this.#queue(next, next.runAt);
     return Promise.resolve(copyJob(next));
   }
 
@@ -390,11 +373,11 @@ export class MemoryStore implements Store {
       const slot = this.#schedules.get(id);
       return slot !== undefined && dueAt(slot) === t;
     });
-    const j = this.#cleanTop(this.#jobHeap, (id, t) => {
+    const j = this.#cleanTop(this.#leaseHeap, (id, t) => {
       const job = this.#jobs.get(id);
-      return job !== undefined && readyAt(job) === t;
+      return job !== undefined && job.status === "running" && job.leaseUntil === t;
     });
-    const r = this.#ready.earliest((entry) => {
+    const r = this.#claims.earliest((entry) => {
       const job = this.#jobs.get(entry.id);
       return job !== undefined && readyAt(job) === entry.readyAt;
     });
@@ -459,7 +442,7 @@ export class MemoryStore implements Store {
       const next = replacedJob(stored, copyJob(job));
       this.#jobs.set(next.id, next);
       // A waiting job stays waiting (its dependencies are kept); a pending one is due anew.
-      if (next.status === "pending") this.#jobHeap.push(next.runAt, next.id, next.seq);
+      if (next.status === "pending") this.#queue(next, next.runAt);
       return "replaced";
     }
     const copy = copyJob(job);
@@ -481,9 +464,23 @@ export class MemoryStore implements Store {
     if (job.scheduleId !== null) {
       this.#active.set(job.scheduleId, (this.#active.get(job.scheduleId) ?? 0) + 1);
     }
-    if (job.status === "running" && job.concurrencyKey !== null) this.#bump(job.concurrencyKey, 1);
-    const t = readyAt(job);
-    if (t !== null) this.#jobHeap.push(t, job.id, job.seq);
+    if (job.status === "pending") this.#queue(job, job.runAt);
+    else if (job.status === "running") {
+      if (job.concurrencyKey !== null) this.#bump(job.concurrencyKey, 1);
+      if (job.leaseUntil !== null) this.#leaseHeap.push(job.leaseUntil, job.id, job.seq);
+    }
+  }
+
+  /** Queues a job for claims from `readyAt` on, replacing its earlier place in the queue. */
+  #queue(job: JobRecord, readyAt: number): void {
+    this.#claims.add({
+      id: job.id,
+      priority: job.priority,
+      runAt: job.runAt,
+      seq: job.seq,
+      readyAt,
+      stamp: 0,
+    });
   }
 
   /**
@@ -548,7 +545,7 @@ export class MemoryStore implements Store {
     const until = this.#rates.delayedUntil(job.rateKey, job.rateLimit, job.ratePeriod, now);
     if (until === null) return false;
     job.runAt = until;
-    this.#jobHeap.push(until, job.id, job.seq);
+    this.#queue(job, until);
     return true;
   }
 
