@@ -296,6 +296,58 @@ export function storeConformance(
         });
       });
 
+      describe("a fire's job written running, started at once by the firing process", () => {
+        const held = { owner: "A", leaseUntil: T0 + LEASE, startedAt: T0 };
+        const runningPlan = firePlan(
+          { jobs: 1, nextRunAt: T0 + 60_000, lastRunAt: T0, running: held },
+          jobRecord,
+        );
+
+        /** The job is A's until its lease ends: no claim takes it, A renews and finishes it. */
+        async function assertHeld(id: string, scheduleId: string): Promise<void> {
+          const job = (await store.getJob(id))!;
+          assert.deepEqual(
+            [job.status, job.attempts, job.leaseOwner, job.leaseUntil, job.startedAt],
+            ["running", 1, "A", T0 + LEASE, T0],
+          );
+          assert.deepEqual(await store.claimJobs(T0 + 1, "B", LEASE, 10, tasks), []);
+          const next = await store.claimDueSchedules(T0 + 60_000, "B", LEASE, 10);
+          assert.deepEqual(next.map((c) => [c.record.id, c.activeJobs]), [[scheduleId, 1]]);
+          const renewal = await store.renewJobs([id], "A", T0 + 2 * LEASE);
+          assert.deepEqual(renewal, { lost: [], cancelRequested: [] });
+          assert.deepEqual(await store.claimJobs(T0 + LEASE + 1, "B", LEASE, 10, tasks), []);
+        }
+
+        it("through a release: held by its owner, claimable again only once the lease ends", async () => {
+          await store.putSchedule(scheduleRecord("s"), "error");
+          await store.claimDueSchedules(T0, "A", LEASE, 10);
+          const release = runningPlan({ record: (await store.getSchedule("s"))!, activeJobs: 0 });
+          assert.deepEqual(await store.releaseSchedule("s", "A", release.release), ["s@1"]);
+          await assertHeld("s@1", "s");
+          // A crashed runner: once the renewed lease ends, another process runs it again.
+          const again = await store.claimJobs(T0 + 2 * LEASE + 1, "B", LEASE, 10, tasks);
+          assert.deepEqual(again.map((j) => [j.id, j.attempts, j.leaseOwner]), [["s@1", 2, "B"]]);
+        });
+
+        it("through fireDueSchedules: held by its owner, finished by it", async (t) => {
+          if (!store.fireDueSchedules) return t.skip("no fireDueSchedules");
+          await store.putSchedule(scheduleRecord("s"), "error");
+          const fired = await store.fireDueSchedules(T0, "A", LEASE, 10, runningPlan);
+          assert.deepEqual(fired.map((f) => "inserted" in f && f.inserted), [["s@1"]]);
+          await assertHeld("s@1", "s");
+          const outcome = {
+            status: "succeeded" as const,
+            result: "1",
+            error: null,
+            finishedAt: T0 + 5,
+            expiresAt: T0 + 60_000,
+          };
+          assert.equal(await store.finishJob("s@1", "A", outcome), true);
+          assert.deepEqual(await store.countJobs({ status: "succeeded" }), 1);
+          assert.deepEqual(await store.claimJobs(T0 + 3 * LEASE, "B", LEASE, 10, tasks), []);
+        });
+      });
+
       it("counts only pending and running jobs as a schedule's active jobs", async () => {
         await store.putSchedule(scheduleRecord("s"), "error");
         await store.insertJob(jobRecord("p1", { scheduleId: "s" }));

@@ -15,6 +15,8 @@ export interface FirePlanSpec {
   lastRunAt: number;
   /** A schedule whose plan throws `Error("boom <id>")`. */
   throwOn?: string | undefined;
+  /** Write the jobs running, held by this owner until this instant (a fire's job started at once). */
+  running?: { owner: string; leaseUntil: number; startedAt: number } | undefined;
 }
 
 /** A plan function that carries its description. */
@@ -31,9 +33,18 @@ export function firePlan(
   const plan = (claimed: ClaimedSchedule): PlannedFire => {
     const id = claimed.record.id;
     if (id === spec.throwOn) throw new Error(`boom ${id}`);
+    const held = spec.running
+      ? {
+        status: "running" as const,
+        attempts: 1,
+        leaseOwner: spec.running.owner,
+        leaseUntil: spec.running.leaseUntil,
+        startedAt: spec.running.startedAt,
+      }
+      : {};
     const jobs = Array.from(
       { length: spec.jobs },
-      (_, i) => job(`${id}@${i + 1}`, { scheduleId: id }),
+      (_, i) => job(`${id}@${i + 1}`, { scheduleId: id, ...held }),
     );
     return { release: { nextRunAt: spec.nextRunAt, lastRunAt: spec.lastRunAt, jobs } };
   };

@@ -68,8 +68,13 @@ export class Engine {
   #state: SchedulerState = "idle";
   #paused = false;
   #running = new Map<string, RunningJob>();
-  /** Slots reserved by the claim in flight (its limit), until it returns. */
+  /** Slots reserved by the claim or fire in flight (what it may start), until it returns. */
   #claiming = 0;
+  /**
+   * Tasks whose latest claim filled its limit, so ready jobs may still wait: a fire does not
+   * start their jobs at once, which would put them ahead of those.
+   */
+  #backlogged = new Set<string>();
   #budgets = new Budgets();
   #leases: LeaseKeeper;
   #outcomes: OutcomeWriter;
@@ -252,8 +257,10 @@ export class Engine {
     d.lockSeen?.(lock);
     if (lock !== null) return;
     if (this.#budgets.halted(d.manual)) return;
-    if (d.roles.schedules) await this.#fireDue(now);
+    // Claims first: jobs already waiting start before the fires' jobs, which start at once only
+    // into the slots the claims left.
     if (d.roles.jobs) await this.#claim(now);
+    if (d.roles.schedules) await this.#fireDue(now);
     if (d.store.shared && d.results.size > 0 && now >= this.#nextPollAt) {
       this.#nextPollAt = now + d.pollInterval;
       await d.results.poll((id) => this.#running.has(id));
@@ -271,16 +278,54 @@ export class Engine {
       events: d.events,
     };
     for (;;) {
-      const { taken, created } = await fireDue(deps, now, FIRE_BATCH);
+      const room = this.#startRoom(now);
+      this.#claiming += room.slots;
+      let batch;
+      try {
+        batch = await fireDue({ ...deps, startNow: room.startNow }, now, FIRE_BATCH);
+      } finally {
+        this.#claiming -= room.slots;
+      }
+      const { taken, created, started } = batch;
       this.#pacer.spend(taken);
-      if (created > 0) {
+      this.#budgets.spend(started.length);
+      for (const job of started) this.#start(job, d.tasks.get(job.task)!, now);
+      if (started.length > 0) this.#leases.claimed(now);
+      if (started.length < room.slots) d.slots?.freed();
+      if (created > started.length) {
         this.#again = true;
-        // Start the first batch's jobs before firing the next batch (in a turn of their own if
+        // Start the batch's other jobs before firing the next batch (in a turn of their own if
         // the fires used this one up).
         if (d.roles.jobs && await this.#paced()) await this.#claim(now);
       }
       if (taken < FIRE_BATCH || !(await this.#paced())) return;
     }
+  }
+
+  /**
+   * The slots a fire may fill by starting its jobs at once, and the rule that picks those jobs:
+   * due now (not delayed by jitter), of a task registered here with room under its
+   * `maxRunning` and no claim backlog, with no concurrency key (those are counted by claims),
+   * within free concurrency and the open `runDue` budgets.
+   */
+  #startRoom(now: number): { slots: number; startNow: (job: JobRecord) => boolean } {
+    const d = this.#d;
+    const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
+    const slots = d.roles.jobs ? claimLimit(free, Infinity, this.#budgets.left()) : 0;
+    if (slots === 0) return { slots, startNow: () => false };
+    const taken = new Map<TaskEntry, number>();
+    let left = slots;
+    const startNow = (job: JobRecord): boolean => {
+      if (left === 0 || job.runAt > now || job.concurrencyKey !== null) return false;
+      const task = d.tasks.get(job.task);
+      if (!task || this.#backlogged.has(task.name)) return false;
+      const n = taken.get(task) ?? 0;
+      if (task.running + n >= task.maxRunning) return false;
+      taken.set(task, n + 1);
+      left--;
+      return true;
+    };
+    return { slots, startNow };
   }
 
   async #claim(now: number): Promise<void> {
@@ -303,6 +348,10 @@ export class Engine {
     }
     this.#pacer.spend(jobs.length);
     this.#budgets.spend(jobs.length);
+    for (const task of tasks) {
+      if (jobs.length === limit) this.#backlogged.add(task);
+      else this.#backlogged.delete(task);
+    }
     for (const job of jobs) this.#start(job, d.tasks.get(job.task)!, now);
     // Slots the claim reserved and did not fill: spawns waiting for them may start.
     if (jobs.length < limit) d.slots?.freed();

@@ -3,13 +3,24 @@
  * run time only) and write them with the next run time, then report every fire that did not
  * run. A store that can fire in one atomic step (`fireDueSchedules`) gets the plan to run inside
  * it; any other is driven through a leased claim and one release per schedule.
+ *
+ * A fired job that this process may start now (see `FireDeps.startNow`) is written already
+ * running, held by this process under a lease, and handed back to be started: no claim, one
+ * store step from fire to start. Its crash semantics are a claimed job's: if the process dies,
+ * the lease ends and another process runs it again.
  * @module
  */
 
 import { type MissedFire, planFires, type PlanInput } from "./_fire_plan.ts";
 import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
 import type { EventSink } from "./_sink.ts";
-import type { ClaimedSchedule, PlannedFire, ScheduleRecord, Store } from "../store/store.ts";
+import type {
+  ClaimedSchedule,
+  JobRecord,
+  PlannedFire,
+  ScheduleRecord,
+  Store,
+} from "../store/store.ts";
 import { instantFromMs } from "../time.ts";
 import type { Trigger } from "../triggers/mod.ts";
 import { storedTrigger } from "../triggers/_stored.ts";
@@ -23,6 +34,11 @@ export interface FireDeps {
   readonly leaseMs: number;
   readonly random: () => number;
   readonly events: EventSink;
+  /**
+   * Whether this process starts `job` (due, just built by a fire) at once, taking a slot for it.
+   * Absent: every fired job is written pending, for a claim.
+   */
+  readonly startNow?: (job: JobRecord) => boolean;
 }
 
 /** One claimed schedule's fire, planned: what to write, and what to report once written. */
@@ -33,9 +49,11 @@ interface Fire extends PlannedFire {
 /** What one batch of fires did. */
 export interface FiredBatch {
   /** Schedules taken, fired or not. */
-  readonly taken: number;
+  taken: number;
   /** Jobs created. */
-  readonly created: number;
+  created: number;
+  /** The jobs among them written running for this process, to start now. */
+  started: JobRecord[];
 }
 
 /**
@@ -52,34 +70,40 @@ export async function fireDue(deps: FireDeps, now: number, limit: number): Promi
       limit,
       (claimed) => planFire(deps, claimed, now),
     );
-    let created = 0;
+    const batch: FiredBatch = { taken: fired.length, created: 0, started: [] };
     for (const f of fired) {
       if ("error" in f) planFailed(deps, f.claimed.record, f.error);
-      else created += reportFire(deps, f.claimed.record, f.planned, f.inserted);
+      else reportFire(deps, f.claimed.record, f.planned, f.inserted, batch);
     }
-    return { taken: fired.length, created };
+    return batch;
   }
   const claimed = await store.claimDueSchedules(now, deps.owner, deps.leaseMs, limit);
-  const counts = await Promise.all(claimed.map((c) => fireOne(deps, c, now)));
-  return { taken: claimed.length, created: counts.reduce((a, b) => a + b, 0) };
+  const batch: FiredBatch = { taken: claimed.length, created: 0, started: [] };
+  await Promise.all(claimed.map((c) => fireOne(deps, c, now, batch)));
+  return batch;
 }
 
 /**
- * Plans one claimed schedule's fire and releases it. A batch hands every release to the store
- * before awaiting any: one settling turn for the batch rather than one per schedule, and a store
- * that writes as it is called (the memory store) writes the whole batch at once.
- * @returns The number of jobs created (0 when another process took the schedule meanwhile).
+ * Plans one claimed schedule's fire and releases it, adding what it did to `batch`. A batch hands
+ * every release to the store before awaiting any: one settling turn for the batch rather than one
+ * per schedule, and a store that writes as it is called (the memory store) writes the whole batch
+ * at once.
  */
-function fireOne(deps: FireDeps, claimed: ClaimedSchedule, now: number): Promise<number> {
+function fireOne(
+  deps: FireDeps,
+  claimed: ClaimedSchedule,
+  now: number,
+  batch: FiredBatch,
+): Promise<void> {
   let fire: Fire;
   try {
     fire = planFire(deps, claimed, now);
   } catch (error) {
     planFailed(deps, claimed.record, error);
-    return Promise.resolve(0);
+    return Promise.resolve();
   }
   return deps.store.releaseSchedule(claimed.record.id, deps.owner, fire.release)
-    .then((inserted) => reportFire(deps, claimed.record, fire, inserted));
+    .then((inserted) => reportFire(deps, claimed.record, fire, inserted, batch));
 }
 
 /** A plan that threw: its schedule stays leased and fires again once the lease ends. */
@@ -102,8 +126,8 @@ function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): Fire {
   const plan = planFires(next, s as PlanInput, claimed.activeJobs, now);
   const queued = s.overlap === "queue";
   const maxAttempts = attemptsOf(deps.tasks.get(s.task));
-  const jobs = plan.run.map((at) =>
-    jobRecord({
+  const jobs = plan.run.map((at) => {
+    const job = jobRecord({
       id: fireJobId(s.id, at),
       task: s.task,
       scheduleId: s.id,
@@ -116,20 +140,31 @@ function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): Fire {
       createdAt: now,
       concurrencyKey: queued ? `schedule:${s.id}` : null,
       concurrencyLimit: queued ? s.maxInstances : null,
-    })
-  );
+    });
+    if (!deps.startNow?.(job)) return job;
+    job.status = "running";
+    job.attempts = 1;
+    job.startedAt = now;
+    job.leaseOwner = deps.owner;
+    job.leaseUntil = now + deps.leaseMs;
+    return job;
+  });
   const lastRunAt = plan.run.length > 0 ? plan.run[plan.run.length - 1]! : s.lastRunAt;
   return { release: { nextRunAt: plan.nextRunAt, lastRunAt, jobs }, missed: plan.missed };
 }
 
-/** Tells what a written fire did: its misses, then each job it created. */
+/**
+ * Tells what a written fire did (its misses, then each job it created) and adds its jobs to
+ * `batch`: the number created, and those written running, to start.
+ */
 function reportFire(
   deps: FireDeps,
   s: ScheduleRecord,
   fire: Fire,
   inserted: string[] | null,
-): number {
-  if (inserted === null) return 0;
+  batch: FiredBatch,
+): void {
+  if (inserted === null) return;
   for (const m of fire.missed) {
     deps.events.emit("job:missed", () => ({
       scheduleId: s.id,
@@ -150,8 +185,10 @@ function reportFire(
       scheduleId: s.id,
       runAt: instantFromMs(job.runAt),
     }));
+    // A job whose id existed was not written: whoever holds that one runs it.
+    if (job.status === "running") batch.started.push(job);
   }
-  return inserted.length;
+  batch.created += inserted.length;
 }
 
 /**

@@ -180,7 +180,11 @@ export interface ScheduleRelease {
    * The fire instant of the latest job created (epoch ms); unchanged when this fire created none.
    */
   lastRunAt: number | null;
-  /** Jobs to insert for this fire; any whose id already exists is skipped. */
+  /**
+   * Jobs to insert for this fire; any whose id already exists is skipped. A job may come
+   * `running`, held by the releasing owner under a lease (the scheduler starts it at once): it is
+   * stored as a claimed job would be.
+   */
   jobs: JobRecord[];
 }
 

@@ -1,0 +1,111 @@
+// A fire's job starts in the fire's own store step when this process has a free slot for it:
+// written running, held by this process, never claimed. Jobs that were already waiting keep
+// their turn. Run on the memory store and an SQLite file (the one-step fire path).
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../adapters/sqlite.ts";
+import { VirtualClock } from "../src/clock.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
+import type { Store } from "../src/store/store.ts";
+import { at, every } from "../src/triggers/mod.ts";
+import { deferred, T0 } from "./helpers/harness.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "everywhen-fire-start-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+const stores: [string, () => Promise<Store>][] = [
+  ["memory", () => Promise.resolve(new MemoryStore())],
+  ["SQLite file", () => openStore(join(dir, `store-${++files}.db`))],
+];
+
+/** Counts the jobs the store hands out through `claimJobs`. */
+function countClaims(store: Store): { claimed: number } {
+  const count = { claimed: 0 };
+  const claimJobs = store.claimJobs.bind(store);
+  store.claimJobs = async (...args) => {
+    const jobs = await claimJobs(...args);
+    count.claimed += jobs.length;
+    return jobs;
+  };
+  return count;
+}
+
+for (const [name, open] of stores) {
+  describe(`fired jobs started at once (${name})`, () => {
+    it("writes a fire's job running for this process and never claims it", async () => {
+      const store = await open();
+      const clock = new VirtualClock(T0);
+      const scheduler = new Scheduler({ store, clock });
+      const count = countClaims(store);
+      const seen: unknown[] = [];
+      const task = scheduler.task("t", async (_p, ctx) => {
+        const job = (await store.getJob(ctx.jobId))!;
+        seen.push([job.status, job.attempts, job.startedAt, job.leaseUntil! > clock.now()]);
+        return null;
+      });
+      await task.schedule({ id: "s", trigger: every("PT1S") });
+      scheduler.start();
+      await clock.advance(3000);
+      await scheduler.stop();
+      assert.deepEqual(seen, [
+        ["running", 1, T0 + 1000, true],
+        ["running", 1, T0 + 2000, true],
+        ["running", 1, T0 + 3000, true],
+      ]);
+      assert.equal(count.claimed, 0, "no fired job went through a claim");
+      assert.equal(await store.countJobs({ status: "succeeded" }), 3);
+      await store.close();
+    });
+
+    it("starts jobs already waiting for a slot before a fire's job", async () => {
+      const store = await open();
+      const clock = new VirtualClock(T0);
+      const scheduler = new Scheduler({ store, clock, concurrency: 1 });
+      const order: string[] = [];
+      const task = scheduler.task("t", (p: string) => {
+        order.push(p);
+        return null;
+      });
+      await task.enqueue("waiting 1");
+      await task.enqueue("waiting 2");
+      await task.schedule({ id: "s", trigger: at(T0), payload: "fired" });
+      scheduler.start();
+      await clock.advance(10);
+      await scheduler.stop();
+      assert.deepEqual(order, ["waiting 1", "waiting 2", "fired"]);
+      await store.close();
+    });
+
+    it("leaves a fire's job to the claims while a claim found more waiting jobs than it took", async () => {
+      // One claim takes at most 1,000 jobs: with 1,200 waiting and room for all, the fire in
+      // the same pass must not start its job ahead of the 200 the claim left.
+      const store = await open();
+      const clock = new VirtualClock(T0);
+      const scheduler = new Scheduler({ store, clock, concurrency: 2000 });
+      const order: string[] = [];
+      const gate = deferred();
+      const task = scheduler.task("t", async (p: string) => {
+        order.push(p);
+        await gate.promise;
+        return null;
+      }, { resultTtl: 0 });
+      for (let i = 0; i < 1200; i += 600) {
+        await scheduler.enqueueMany(
+          Array.from({ length: 600 }, () => ({ task: "t", payload: "waiting" })),
+        );
+      }
+      await task.schedule({ id: "s", trigger: at(T0), payload: "fired" });
+      scheduler.start();
+      while (order.length < 1201) await clock.advance(1);
+      gate.resolve();
+      await scheduler.stop();
+      assert.equal(order.indexOf("fired"), 1200, "the fire's job started last");
+      await store.close();
+    });
+  });
+}
