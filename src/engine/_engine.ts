@@ -287,7 +287,7 @@ export class Engine {
         this.#claiming -= room.slots;
       }
       const { taken, created, started } = batch;
-      this.#pacer.spend(taken);
+      this.#pacer.spend(taken + started.length);
       this.#budgets.spend(started.length);
       for (const job of started) this.#start(job, d.tasks.get(job.task)!, now);
       if (started.length > 0) this.#leases.claimed(now);

@@ -7,10 +7,11 @@
  * A turn ends at whichever bound comes first: {@linkcode TURN_WORK} units of work (a pass, a
  * fired schedule, a claimed job), the bound that holds where the clock stands still while code
  * runs (a virtual clock, Workers), or {@linkcode TURN_MS} on the clock, the bound for slow steps.
- * The yield ends at a zero-delay timer on the scheduler's clock or the next turn of the event
- * loop, whichever comes first: on a virtual clock `advance()` runs it like any other timer (so
- * one `advance` drains a whole backlog), and nothing waits for a clock that no one advances
- * (`runDue()`, `job.result()`, `stop()` on a virtual clock).
+ * The yield ends a turn of the event loop after a zero-delay timer on the scheduler's clock or
+ * after the next turn, whichever comes first: on a virtual clock `advance()` runs it like any
+ * other timer (so one `advance` drains a whole backlog), nothing waits for a clock that no one
+ * advances (`runDue()`, `job.result()`, `stop()` on a virtual clock), and on Node and Bun the
+ * platform timers that fell due during the turn run before the loop goes on.
  * @module
  */
 
@@ -59,8 +60,11 @@ export class Pacer {
         resolve();
       };
       this.#resume = resume;
-      const timer = this.#clock.setTimer(resume, 0);
-      const turn = onNextTurn(resume);
+      // Two turns: a turn begun in a timer callback that yields once resumes in the same
+      // iteration of the event loop on Node and Bun (immediates run after timers), before the
+      // timers that fell due while it worked; they run before the second.
+      let turn = onNextTurn(() => (turn = onNextTurn(resume)));
+      const timer = this.#clock.setTimer(() => (turn = onNextTurn(resume)), 0);
     });
     this.#work = 0;
     this.#from = this.#clock.now();
