@@ -26,6 +26,26 @@ describe("toEpochMs", () => {
     assert.equal(toEpochMs(zoned), MS);
   });
 
+  it("reads the plain UTC form as Temporal does, and refuses what Temporal refuses", () => {
+    // The UTC form is read without Temporal (a polyfill on Node 22): the two must agree.
+    let seed = 11;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const texts = ["2030-02-28T23:59:59.999Z", "2028-02-29T00:00:00Z", "1970-01-01T00:00:00Z"];
+    for (let i = 0; i < 500; i++) {
+      const ms = Math.floor(random() * 253_402_300_799_999);
+      texts.push(new Date(ms).toISOString(), Temporal.Instant.fromEpochMilliseconds(ms).toString());
+    }
+    texts.push("2030-01-01T00:00:00.5Z", "2030-01-01T00:00:00.05Z", "2030-12-31T23:59:60Z");
+    for (const text of texts) {
+      assert.equal(toEpochMs(text), Temporal.Instant.from(text).epochMilliseconds, text);
+    }
+    for (const text of ["2030-02-29T00:00:00Z", "2030-04-31T00:00:00Z", "2030-01-01T24:00:00Z"]) {
+      assert.throws(() => toEpochMs(text), SyntaxError, text);
+      assert.throws(() => Temporal.Instant.from(text), RangeError, text);
+    }
+    assert.throws(() => toEpochMs("0099-01-01T00:00:00Z"), RangeError, "before 1970");
+  });
+
   it("truncates sub-millisecond Temporal values to milliseconds", () => {
     assert.equal(toEpochMs(Temporal.Instant.from("2025-01-01T09:30:00.0019Z")), MS + 1);
   });
