@@ -7,6 +7,7 @@ import { fireJobId, jobRecord, newJobId, runNowJobId } from "../src/engine/_job_
 import { failureOutcome } from "../src/engine/_runner.ts";
 import { Budgets } from "../src/engine/_budgets.ts";
 import { CLAIM_BATCH, claimGroups, claimLimit } from "../src/engine/_claims.ts";
+import { SHARE_MAX, SHARE_MIN, StartShare } from "../src/engine/_start_share.ts";
 import { backoffDelay, checkBackoff } from "../src/_options.ts";
 import { JobCancelledError, LeaseLostError, NonRetryableError } from "../src/errors.ts";
 import { checkNextRunsCount, checkPage } from "../src/scheduler/_checks.ts";
@@ -313,5 +314,39 @@ describe("the list contract and the nextRuns bound", () => {
   it("bounds nextRuns at 1000", () => {
     assert.equal(checkNextRunsCount(1000), 1000);
     assert.throws(() => checkNextRunsCount(1001), { name: "RangeError", message: /count/ });
+  });
+});
+
+describe("StartShare: the fired jobs a process starts at once", () => {
+  const kept = (share: StartShare, n: number): number => {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (share.take()) k++;
+    return k;
+  };
+
+  it("keeps every one when the store is not shared", () => {
+    const share = new StartShare(false);
+    share.learn(10, 0);
+    assert.equal(kept(share, 1000), 1000);
+  });
+
+  it("on a shared store keeps the first and then its share, leaving the rest to claims", () => {
+    const share = new StartShare(true);
+    assert.equal(share.share, SHARE_MAX);
+    assert.equal(share.take(), true, "the first eligible job is kept");
+    assert.equal(kept(share, 1599), 1500);
+  });
+
+  it("grows while its claims take what it left, and shrinks while others take some", () => {
+    const share = new StartShare(true);
+    for (let i = 0; i < 10; i++) share.learn(10, 3); // others took 7 of the 10 left, each time
+    assert.equal(share.share, SHARE_MIN);
+    assert.equal(kept(share, 1600), 101, "the first, then one in 16");
+    share.learn(10, 10); // alone again: its own claim took all it left
+    assert.equal(share.share, 2 * SHARE_MIN);
+    for (let i = 0; i < 10; i++) share.learn(4, 5);
+    assert.equal(share.share, SHARE_MAX);
+    share.learn(0, 0); // nothing left: nothing learnt
+    assert.equal(share.share, SHARE_MAX);
   });
 });

@@ -24,6 +24,7 @@ import { Pacer } from "./_pacer.ts";
 import type { ResultWaiters } from "./_results.ts";
 import { runJob } from "./_runner.ts";
 import { RunningJob } from "./_running.ts";
+import { StartShare } from "./_start_share.ts";
 import type { EventSink } from "./_sink.ts";
 import type { TaskEntry } from "./_tasks.ts";
 
@@ -75,6 +76,7 @@ export class Engine {
    * start their jobs at once, which would put them ahead of those.
    */
   #backlogged = new Set<string>();
+  #share: StartShare;
   #budgets = new Budgets();
   #leases: LeaseKeeper;
   #outcomes: OutcomeWriter;
@@ -91,6 +93,7 @@ export class Engine {
   constructor(deps: EngineDeps) {
     this.#d = deps;
     this.#pacer = new Pacer(deps.clock);
+    this.#share = new StartShare(deps.store.shared);
     this.#leases = new LeaseKeeper({ store: deps.store, owner: deps.owner, leaseMs: deps.leaseMs });
     this.#outcomes = new OutcomeWriter({
       store: deps.store,
@@ -296,7 +299,9 @@ export class Engine {
         this.#again = true;
         // Start the batch's other jobs before firing the next batch (in a turn of their own if
         // the fires used this one up).
-        if (d.roles.jobs && await this.#paced()) await this.#claim(now);
+        if (d.roles.jobs && await this.#paced()) {
+          this.#share.learn(room.declined(), await this.#claim(now));
+        }
       }
       if (taken < FIRE_BATCH || !(await this.#paced())) return;
     }
@@ -306,13 +311,19 @@ export class Engine {
    * The slots a fire may fill by starting its jobs at once, and the rule that picks those jobs:
    * due now (not delayed by jitter), of a task registered here with room under its
    * `maxRunning` and no claim backlog, with no concurrency key (those are counted by claims),
-   * within free concurrency and the open `runDue` budgets.
+   * within free concurrency and the open `runDue` budgets, and on a shared store within this
+   * process's share (`_start_share.ts`); `declined` counts the eligible jobs the share left.
    */
-  #startRoom(now: number): { slots: number; startNow: (job: JobRecord) => boolean } {
+  #startRoom(now: number): {
+    slots: number;
+    startNow: (job: JobRecord) => boolean;
+    declined: () => number;
+  } {
     const d = this.#d;
     const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
     const slots = d.roles.jobs ? claimLimit(free, Infinity, this.#budgets.left()) : 0;
-    if (slots === 0) return { slots, startNow: () => false };
+    let declined = 0;
+    if (slots === 0) return { slots, startNow: () => false, declined: () => declined };
     const taken = new Map<TaskEntry, number>();
     let left = slots;
     const startNow = (job: JobRecord): boolean => {
@@ -321,24 +332,33 @@ export class Engine {
       if (!task || this.#backlogged.has(task.name)) return false;
       const n = taken.get(task) ?? 0;
       if (task.running + n >= task.maxRunning) return false;
+      if (!this.#share.take()) {
+        declined++;
+        return false;
+      }
       taken.set(task, n + 1);
       left--;
       return true;
     };
-    return { slots, startNow };
+    return { slots, startNow, declined: () => declined };
   }
 
-  async #claim(now: number): Promise<void> {
+  /** @returns The number of jobs claimed. */
+  async #claim(now: number): Promise<number> {
+    let claimed = 0;
     // Groups are computed once per pass; a limited task's cap is its room at the pass's start.
-    for (const group of claimGroups(this.#d.tasks.values())) await this.#claimFor(now, group);
+    for (const group of claimGroups(this.#d.tasks.values())) {
+      claimed += await this.#claimFor(now, group);
+    }
+    return claimed;
   }
 
-  async #claimFor(now: number, { tasks, cap }: ClaimGroup): Promise<void> {
+  async #claimFor(now: number, { tasks, cap }: ClaimGroup): Promise<number> {
     const d = this.#d;
-    if (this.#budgets.halted(d.manual)) return;
+    if (this.#budgets.halted(d.manual)) return 0;
     const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
     const limit = claimLimit(free, cap, this.#budgets.left());
-    if (limit === 0) return;
+    if (limit === 0) return 0;
     let jobs: JobRecord[];
     this.#claiming += limit;
     try {
@@ -357,6 +377,7 @@ export class Engine {
     if (jobs.length < limit) d.slots?.freed();
     if (jobs.length > 0) this.#leases.claimed(now);
     if (jobs.length === limit && limit < cap) this.#again = true;
+    return jobs.length;
   }
 
   #start(job: JobRecord, task: TaskEntry, now: number): void {
