@@ -115,3 +115,64 @@ for (const [name, open] of stores) {
     });
   });
 }
+
+describe("fires in two lanes on a store that runs steps in parallel", () => {
+  /** A memory store that says it runs two steps at once, and counts its fire steps in flight. */
+  function parallelStore(failOnCall?: number) {
+    const store = Object.assign(new MemoryStore(), { parallel: 2 });
+    const seen = { inFlight: 0, most: 0, calls: 0 };
+    const claim = store.claimDueSchedules.bind(store);
+    store.claimDueSchedules = async (...args) => {
+      const call = ++seen.calls;
+      seen.most = Math.max(seen.most, ++seen.inFlight);
+      try {
+        // A turn in flight, so a second lane's step overlaps this one as it would on a pool.
+        await new Promise((r) => setTimeout(r, 0));
+        if (call === failOnCall) throw new Error("connection lost");
+        return await claim(...args);
+      } finally {
+        seen.inFlight--;
+      }
+    };
+    return { store, seen };
+  }
+
+  it("fires each due schedule once, two batches at a time after a full first batch", async () => {
+    const { store, seen } = parallelStore();
+    const clock = new VirtualClock(T0);
+    const scheduler = new Scheduler({ store, clock, concurrency: 10_000 });
+    const ran: string[] = [];
+    const task = scheduler.task("t", (_p, ctx) => void ran.push(ctx.jobId), { resultTtl: 0 });
+    for (let i = 0; i < 2000; i++) await task.schedule({ id: `s${i}`, trigger: at(T0 + 1000) });
+    scheduler.start();
+    await clock.advance(1000);
+    while (ran.length < 2000) await clock.advance(1);
+    await scheduler.stop();
+    assert.equal(new Set(ran).size, 2000, "every fire ran once");
+    assert.equal(seen.most, 2, "two fire steps were in flight at once");
+  });
+
+  it("starts what one lane fired when the other lane's step fails, and reports the failure", async () => {
+    const { store } = parallelStore(3); // the first batch, then two lanes: the second one fails
+    const clock = new VirtualClock(T0);
+    const scheduler = new Scheduler({ store, clock, concurrency: 10_000 });
+    const errors: string[] = [];
+    scheduler.on("scheduler:error", ({ error }) => errors.push(String(error)));
+    const ran: string[] = [];
+    const attempts = new Set<number>();
+    const task = scheduler.task("t", (_p, ctx) => {
+      ran.push(ctx.jobId);
+      attempts.add(ctx.attempt);
+    }, { resultTtl: 0 });
+    for (let i = 0; i < 1000; i++) await task.schedule({ id: `s${i}`, trigger: at(T0 + 1000) });
+    scheduler.start();
+    await clock.advance(1000);
+    while (ran.length < 1000) await clock.advance(100);
+    await scheduler.stop();
+    assert.equal(new Set(ran).size, 1000, "every fire ran once, the failed lane's on a later pass");
+    assert.deepEqual(errors, ["Error: connection lost"]);
+    // A job the good lane wrote running but this process never started would run only after
+    // its lease ended, as a second attempt.
+    assert.deepEqual([...attempts], [1]);
+  });
+});

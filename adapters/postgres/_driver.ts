@@ -190,6 +190,7 @@ export function pgDriver(sql: Sql, options: PgDriverOptions): SqlDriver {
 
   return {
     dialect: "postgres",
+    parallel: options.connections,
     query: <T>(s: string, params?: readonly SqlValue[]) =>
       retrying(() => only(async () => [...await run(sql, s, params)] as T[])),
     exec: (s, params) =>

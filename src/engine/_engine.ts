@@ -16,7 +16,7 @@ import type { Waker } from "../waker.ts";
 import { instantFromMs } from "../time.ts";
 import { Budgets } from "./_budgets.ts";
 import { type ClaimGroup, claimGroups, claimLimit } from "./_claims.ts";
-import { fireDue } from "./_firing.ts";
+import { type FiredBatch, fireDue } from "./_firing.ts";
 import { LeaseKeeper } from "./_leases.ts";
 import { sendDeadLetter } from "./_dead_letter.ts";
 import { OutcomeWriter } from "./_outcomes.ts";
@@ -60,6 +60,8 @@ export interface EngineDeps {
 }
 
 const FIRE_BATCH = 256;
+/** Most batches of fires in flight at once, on a store that runs steps in parallel. */
+const MAX_FIRE_LANES = 2;
 const CLEANUP_EVERY = 60_000;
 
 /** The scheduling loop of one scheduler. */
@@ -280,21 +282,43 @@ export class Engine {
       random: d.random,
       events: d.events,
     };
-    for (;;) {
+    // A store that runs steps in parallel (a PostgreSQL pool) fires two batches at once once a
+    // first batch came back full: the database works on one while this process plans the other.
+    const lanes = Math.min(MAX_FIRE_LANES, d.store.parallel ?? 1);
+    for (let width = 1;; width = lanes) {
+      // One room for all lanes: its slots are counted in one place, whichever lane fills them.
       const room = this.#startRoom(now);
       this.#claiming += room.slots;
-      let batch;
+      let results: PromiseSettledResult<FiredBatch>[];
       try {
-        batch = await fireDue({ ...deps, startNow: room.startNow }, now, FIRE_BATCH);
+        results = await Promise.allSettled(
+          Array.from(
+            { length: width },
+            () => fireDue({ ...deps, startNow: room.startNow }, now, FIRE_BATCH),
+          ),
+        );
       } finally {
         this.#claiming -= room.slots;
       }
-      const { taken, created, started } = batch;
+      let taken = 0;
+      let created = 0;
+      let full = true;
+      const started: JobRecord[] = [];
+      for (const r of results) {
+        if (r.status === "rejected") continue;
+        taken += r.value.taken;
+        created += r.value.created;
+        started.push(...r.value.started);
+        full &&= r.value.taken === FIRE_BATCH;
+      }
+      // Jobs a lane wrote running are started even when another lane failed.
       this.#pacer.spend(taken + started.length);
       this.#budgets.spend(started.length);
       for (const job of started) this.#start(job, d.tasks.get(job.task)!, now);
       if (started.length > 0) this.#leases.claimed(now);
       if (started.length < room.slots) d.slots?.freed();
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
       if (created > started.length) {
         this.#again = true;
         // Start the batch's other jobs before firing the next batch (in a turn of their own if
@@ -303,7 +327,7 @@ export class Engine {
           this.#share.learn(room.declined(), await this.#claim(now));
         }
       }
-      if (taken < FIRE_BATCH || !(await this.#paced())) return;
+      if (!full || !(await this.#paced())) return;
     }
   }
 

@@ -263,6 +263,12 @@ export interface Store {
   readonly name: string;
   /** True when other processes may write to the same data, so schedulers must poll it. */
   readonly shared: boolean;
+  /**
+   * Optional: how many store steps can usefully run at once (a PostgreSQL pool's connections);
+   * absent means one. Above one, a scheduler fires two batches of due schedules at once, so the
+   * database works on one while the scheduler plans the other.
+   */
+  readonly parallel?: number;
 
   /** Adds a schedule; `"error"` throws `ConflictError` when the id exists and writes nothing. */
   putSchedule(

@@ -46,6 +46,11 @@ export interface SqlDriver {
    * @returns What `fn` resolved to.
    */
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
+  /**
+   * Optional: how many transactions run at once (a pool's connections); absent means one at a
+   * time, as on SQLite. The store reports it as `Store.parallel`.
+   */
+  readonly parallel?: number;
   /** Closes the connection; later calls reject. Closing twice is harmless. */
   close(): Promise<void>;
   /**

@@ -175,6 +175,8 @@ export class SqlStore implements Store {
   readonly name: string;
   /** True when other processes may write to the same database. */
   readonly shared: boolean;
+  /** How many transactions the driver runs at once (see `Store.parallel`). */
+  readonly parallel: number;
   /** The driver, for callers who need the database itself. */
   readonly driver: SqlDriver;
   /**
@@ -204,6 +206,7 @@ export class SqlStore implements Store {
     );
     this.name = options.name ?? driver.dialect;
     this.shared = options.shared ?? true;
+    this.parallel = driver.parallel ?? 1;
     const listen = driver.listen?.bind(driver);
     if (listen) this.watch = (onChange) => listen(onChange);
   }
