@@ -289,37 +289,16 @@ export class Engine {
       // One room for all lanes: its slots are counted in one place, whichever lane fills them.
       const room = this.#startRoom(now);
       this.#claiming += room.slots;
-      let results: PromiseSettledResult<FiredBatch>[];
-      try {
-        results = await Promise.allSettled(
-          Array.from(
-            { length: width },
-            () => fireDue({ ...deps, startNow: room.startNow }, now, FIRE_BATCH),
-          ),
-        );
-      } finally {
-        this.#claiming -= room.slots;
-      }
-      let taken = 0;
-      let created = 0;
-      let full = true;
-      const started: JobRecord[] = [];
-      for (const r of results) {
-        if (r.status === "rejected") continue;
-        taken += r.value.taken;
-        created += r.value.created;
-        started.push(...r.value.started);
-        full &&= r.value.taken === FIRE_BATCH;
-      }
-      // Jobs a lane wrote running are started even when another lane failed.
-      this.#pacer.spend(taken + started.length);
-      this.#budgets.spend(started.length);
-      for (const job of started) this.#start(job, d.tasks.get(job.task)!, now);
-      if (started.length > 0) this.#leases.claimed(now);
-      if (started.length < room.slots) d.slots?.freed();
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed) throw failed.reason;
-      if (created > started.length) {
+      // Settled, never rejected: a lane's failure is rethrown once the others' jobs started.
+      const results = await Promise.allSettled(
+        Array.from(
+          { length: width },
+          () => fireDue({ ...deps, startNow: room.startNow }, now, FIRE_BATCH),
+        ),
+      );
+      this.#claiming -= room.slots;
+      const { created, started, full } = this.#startFired(results, room.slots, now);
+      if (created > started) {
         this.#again = true;
         // Start the batch's other jobs before firing the next batch (in a turn of their own if
         // the fires used this one up).
@@ -329,6 +308,38 @@ export class Engine {
       }
       if (!full || !(await this.#paced())) return;
     }
+  }
+
+  /**
+   * Starts the jobs the lanes wrote running (also when another lane failed: nobody else would
+   * run them before their lease ended), then rethrows a lane's failure.
+   * @returns What the lanes did: jobs created and started, and whether every lane was full.
+   */
+  #startFired(
+    results: PromiseSettledResult<FiredBatch>[],
+    slots: number,
+    now: number,
+  ): { created: number; started: number; full: boolean } {
+    const d = this.#d;
+    let taken = 0;
+    let created = 0;
+    let full = true;
+    const started: JobRecord[] = [];
+    for (const r of results) {
+      if (r.status === "rejected") continue;
+      taken += r.value.taken;
+      created += r.value.created;
+      started.push(...r.value.started);
+      full &&= r.value.taken === FIRE_BATCH;
+    }
+    this.#pacer.spend(taken + started.length);
+    this.#budgets.spend(started.length);
+    for (const job of started) this.#start(job, d.tasks.get(job.task)!, now);
+    if (started.length > 0) this.#leases.claimed(now);
+    if (started.length < slots) d.slots?.freed();
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return { created, started: started.length, full };
   }
 
   /**
@@ -344,8 +355,7 @@ export class Engine {
     declined: () => number;
   } {
     const d = this.#d;
-    const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
-    const slots = d.roles.jobs ? claimLimit(free, Infinity, this.#budgets.left()) : 0;
+    const slots = d.roles.jobs ? claimLimit(this.#freeSlots(), Infinity, this.#budgets.left()) : 0;
     let declined = 0;
     if (slots === 0) return { slots, startNow: () => false, declined: () => declined };
     const taken = new Map<TaskEntry, number>();
@@ -380,8 +390,7 @@ export class Engine {
   async #claimFor(now: number, { tasks, cap }: ClaimGroup): Promise<number> {
     const d = this.#d;
     if (this.#budgets.halted(d.manual)) return 0;
-    const free = d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
-    const limit = claimLimit(free, cap, this.#budgets.left());
+    const limit = claimLimit(this.#freeSlots(), cap, this.#budgets.left());
     if (limit === 0) return 0;
     let jobs: JobRecord[];
     this.#claiming += limit;
@@ -402,6 +411,12 @@ export class Engine {
     if (jobs.length > 0) this.#leases.claimed(now);
     if (jobs.length === limit && limit < cap) this.#again = true;
     return jobs.length;
+  }
+
+  /** Slots of `concurrency` that no running job and no spawned work holds or waits for. */
+  #freeSlots(): number {
+    const d = this.#d;
+    return d.concurrency - this.#running.size - (d.slots?.reserved() ?? 0);
   }
 
   #start(job: JobRecord, task: TaskEntry, now: number): void {
