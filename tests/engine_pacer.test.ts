@@ -1,10 +1,14 @@
 // The engine's bounded turns (src/engine/_pacer.ts): once a turn's work is spent, a yield lets the
-// timers that fell due meanwhile run before the loop goes on. Asserted by order, never by timing.
+// timers that fell due meanwhile run before the loop goes on; a claimed page of jobs starts in
+// such turns. Asserted by order, never by timing.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { systemClock } from "../src/clock.ts";
-import { onNextTurn } from "../src/_turns.ts";
-import { Pacer, TURN_WORK } from "../src/engine/_pacer.ts";
+import { systemClock, VirtualClock } from "../src/clock.ts";
+import { nextTurn, onNextTurn } from "../src/_turns.ts";
+import { Pacer, TURN_MS, TURN_WORK } from "../src/engine/_pacer.ts";
+import { Scheduler } from "../src/scheduler/scheduler.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
+import { deferred, T0 } from "./helpers/harness.ts";
 
 describe("the engine's pacer", () => {
   const deno = "Deno" in globalThis
@@ -38,5 +42,33 @@ describe("the engine's pacer", () => {
     onNextTurn(() => (turned = true));
     await pacer.pace();
     assert.equal(turned, false);
+  });
+});
+
+describe("the engine's turns of claimed jobs", () => {
+  it("starts a claimed page in bounded turns: the event loop runs between them", async () => {
+    // Each handler takes 1 ms of the (virtual) clock's time, so a page of 100 jobs is 100 ms of
+    // work: turns end on TURN_MS, and a callback queued for the next turn by the first handler
+    // must run long before the last one starts.
+    const clock = new VirtualClock(T0);
+    const scheduler = new Scheduler({ store: new MemoryStore(), clock, concurrency: 100 });
+    let started = 0;
+    let startedWhenTurned = -1;
+    const all = deferred<void>();
+    const task = scheduler.task("t", () => {
+      if (started++ === 0) onNextTurn(() => (startedWhenTurned = started));
+      clock.jump(1);
+      if (started === 100) all.resolve();
+      return null;
+    });
+    for (let i = 0; i < 100; i++) await task.enqueue(null);
+    scheduler.start();
+    await all.promise;
+    await scheduler.stop();
+    await nextTurn();
+    assert.ok(
+      startedWhenTurned > 0 && startedWhenTurned <= TURN_MS + 1,
+      `the next turn ran after ${startedWhenTurned} of 100 starts`,
+    );
   });
 });

@@ -5,7 +5,7 @@
  * than it can fire) hold the thread for good: no timer, request or signal would run.
  *
  * A turn ends at whichever bound comes first: {@linkcode TURN_WORK} units of work (a pass, a
- * fired schedule, a claimed job), the bound that holds where the clock stands still while code
+ * fired schedule, a started job), the bound that holds where the clock stands still while code
  * runs (a virtual clock, Workers), or {@linkcode TURN_MS} on the clock, the bound for slow steps.
  * The yield ends a turn of the event loop after a zero-delay timer on the scheduler's clock or
  * after the next turn, whichever comes first: on a virtual clock `advance()` runs it like any
@@ -18,8 +18,11 @@
 import type { Clock } from "../clock.ts";
 import { onNextTurn } from "../_turns.ts";
 
-/** Most units of work (a pass, a fired schedule, a claimed job) in one turn. */
-export const TURN_WORK = 1000;
+/**
+ * Most units of work (a pass, a fired schedule, a started job) in one turn: about 20 ms of
+ * SQLite fires or claimed jobs on the 2-core machine of BENCHMARKS.md.
+ */
+export const TURN_WORK = 500;
 /** Most milliseconds, on the scheduler's clock, of work in one turn. */
 export const TURN_MS = 10;
 
@@ -44,13 +47,18 @@ export class Pacer {
     this.#work += units;
   }
 
+  /** Whether the current turn's work or time is spent: the next {@linkcode pace} yields. */
+  get spent(): boolean {
+    this.#begin();
+    return this.#work >= TURN_WORK || this.#clock.now() - this.#from >= TURN_MS;
+  }
+
   /**
    * Yields to the event loop if the current turn's work or time is spent; resolves at once
    * otherwise.
    */
   async pace(): Promise<void> {
-    this.#begin();
-    if (this.#work < TURN_WORK && this.#clock.now() - this.#from < TURN_MS) return;
+    if (!this.spent) return;
     await new Promise<void>((resolve) => {
       const resume = (): void => {
         if (this.#resume !== resume) return;

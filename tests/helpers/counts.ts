@@ -74,6 +74,15 @@ export async function countsThroughEveryWrite(store: SqlStore, other: SqlStore):
   await store.insertJob(jobRecord("w2", { after: ["old-f"], resultTtl: 0 }));
   const gone = { status: "succeeded" as const, finishedAt: T0, expiresAt: T0 };
   await store.insertJob(jobRecord("dropped", gone));
+  // Final jobs inserted as they are (the inserting code counts them; no trigger does since
+  // version 8), alone and in a batch that repeats an id.
+  const failed = { status: "failed" as const, ...done, expiresAt: null };
+  await store.insertJob(jobRecord("final-1", failed));
+  await other.insertJobs([
+    jobRecord("final-2", { ...failed, task: "u" }),
+    jobRecord("final-2", { ...failed, task: "u" }),
+    jobRecord("final-1", failed),
+  ]);
   await store.insertJob(jobRecord("c", { payload: "2" }), "replace");
   // Waits for b, which fails below: cancelled by its dependency.
   await store.insertJob(jobRecord("w3", { after: ["b"] }));
