@@ -18,11 +18,8 @@
 import type { Clock } from "../clock.ts";
 import { onNextTurn } from "../_turns.ts";
 
-/**
- * Most units of work (a pass, a fired schedule, a started job) in one turn: about 20 ms of
- * SQLite fires or claimed jobs on the 2-core machine of BENCHMARKS.md.
- */
-export const TURN_WORK = 500;
+/** Most units of work (a pass, a fired schedule, a started job) in one turn. */
+export const TURN_WORK = 1000;
 /** Most milliseconds, on the scheduler's clock, of work in one turn. */
 export const TURN_MS = 10;
 
