@@ -1,12 +1,15 @@
 // The engine's bounded turns (src/engine/_pacer.ts): once a turn's work is spent, a yield lets the
 // timers that fell due meanwhile run before the loop goes on; a claimed page of jobs starts in
-// such turns. Asserted by order, never by timing.
+// such turns, and so do a fire's jobs. Asserted by order, never by timing.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { systemClock, VirtualClock } from "../src/clock.ts";
 import { nextTurn, onNextTurn } from "../src/_turns.ts";
 import { Pacer, TURN_MS, TURN_WORK } from "../src/engine/_pacer.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
+import type { JsonValue } from "../src/json.ts";
+import type { TaskHandle } from "../src/types.ts";
+import { at } from "../src/triggers/mod.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { deferred, T0 } from "./helpers/harness.ts";
 
@@ -45,11 +48,16 @@ describe("the engine's pacer", () => {
   });
 });
 
-describe("the engine's turns of claimed jobs", () => {
-  it("starts a claimed page in bounded turns: the event loop runs between them", async () => {
-    // Each handler takes 1 ms of the (virtual) clock's time, so a page of 100 jobs is 100 ms of
-    // work: turns end on TURN_MS, and a callback queued for the next turn by the first handler
-    // must run long before the last one starts.
+describe("the engine's turns of jobs it starts", () => {
+  /**
+   * Runs 100 jobs, made by `make`, whose handlers each take 1 ms of the (virtual) clock's time:
+   * 100 ms of work, so turns end on TURN_MS, and a callback queued for the next turn by the first
+   * handler must run long before the last one starts.
+   * @returns How many handlers had started when that callback ran.
+   */
+  async function startedBeforeNextTurn(
+    make: (task: TaskHandle<JsonValue, null>) => Promise<void>,
+  ): Promise<number> {
     const clock = new VirtualClock(T0);
     const scheduler = new Scheduler({ store: new MemoryStore(), clock, concurrency: 100 });
     let started = 0;
@@ -61,14 +69,26 @@ describe("the engine's turns of claimed jobs", () => {
       if (started === 100) all.resolve();
       return null;
     });
-    for (let i = 0; i < 100; i++) await task.enqueue(null);
+    await make(task);
     scheduler.start();
+    await clock.advance(1000);
     await all.promise;
     await scheduler.stop();
     await nextTurn();
-    assert.ok(
-      startedWhenTurned > 0 && startedWhenTurned <= TURN_MS + 1,
-      `the next turn ran after ${startedWhenTurned} of 100 starts`,
-    );
+    return startedWhenTurned;
+  }
+
+  it("starts a claimed page in bounded turns: the event loop runs between them", async () => {
+    const turned = await startedBeforeNextTurn(async (task) => {
+      for (let i = 0; i < 100; i++) await task.enqueue(null);
+    });
+    assert.ok(turned > 0 && turned <= TURN_MS + 1, `the next turn ran after ${turned} of 100`);
+  });
+
+  it("starts the jobs of a fire in bounded turns", async () => {
+    const turned = await startedBeforeNextTurn(async (task) => {
+      for (let i = 0; i < 100; i++) await task.schedule({ id: `s${i}`, trigger: at(T0 + 1000) });
+    });
+    assert.ok(turned > 0 && turned <= TURN_MS + 1, `the next turn ran after ${turned} of 100`);
   });
 });

@@ -296,8 +296,7 @@ export class Engine {
           () => fireDue({ ...deps, startNow: room.startNow }, now, FIRE_BATCH),
         ),
       );
-      this.#claiming -= room.slots;
-      const { created, started, full } = this.#startFired(results, room.slots, now);
+      const { created, started, full } = await this.#startFired(results, room.slots, now);
       if (created > started) {
         this.#again = true;
         // Start the batch's other jobs before firing the next batch (in a turn of their own if
@@ -315,11 +314,11 @@ export class Engine {
    * run them before their lease ended), then rethrows a lane's failure.
    * @returns What the lanes did: jobs created and started, and whether every lane was full.
    */
-  #startFired(
+  async #startFired(
     results: PromiseSettledResult<FiredBatch>[],
     slots: number,
     now: number,
-  ): { created: number; started: number; full: boolean } {
+  ): Promise<{ created: number; started: number; full: boolean }> {
     const d = this.#d;
     let taken = 0;
     let created = 0;
@@ -332,11 +331,13 @@ export class Engine {
       started.push(...r.value.started);
       full &&= r.value.taken === FIRE_BATCH;
     }
-    this.#pacer.spend(taken + started.length);
+    // The jobs written running keep their slots reserved until they start.
+    this.#claiming -= slots - started.length;
+    this.#pacer.spend(taken);
     this.#budgets.spend(started.length);
-    for (const job of started) this.#start(job, d.tasks.get(job.task)!, now);
     if (started.length > 0) this.#leases.claimed(now);
     if (started.length < slots) d.slots?.freed();
+    await this.#startPaced(started, now);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
     return { created, started: started.length, full };
@@ -416,9 +417,11 @@ export class Engine {
   }
 
   /**
-   * Starts claimed jobs in bounded turns: a page of 1,000 started and finished at once held the
-   * event loop for 45-90 ms on SQLite. Jobs waiting for their turn hold their lease and slot; a
-   * stop releases the pacer, so they start at once and get the stop's grace like the others.
+   * Starts jobs this process holds (claimed, or written running by its fires) in bounded turns:
+   * a claimed page of 1,000 started and finished at once held the event loop for 45-90 ms on
+   * SQLite, and a fire step with its jobs' starts and finishes up to 60. Jobs waiting for their
+   * turn hold their lease and slot; a stop releases the pacer, so they start at once and get the
+   * stop's grace like the others.
    */
   async #startPaced(jobs: JobRecord[], now: number): Promise<void> {
     for (const job of jobs) {
