@@ -74,8 +74,8 @@ export async function countsThroughEveryWrite(store: SqlStore, other: SqlStore):
   await store.insertJob(jobRecord("w2", { after: ["old-f"], resultTtl: 0 }));
   const gone = { status: "succeeded" as const, finishedAt: T0, expiresAt: T0 };
   await store.insertJob(jobRecord("dropped", gone));
-  // Final jobs inserted as they are (the inserting code counts them; no trigger does since
-  // version 8), alone and in a batch that repeats an id.
+  // Final jobs inserted as they are (the insert trigger counts them), alone and in a batch that
+  // repeats an id.
   const failed = { status: "failed" as const, ...done, expiresAt: null };
   await store.insertJob(jobRecord("final-1", failed));
   await other.insertJobs([
