@@ -92,3 +92,37 @@ describe("the engine's turns of jobs it starts", () => {
     assert.ok(turned > 0 && turned <= TURN_MS + 1, `the next turn ran after ${turned} of 100`);
   });
 });
+
+describe("leases of jobs started in later turns", () => {
+  it("renews the lease of a job started after the running ones finished between turns", async () => {
+    // 20 quick jobs, then a slow one, claimed together: the quick ones start first, each taking
+    // 1 ms of the clock, so turns end and the quick ones finish in between. The slow job starts
+    // after them, with nothing else running, and must still have its lease renewed.
+    const clock = new VirtualClock(T0);
+    const store = new MemoryStore();
+    const scheduler = new Scheduler({ store, clock, concurrency: 100, leaseTime: 30_000 });
+    const quick = scheduler.task("quick", () => {
+      clock.jump(1);
+      return null;
+    });
+    const gate = deferred<void>();
+    let slowRuns = 0;
+    const slow = scheduler.task("slow", async () => {
+      slowRuns++;
+      await gate.promise;
+      return null;
+    });
+    for (let i = 0; i < 20; i++) await quick.enqueue(null);
+    const job = await slow.enqueue(null);
+    scheduler.start();
+    for (let i = 0; i < 100 && slowRuns === 0; i++) await clock.advance(1);
+    assert.equal(slowRuns, 1);
+    // Three leases' time: without renewal the lease ends, and the job is claimed and run again.
+    for (let i = 0; i < 90; i++) await clock.advance(1000);
+    assert.equal(slowRuns, 1, "the slow job ran once");
+    const held = await store.getJob(job.id);
+    assert.ok(held!.leaseUntil! > clock.now(), "its lease is still held");
+    gate.resolve();
+    await scheduler.stop();
+  });
+});

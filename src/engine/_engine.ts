@@ -335,7 +335,6 @@ export class Engine {
     this.#claiming -= slots - started.length;
     this.#pacer.spend(taken);
     this.#budgets.spend(started.length);
-    if (started.length > 0) this.#leases.claimed(now);
     if (started.length < slots) d.slots?.freed();
     await this.#startPaced(started, now);
     const failed = results.find((r) => r.status === "rejected");
@@ -410,7 +409,6 @@ export class Engine {
     }
     // Slots the claim reserved and did not fill: spawns waiting for them may start.
     if (jobs.length < limit) d.slots?.freed();
-    if (jobs.length > 0) this.#leases.claimed(now);
     if (jobs.length === limit && limit < cap) this.#again = true;
     await this.#startPaced(jobs, now);
     return jobs.length;
@@ -444,6 +442,9 @@ export class Engine {
     if (job.leaseUntil === null) run.leaseUntil = now + this.#d.leaseMs;
     task.running++;
     this.#running.set(job.id, run);
+    // Per start, not per claim: the jobs that ran before this one in a paced page may all have
+    // finished, and the keeper gone idle, by the time it starts.
+    this.#leases.claimed(now);
     run.done = this.#execute(task, run);
   }
 
