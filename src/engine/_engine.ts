@@ -59,7 +59,12 @@ export interface EngineDeps {
   readonly lockSeen?: (reason: string | null) => void;
 }
 
-const FIRE_BATCH = 256;
+/**
+ * Most due schedules one fire step takes. A step is one store transaction, which on SQLite holds
+ * the thread with its planning: with 256, 10,000 schedules due every second left event-loop gaps
+ * of 50-63 ms; with 128, 35-40 ms, at the same fires/s.
+ */
+const FIRE_BATCH = 128;
 /** Most batches of fires in flight at once, on a store that runs steps in parallel. */
 const MAX_FIRE_LANES = 2;
 const CLEANUP_EVERY = 60_000;
