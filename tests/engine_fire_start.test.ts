@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../adapters/sqlite.ts";
 import { VirtualClock } from "../src/clock.ts";
+import { CLAIM_BATCH } from "../src/engine/_claims.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import type { Store } from "../src/store/store.ts";
@@ -88,8 +89,9 @@ for (const [name, open] of stores) {
     });
 
     it("leaves a fire's job to the claims while a claim found more waiting jobs than it took", async () => {
-      // One claim takes at most 1,000 jobs: with 1,200 waiting and room for all, the fire in
-      // the same pass must not start its job ahead of the 200 the claim left.
+      // One claim takes at most CLAIM_BATCH jobs: with 200 more waiting and room for all, the
+      // fire in the same pass must not start its job ahead of the 200 the claim left.
+      const waiting = CLAIM_BATCH + 200;
       const store = await open();
       const clock = new VirtualClock(T0);
       const scheduler = new Scheduler({ store, clock, concurrency: 2000 });
@@ -100,17 +102,15 @@ for (const [name, open] of stores) {
         await gate.promise;
         return null;
       }, { resultTtl: 0 });
-      for (let i = 0; i < 1200; i += 600) {
-        await scheduler.enqueueMany(
-          Array.from({ length: 600 }, () => ({ task: "t", payload: "waiting" })),
-        );
-      }
+      await scheduler.enqueueMany(
+        Array.from({ length: waiting }, () => ({ task: "t", payload: "waiting" })),
+      );
       await task.schedule({ id: "s", trigger: at(T0), payload: "fired" });
       scheduler.start();
-      while (order.length < 1201) await clock.advance(1);
+      while (order.length < waiting + 1) await clock.advance(1);
       gate.resolve();
       await scheduler.stop();
-      assert.equal(order.indexOf("fired"), 1200, "the fire's job started last");
+      assert.equal(order.indexOf("fired"), waiting, "the fire's job started last");
       await store.close();
     });
   });
