@@ -112,6 +112,57 @@ describe("SQLite files: schema versions", () => {
     );
   });
 
+  it("migrates a version 7 file: new jobs number past its counter without writing it", async () => {
+    const path = freshPath();
+    const driver = sqliteDriver(new DatabaseSync(path));
+    await migrate(driver, sqlite, MIGRATIONS.slice(0, 7));
+    const T = Date.parse("2030-01-01T00:00:00Z");
+    // Version 7 numbered jobs from the counter, which ran ahead of the rowids (jobs taken by
+    // batches that lost their ids to existing ones, jobs deleted): rowids 1..3, seqs 998..1000.
+    const columns = JOB_COLUMNS.join(", ");
+    for (const [i, id] of ["x", "y", "z"].entries()) {
+      await driver.exec(
+        `INSERT INTO everywhen_jobs (${columns}) VALUES (${JOB_COLUMNS.map(() => "?").join(", ")})`,
+        jobParams(jobRecord(id, { createdAt: T, runAt: T, seq: 998 + i })),
+      );
+    }
+    await driver.exec("UPDATE everywhen_counters SET value = 1000 WHERE name = 'job_seq'");
+    await driver.close();
+    const store = await openStore(path);
+    const db = new DatabaseSync(path);
+    try {
+      const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all();
+      assert.ok(
+        !triggers.some((t) => t.name === "everywhen_jobs_seq"),
+        "the counter trigger is gone",
+      );
+      await store.insertJob(jobRecord("alone", { createdAt: T, runAt: T }));
+      await store.insertJobs(
+        ["b1", "b2", "b3"].map((id) => jobRecord(id, { createdAt: T, runAt: T })),
+      );
+      // Deleting the newest job moves the counter past it; deleting an older one writes nothing.
+      db.exec("DELETE FROM everywhen_jobs WHERE id = 'b3'");
+      db.exec("DELETE FROM everywhen_jobs WHERE id = 'y'");
+      await store.insertJob(jobRecord("after", { createdAt: T, runAt: T }));
+      const rows = db.prepare("SELECT id, seq, rowid AS r FROM everywhen_jobs ORDER BY seq").all();
+      assert.deepEqual(
+        rows.map((r) => [r.id, Number(r.seq)]),
+        [["x", 998], ["z", 1000], ["alone", 1001], ["b1", 1002], ["b2", 1003], ["after", 1005]],
+      );
+      for (const r of rows.slice(2)) {
+        assert.equal(Number(r.r), Number(r.seq), `${r.id}: rowid is seq`);
+      }
+      const counter = db.prepare("SELECT value FROM everywhen_counters WHERE name = 'job_seq'")
+        .get();
+      assert.equal(Number(counter?.value), 1004, "only the newest job's deletion wrote it");
+      const claimed = await store.claimJobs(T, "A", 30_000, 10, { tasks: ["t"] });
+      assert.deepEqual(claimed.map((j) => j.id), ["x", "z", "alone", "b1", "b2", "after"]);
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
   it("migrates a version 1 file to the admin-query indexes, keeping its rows", async () => {
     const path = freshPath();
     const driver = sqliteDriver(new DatabaseSync(path));

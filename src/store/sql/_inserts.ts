@@ -23,25 +23,27 @@ const DEPS = "everywhen_job_deps";
 const INSERT_CHUNK = 500;
 
 /**
- * Takes `n` consecutive sequence numbers where the store counts them itself (SQLite), for a
- * multi-row insert.
- * @returns The first, or `null` where each row's INSERT takes its own (PostgreSQL).
+ * Where the store numbers jobs itself (SQLite: writers are serialised), a job's `seq` is also
+ * its rowid, one past both the table's largest rowid and `everywhen_counters`' `job_seq`. The
+ * counter holds what the table cannot show: the last number schema versions 3 to 7 handed out,
+ * and the number of a deleted job that was above every rowid left (the trigger
+ * `everywhen_jobs_seq_floor` moves it then). So no number is handed out twice, and taking one
+ * reads two rows and writes none: before, every insert wrote the counter, a row that Durable
+ * Objects bill.
  */
-async function takeSeq(tx: SqlDriver, d: Dialect, n: number): Promise<number | null> {
-  if (d.nextSeq !== null) return null;
-  const [row] = await tx.query<{ value: number }>(
-    "UPDATE everywhen_counters SET value = value + ? WHERE name = 'job_seq' RETURNING value",
-    [n],
-  );
-  return Number(row!.value) - n + 1;
-}
+const NEXT_SEQ = `(SELECT max(coalesce((SELECT max(rowid) FROM ${J}), 0),
+  (SELECT value FROM everywhen_counters WHERE name = 'job_seq')) + 1)`;
 
 /**
- * SQLite: a single row takes the next number inside its own INSERT (a write statement holds the
- * write lock from its first read), and the `everywhen_jobs_seq` trigger advances the counter;
- * so one job is one statement, with no transaction around it.
+ * Takes the first of `n` consecutive sequence numbers for a multi-row insert where the store
+ * numbers jobs itself (see {@linkcode NEXT_SEQ}); the caller's transaction keeps them its own.
+ * @returns The first, or `null` where each row's INSERT takes its own (PostgreSQL).
  */
-const NEXT_COUNTED = "(SELECT value + 1 FROM everywhen_counters WHERE name = 'job_seq')";
+async function takeSeq(tx: SqlDriver, d: Dialect): Promise<number | null> {
+  if (d.nextSeq !== null) return null;
+  const [row] = await tx.query<{ first: number }>(`SELECT ${NEXT_SEQ} AS first`);
+  return Number(row!.first);
+}
 
 /**
  * One multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id` for `jobs`; a single job needs no
@@ -68,7 +70,10 @@ export async function insertRows(
  * transaction are they one write.
  */
 export function rowsPerInsert(d: Dialect): number {
-  return Math.max(1, Math.min(INSERT_CHUNK, Math.floor(d.maxParams / JOB_COLUMNS.length)));
+  // Per row: every column, less `seq` where the dialect's sequence takes it, plus the rowid
+  // where the store numbers jobs itself.
+  const perRow = JOB_COLUMNS.length + (d.nextSeq === null ? 1 : -1);
+  return Math.max(1, Math.min(INSERT_CHUNK, Math.floor(d.maxParams / perRow)));
 }
 
 async function insertChunk(
@@ -76,21 +81,26 @@ async function insertChunk(
   d: Dialect,
   jobs: readonly JobRecord[],
 ): Promise<Set<string>> {
+  // One job alone takes its number inside its own INSERT (a write statement holds the write
+  // lock from its first read), so it needs no transaction; several take theirs first.
   const single = jobs.length === 1 && d.nextSeq === null;
-  const first = single ? null : await takeSeq(tx, d, jobs.length);
-  const seq = single ? NEXT_COUNTED : d.nextSeq;
-  const row = `(${
-    JOB_COLUMNS.map((_, i) => (i === SEQ_COLUMN && seq !== null ? seq : "?")).join(", ")
-  })`;
+  const first = single ? null : await takeSeq(tx, d);
+  const seq = single ? NEXT_SEQ : d.nextSeq;
+  // Numbered by the store: the rowid is written too, and equals `seq`.
+  const rowid = d.nextSeq === null;
+  const values = JOB_COLUMNS.map((_, i) => (i === SEQ_COLUMN && seq !== null ? seq : "?"));
+  const row = `(${rowid ? `${single ? NEXT_SEQ : "?"}, ` : ""}${values.join(", ")})`;
   const params: SqlValue[] = [];
   jobs.forEach((job, i) => {
     const values = jobParams(job);
     if (first === null) values.splice(SEQ_COLUMN, 1);
     else values[SEQ_COLUMN] = first + i;
+    if (first !== null && rowid) params.push(first + i);
     params.push(...values);
   });
+  const columns = `${rowid ? "rowid, " : ""}${JOB_COLUMNS.join(", ")}`;
   const rows = await tx.query<{ id: string }>(
-    `INSERT INTO ${J} (${JOB_COLUMNS.join(", ")}) VALUES ${jobs.map(() => row).join(", ")}
+    `INSERT INTO ${J} (${columns}) VALUES ${jobs.map(() => row).join(", ")}
       ON CONFLICT (id) DO NOTHING RETURNING id`,
     params,
   );

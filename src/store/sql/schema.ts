@@ -224,6 +224,25 @@ export const MIGRATIONS: readonly Migration[] = [
     // refresh of the dashboard's counts.
     up: (d) => d.name === "postgres" ? [...PG_JOB_COUNTS] : [],
   },
+  {
+    version: 8,
+    description: "SQLite files and Durable Objects: a job's seq is its rowid; the counter moves " +
+      "only when the newest job is deleted",
+    // The insert trigger wrote the counter's row on every job inserted alone: on a Durable
+    // Object, one billed row of the ten a recurring fire wrote. New jobs take one past the
+    // largest rowid and the counter. The counter now keeps only what the table cannot show: the
+    // number of a deleted job above every rowid left, so that no number is handed out twice.
+    up: (d) =>
+      d.nextSeq === null
+        ? [
+          "DROP TRIGGER IF EXISTS everywhen_jobs_seq",
+          `CREATE TRIGGER everywhen_jobs_seq_floor AFTER DELETE ON everywhen_jobs
+            WHEN OLD.seq > (SELECT max(coalesce((SELECT max(rowid) FROM everywhen_jobs), 0), value)
+              FROM everywhen_counters WHERE name = 'job_seq')
+            BEGIN UPDATE everywhen_counters SET value = OLD.seq WHERE name = 'job_seq'; END`,
+        ]
+        : [],
+  },
 ];
 
 /** The newest schema version this code knows. */
