@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_FAILED_TTL_MS, MAX_HISTORY, MAX_INSERT_JOBS } from "../src/store/semantics.ts";
-import type { JobOutcome, JobRecord, Store } from "../src/store/store.ts";
+import type { JobOutcome, JobRecord, ScheduleRecord, Store } from "../src/store/store.ts";
 import { jobRecord, scheduleRecord } from "./store_conformance.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
@@ -117,6 +117,28 @@ export function queueConformance(getStore: () => Store): void {
         jobs: [jobRecord("s@1", { scheduleId: "s", priority: 9 })],
       });
       assert.equal((await store.getJob("s@1"))!.priority, 9);
+    });
+
+    it("keeps a schedule's concurrency and rate keys through every write and read", async () => {
+      const store = getStore();
+      await store.putSchedule(
+        scheduleRecord("k", { concurrencyKey: "c1", rateKey: "t:r1" }),
+        "error",
+      );
+      const keys = (s: ScheduleRecord | null | undefined) => [s?.concurrencyKey, s?.rateKey];
+      assert.deepEqual(keys(await store.getSchedule("k")), ["c1", "t:r1"]);
+      await store.updateSchedule(scheduleRecord("k", { concurrencyKey: "c2", rateKey: null }));
+      assert.deepEqual(keys(await store.getSchedule("k")), ["c2", null]);
+      assert.deepEqual(keys((await store.listSchedules({})).find((s) => s.id === "k")), [
+        "c2",
+        null,
+      ]);
+      await store.putSchedule(
+        scheduleRecord("k", { concurrencyKey: null, rateKey: "t" }),
+        "replace",
+      );
+      const [claimed] = await store.claimDueSchedules(T0, "A", LEASE, 1);
+      assert.deepEqual(keys(claimed?.record), [null, "t"]);
     });
 
     it("claims by priority, then run time, then creation order", async () => {

@@ -350,7 +350,7 @@ export class Engine {
   /**
    * The slots a fire may fill by starting its jobs at once, and the rule that picks those jobs:
    * due now (not delayed by jitter), of a task registered here with room under its
-   * `maxRunning` and no claim backlog, with no concurrency key (those are counted by claims),
+   * `maxRunning` and no claim backlog, with no concurrency or rate key (claims count those),
    * within free concurrency and the open `runDue` budgets, and on a shared store within this
    * process's share (`_start_share.ts`); `declined` counts the eligible jobs the share left.
    */
@@ -366,7 +366,9 @@ export class Engine {
     const taken = new Map<TaskEntry, number>();
     let left = slots;
     const startNow = (job: JobRecord): boolean => {
-      if (left === 0 || job.runAt > now || job.concurrencyKey !== null) return false;
+      if (left === 0 || job.runAt > now || job.concurrencyKey !== null || job.rateKey !== null) {
+        return false;
+      }
       const task = d.tasks.get(job.task);
       if (!task || this.#backlogged.has(task.name)) return false;
       const n = taken.get(task) ?? 0;

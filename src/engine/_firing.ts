@@ -12,7 +12,8 @@
  */
 
 import { type MissedFire, planFires, type PlanInput } from "./_fire_plan.ts";
-import { attemptsOf, fireJobId, jobRecord } from "./_job_record.ts";
+import { attemptsOf, fireJobId, jobRecord, scheduleControls } from "./_job_record.ts";
+import type { TaskEntry } from "./_tasks.ts";
 import type { EventSink } from "./_sink.ts";
 import type {
   ClaimedSchedule,
@@ -28,8 +29,11 @@ import { storedTrigger } from "../triggers/_stored.ts";
 /** What firing needs. */
 export interface FireDeps {
   readonly store: Pick<Store, "claimDueSchedules" | "releaseSchedule" | "fireDueSchedules">;
-  /** The tasks this process registers: a fired job's attempts come from its task's retries. */
-  readonly tasks: ReadonlyMap<string, { readonly retries: number }>;
+  /**
+   * The tasks this process registers: a fired job's attempts come from its task's retries, and
+   * its concurrency and rate limits from the task's (see `scheduleControls`).
+   */
+  readonly tasks: ReadonlyMap<string, Pick<TaskEntry, "retries" | "concurrency" | "rateLimit">>;
   readonly owner: string;
   readonly leaseMs: number;
   readonly random: () => number;
@@ -124,8 +128,9 @@ function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): Fire {
   const next = (after: number): number | null => trigger.nextMs(after);
   // A claimed schedule is due, so its nextRunAt is set.
   const plan = planFires(next, s as PlanInput, claimed.activeJobs, now);
-  const queued = s.overlap === "queue";
-  const maxAttempts = attemptsOf(deps.tasks.get(s.task));
+  const entry = deps.tasks.get(s.task);
+  const maxAttempts = attemptsOf(entry);
+  const controls = scheduleControls(s, entry, s.overlap === "queue");
   const jobs = plan.run.map((at) => {
     const job = jobRecord({
       id: fireJobId(s.id, at),
@@ -138,8 +143,7 @@ function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): Fire {
       priority: s.priority,
       maxAttempts,
       createdAt: now,
-      concurrencyKey: queued ? `schedule:${s.id}` : null,
-      concurrencyLimit: queued ? s.maxInstances : null,
+      ...controls,
     });
     if (!deps.startNow?.(job)) return job;
     job.status = "running";

@@ -4,8 +4,10 @@
  * @module
  */
 
-import type { JobRecord } from "../store/store.ts";
+import type { JobRecord, ScheduleRecord } from "../store/store.ts";
 import { NO_ITEMS } from "../store/semantics.ts";
+import { checkId } from "../_options.ts";
+import type { TaskEntry } from "./_tasks.ts";
 
 /** What differs between new jobs; everything else starts empty. */
 export interface JobSpec {
@@ -23,7 +25,7 @@ export interface JobSpec {
   createdAt: number;
   maxAttempts?: number | null;
   timeout?: number | null;
-  /** Jobs sharing a key run at most `concurrencyLimit` at once (queued schedule fires). */
+  /** Jobs sharing a key run at most `concurrencyLimit` at once. */
   concurrencyKey?: string | null;
   concurrencyLimit?: number | null;
   /** Higher runs first among ready jobs. @default 0 */
@@ -124,4 +126,73 @@ export function newJobId(): string {
  */
 export function attemptsOf(entry: { readonly retries: number } | undefined): number | null {
   return entry === undefined ? null : entry.retries + 1;
+}
+
+/** A task's queue controls, as one job gets them. */
+export type JobControls = Pick<
+  JobSpec,
+  "concurrencyKey" | "concurrencyLimit" | "rateKey" | "rateLimit" | "ratePeriod"
+>;
+
+/** The keys a task's `concurrency` and `rateLimit` give one payload. */
+export interface PayloadKeys {
+  /** The `concurrency` key function's id, or `null` (no key function). */
+  concurrencyKey: string | null;
+  /** The rate-limit key: the task's name, or `task:id` with a key function; `null`: no limit. */
+  rateKey: string | null;
+}
+
+/**
+ * Runs a task's key functions on a payload, once, when the payload is given: `enqueue` for a job,
+ * `schedule` and `updateSchedule` for a schedule (whose jobs all share its payload).
+ * @param task The task's name.
+ * @param payload The payload, decoded.
+ * @param entry The task as registered in this process, if it is.
+ * @returns The keys; a key function that returns no usable id throws (`TypeError`).
+ */
+export function payloadKeys(
+  task: string,
+  payload: unknown,
+  entry: Pick<TaskEntry, "concurrency" | "rateLimit"> | undefined,
+): PayloadKeys {
+  const rate = entry?.rateLimit ?? null;
+  return {
+    concurrencyKey: entry?.concurrency
+      ? checkId(entry.concurrency.key(payload as never), "concurrency key")
+      : null,
+    rateKey: rate === null
+      ? null
+      : rate.key === null
+      ? task
+      : `${task}:${checkId(rate.key(payload as never), "rateLimit key")}`,
+  };
+}
+
+/**
+ * The controls of a job a schedule makes (a fire, `runNow`): the keys the schedule's payload got
+ * when it was written, under the limits of its task as this process registers it (as with
+ * retries). A queued schedule (`overlap: "queue"`) limits its fires by its own key, which takes
+ * the place of the task's concurrency key: a job has one.
+ * @param s The schedule.
+ * @param entry Its task as registered in this process, if it is.
+ * @param queued Whether the job queues behind the schedule's `maxInstances`.
+ * @returns The job's control fields.
+ */
+export function scheduleControls(
+  s: Pick<ScheduleRecord, "id" | "task" | "maxInstances" | "concurrencyKey" | "rateKey">,
+  entry: Pick<TaskEntry, "concurrency" | "rateLimit"> | undefined,
+  queued: boolean,
+): JobControls {
+  const rate = entry?.rateLimit ?? null;
+  // A key function added after the schedule was written has no key for it yet: no limit until
+  // the schedule is written again (a restart's re-declaration does).
+  const rateKey = rate === null ? null : rate.key === null ? s.task : s.rateKey ?? null;
+  const key = queued ? `schedule:${s.id}` : entry?.concurrency ? s.concurrencyKey ?? null : null;
+  return {
+    concurrencyKey: key,
+    concurrencyLimit: key === null ? null : queued ? s.maxInstances : entry!.concurrency!.limit,
+    rateKey,
+    rateLimit: rateKey === null ? null : rate!.limit,
+    ratePeriod: rateKey === null ? null : rate!.period,
+  };
 }

@@ -13,7 +13,7 @@ import type { JsonValue } from "../json.ts";
 import type { JobRecord } from "../store/store.ts";
 import { toEpochMs } from "../time.ts";
 import type { EnqueueOptions } from "../types.ts";
-import { attemptsOf, jobRecord, newJobId } from "../engine/_job_record.ts";
+import { attemptsOf, jobRecord, newJobId, payloadKeys } from "../engine/_job_record.ts";
 import { checkPriority, instantAfter } from "./_checks.ts";
 
 const ENQUEUE_KEYS: readonly (keyof EnqueueOptions)[] = [
@@ -118,16 +118,16 @@ export async function enqueuedJob(
   codec: Codec,
   entry?: TaskEntry,
 ): Promise<JobRecord> {
-  const keyed = spec.concurrencyKey ??
-    (entry?.concurrency
-      ? checkId(entry.concurrency.key(payload as never), "concurrency key")
-      : null);
+  // An explicit `concurrencyKey` takes the place of the task's key function, which does not run.
+  const keys = payloadKeys(
+    task,
+    payload,
+    spec.concurrencyKey === null
+      ? entry
+      : { concurrency: null, rateLimit: entry?.rateLimit ?? null },
+  );
+  const keyed = spec.concurrencyKey ?? keys.concurrencyKey;
   const rate = entry?.rateLimit ?? null;
-  const rateKey = rate === null
-    ? null
-    : rate.key === null
-    ? task
-    : `${task}:${checkId(rate.key(payload as never), "rateLimit key")}`;
   return jobRecord({
     id: spec.id,
     task,
@@ -143,7 +143,7 @@ export async function enqueuedJob(
     priority: spec.priority ?? entry?.priority ?? 0,
     concurrencyKey: keyed,
     concurrencyLimit: keyed === null ? null : entry?.concurrency?.limit ?? 1,
-    rateKey,
+    rateKey: keys.rateKey,
     rateLimit: rate?.limit ?? null,
     ratePeriod: rate?.period ?? null,
     after: spec.after,

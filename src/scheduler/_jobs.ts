@@ -21,7 +21,7 @@ import type {
   ListJobsOptions,
   PurgeJobsOptions,
 } from "../types.ts";
-import { attemptsOf, jobRecord, runNowJobId } from "../engine/_job_record.ts";
+import { attemptsOf, jobRecord, runNowJobId, scheduleControls } from "../engine/_job_record.ts";
 import type { ResultWaiters } from "../engine/_results.ts";
 import type { RunningJob } from "../engine/_running.ts";
 import type { EventSink } from "../engine/_sink.ts";
@@ -137,6 +137,7 @@ export class Jobs {
   /** @returns The handle of an extra job of schedule `s`, due now. */
   async runNow(s: ScheduleRecord): Promise<JobHandle> {
     const now = this.#d.clock.now();
+    const entry = this.#d.taskOf(s.task);
     const job = jobRecord({
       id: runNowJobId(s.id, now),
       task: s.task,
@@ -145,8 +146,10 @@ export class Jobs {
       payload: s.payload,
       resultTtl: s.resultTtl,
       priority: s.priority,
-      maxAttempts: attemptsOf(this.#d.taskOf(s.task)),
+      maxAttempts: attemptsOf(entry),
       createdAt: now,
+      // Not held back by the schedule's own queue (`runNow` runs now), but by its task's limits.
+      ...scheduleControls(s, entry, false),
     });
     await this.#insert(job);
     return this.handle(job.id);

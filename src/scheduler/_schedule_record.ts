@@ -14,6 +14,8 @@ import { storedJSON } from "../triggers/_stored.ts";
 import type { ScheduleOptions, SchedulePatch } from "../types.ts";
 import { checkPriority, instantAfter } from "./_checks.ts";
 import type { ScheduleDefaults } from "./options.ts";
+import { payloadKeys } from "../engine/_job_record.ts";
+import type { TaskEntry } from "../engine/_tasks.ts";
 
 const POLICY_KEYS = [
   "paused",
@@ -58,6 +60,8 @@ export interface BuildContext {
   timezone: string;
   codec: Codec;
   defaults: ScheduleDefaults;
+  /** The task as this process registers it, if it does: its priority and key functions. */
+  taskOf(task: string): TaskEntry | undefined;
 }
 
 /**
@@ -80,6 +84,10 @@ export async function buildSchedule(
     );
   }
   const payload = assertJson(o.payload, "payload");
+  const entry = ctx.taskOf(o.task);
+  // Its jobs go through the task's controls like enqueued ones: the keys are taken from the
+  // payload here, once, as `enqueue` takes them (a fire cannot run the key functions).
+  const keys = payloadKeys(o.task, payload, entry);
   const d = ctx.defaults;
   const grace = o.misfireGraceTime === undefined ? d.misfireGraceTime : o.misfireGraceTime;
   const coalesce = checkEnum(o.coalesce ?? d.coalesce ?? "latest", "coalesce", [
@@ -99,7 +107,9 @@ export async function buildSchedule(
     overlap: checkEnum(o.overlap ?? d.overlap ?? "skip", "overlap", ["skip", "queue"]),
     jitter: checkSpan(o.jitter ?? d.jitter, "jitter", 0, ctx.now),
     resultTtl: checkSpan(o.resultTtl, "resultTtl", null, ctx.now),
-    priority: o.priority === undefined ? 0 : checkPriority(o.priority),
+    priority: o.priority === undefined ? entry?.priority ?? 0 : checkPriority(o.priority),
+    concurrencyKey: keys.concurrencyKey,
+    rateKey: keys.rateKey,
     lastRunAt: existing?.lastRunAt ?? null,
     createdAt: existing?.createdAt ?? ctx.now,
     updatedAt: ctx.now,

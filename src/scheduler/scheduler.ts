@@ -151,7 +151,12 @@ export class Scheduler extends SchedulerEvents implements SchedulerApi {
       store: this.store,
       clock: this.clock,
       codec: o.codec,
-      build: { timezone: o.timezone, codec: o.codec, defaults: o.scheduleDefaults },
+      build: {
+        timezone: o.timezone,
+        codec: o.codec,
+        defaults: o.scheduleDefaults,
+        taskOf: (task) => this.#tasks.get(task),
+      },
       events,
       kick,
     });

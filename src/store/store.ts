@@ -52,6 +52,16 @@ export interface ScheduleRecord {
   resultTtl: number | null;
   /** Priority of this schedule's jobs (-1000..1000, higher runs first; default 0). */
   priority: number;
+  /**
+   * The id its task's `concurrency` key function gave the payload when the schedule was last
+   * written; `null` or absent: none. Its jobs take it (unless `overlap` is `"queue"`).
+   */
+  concurrencyKey?: string | null;
+  /**
+   * The rate-limit key its task's `rateLimit` gave the payload when the schedule was last
+   * written (`task` or `task:id`); `null` or absent: none.
+   */
+  rateKey?: string | null;
   /** The next fire instant; `null` once the trigger is exhausted. */
   nextRunAt: number | null;
   /** The fire instant of the latest job created by this schedule. */

@@ -21,6 +21,8 @@ export function scheduleRecord(id: string, patch: Partial<ScheduleRecord> = {}):
     jitter: 0,
     resultTtl: null,
     priority: 0,
+    concurrencyKey: null,
+    rateKey: null,
     nextRunAt: T0,
     lastRunAt: null,
     createdAt: T0 - 1000,

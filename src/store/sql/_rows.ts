@@ -25,6 +25,8 @@ export const SCHEDULE_COLUMNS: readonly string[] = [
   "created_at",
   "updated_at",
   "priority",
+  "concurrency_key",
+  "rate_key",
 ];
 
 /** Columns written from a `JobRecord`, in parameter order. */
@@ -94,6 +96,8 @@ export function scheduleParams(r: ScheduleRecord): SqlValue[] {
     r.createdAt,
     r.updatedAt,
     r.priority,
+    r.concurrencyKey ?? null,
+    r.rateKey ?? null,
   ];
 }
 
@@ -158,6 +162,8 @@ export function toSchedule(row: Row): ScheduleRecord {
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
     priority: Number(row.priority),
+    concurrencyKey: row.concurrency_key as string | null,
+    rateKey: row.rate_key as string | null,
   };
 }
 

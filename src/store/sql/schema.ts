@@ -243,6 +243,16 @@ export const MIGRATIONS: readonly Migration[] = [
         ]
         : [],
   },
+  {
+    version: 9,
+    description: "schedules keep the concurrency and rate-limit keys of their payload",
+    // Computed when the schedule is written, by its task's key functions: a fire cannot run them
+    // (it writes inside one transaction, and an encrypted payload decodes asynchronously).
+    up: (d) => [
+      `ALTER TABLE everywhen_schedules ADD COLUMN concurrency_key ${d.text}`,
+      `ALTER TABLE everywhen_schedules ADD COLUMN rate_key ${d.text}`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */
