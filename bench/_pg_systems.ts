@@ -39,42 +39,51 @@ const chunks = (n: number): number[] =>
 /** everywhen's default is 100; the bench has always run workers at 1,000. */
 export const EVERYWHEN_CONCURRENCY = Number(process.env.BENCH_EVERYWHEN_CONCURRENCY ?? 1000);
 
-const everywhen: System = {
-  name: "everywhen",
-  config: `concurrency ${EVERYWHEN_CONCURRENCY} (default 100), pollInterval 1 s (default), ` +
-    "roles { schedules: false }, fill: enqueueMany of 1,000",
-  async fill(url, ns, n) {
-    const store = await openStore(url, { schema: ns });
-    const producer = new Scheduler({ store, roles: { schedules: false, jobs: false } });
-    const t0 = performance.now();
-    for (const size of chunks(n)) {
-      await producer.enqueueMany(
-        Array.from({ length: size }, () => ({ task: "record", payload: null })),
-      );
-    }
-    const ms = performance.now() - t0;
-    await producer.stop();
-    await store.close();
-    return ms;
-  },
-  async counter(url, _sql, ns) {
-    const store = await openStore(url, { schema: ns });
-    return {
-      left: () => store.countJobs({ status: ["pending", "running"] }),
-      close: () => store.close(),
-    };
-  },
-  async prepare(url, ns) {
-    const store = await openStore(url, { schema: ns });
-    const s = new Scheduler({
-      store,
-      concurrency: EVERYWHEN_CONCURRENCY,
-      roles: { schedules: false, jobs: true },
-    });
-    s.task("record", () => void tally.ran++);
-    return () => s.start();
-  },
-};
+/**
+ * everywhen keeps a finished job for its `resultTtl` (default a day), as pg-boss keeps completed
+ * jobs; `keep: false` runs it with `resultTtl: 0`, where a finish deletes the job, as
+ * graphile-worker does with every completed job: the same work as each peer.
+ */
+function everywhenSystem(keep: boolean): System {
+  return {
+    name: keep ? "everywhen" : "everywhen resultTtl:0",
+    config: `concurrency ${EVERYWHEN_CONCURRENCY} (default 100), pollInterval 1 s (default), ` +
+      `roles { schedules: false }, ${
+        keep ? "resultTtl 1 day (default)" : "resultTtl 0 (a finished job is deleted)"
+      }, fill: enqueueMany of 1,000`,
+    async fill(url, ns, n) {
+      const store = await openStore(url, { schema: ns });
+      const producer = new Scheduler({ store, roles: { schedules: false, jobs: false } });
+      const t0 = performance.now();
+      for (const size of chunks(n)) {
+        await producer.enqueueMany(
+          Array.from({ length: size }, () => ({ task: "record", payload: null })),
+        );
+      }
+      const ms = performance.now() - t0;
+      await producer.stop();
+      await store.close();
+      return ms;
+    },
+    async counter(url, _sql, ns) {
+      const store = await openStore(url, { schema: ns });
+      return {
+        left: () => store.countJobs({ status: ["pending", "running"] }),
+        close: () => store.close(),
+      };
+    },
+    async prepare(url, ns) {
+      const store = await openStore(url, { schema: ns });
+      const s = new Scheduler({
+        store,
+        concurrency: EVERYWHEN_CONCURRENCY,
+        roles: { schedules: false, jobs: true },
+      });
+      s.task("record", () => void tally.ran++, keep ? {} : { resultTtl: 0 });
+      return () => s.start();
+    },
+  };
+}
 
 /**
  * pg-boss's fetch loop sleeps `pollingIntervalSeconds` (at least 0.5 s) after each batch, which
@@ -201,4 +210,9 @@ const graphile: System = {
   },
 };
 
-export const SYSTEMS: readonly System[] = [everywhen, pgBoss, graphile];
+export const SYSTEMS: readonly System[] = [
+  everywhenSystem(true),
+  everywhenSystem(false),
+  pgBoss,
+  graphile,
+];
