@@ -148,7 +148,8 @@ export interface PayloadKeys {
  * @param task The task's name.
  * @param payload The payload, decoded.
  * @param entry The task as registered in this process, if it is.
- * @returns The keys; a key function that returns no usable id throws (`TypeError`).
+ * @returns The keys. A key function's own error propagates; an id it returns that `checkId`
+ * refuses (not a string, empty or over 256 characters, ill-formed) throws its error.
  */
 export function payloadKeys(
   task: string,
