@@ -361,6 +361,48 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
     }
   });
 
+  it("sends a large batch's inserts together, in order, all or nothing", async () => {
+    const store = await openStore(url, { schema: fresh() });
+    try {
+      // The same connection pool, with the statements in flight inside a transaction counted.
+      let inFlight = 0;
+      let most = 0;
+      const counting = (d: SqlDriver): SqlDriver => ({
+        dialect: d.dialect,
+        pipelines: d.pipelines === true,
+        query: async (sql, params) => {
+          most = Math.max(most, ++inFlight);
+          try {
+            return await d.query(sql, params);
+          } finally {
+            inFlight--;
+          }
+        },
+        exec: (sql, params) => d.exec(sql, params),
+        transaction: (fn) => d.transaction((tx) => fn(counting(tx))),
+        close: () => Promise.resolve(),
+      });
+      const counted = await SqlStore.open(counting(store.driver));
+      // 1,000 jobs, the id of the 11th repeated as the 701st: five statements of 200 rows.
+      const jobs = Array.from({ length: 1000 }, (_, i) => jobRecord(`b${i === 700 ? 10 : i}`));
+      const inserted = await counted.insertJobs(jobs);
+      assert.ok(most >= 5, `${most} statements in flight at once`);
+      assert.equal(inserted.length, 999, "a repeated id is inserted once, for its first place");
+      assert.ok(!inserted.includes("b700") && inserted.includes("b10"));
+      const seqs = (await Promise.all(inserted.map((id) => store.getJob(id)))).map((j) => j!.seq);
+      assert.ok(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!), "numbered in batch order");
+      // A row the server refuses (text with NUL) in the fourth statement: nothing of the batch.
+      const bad = Array.from(
+        { length: 1000 },
+        (_, i) => jobRecord(`c${i}`, i === 650 ? { payload: '"\u0000"', task: "t\u0000" } : {}),
+      );
+      await assert.rejects(counted.insertJobs(bad));
+      assert.equal(await store.countJobs({}), 999, "the failed batch wrote nothing");
+    } finally {
+      await store.close();
+    }
+  });
+
   it("leaves the jobs of a key another claimer holds, claiming other keys without waiting", async () => {
     const schema = fresh();
     const store = await openStore(url, { schema });

@@ -151,6 +151,8 @@ export function pgDriver(sql: Sql, options: PgDriverOptions): SqlDriver {
   const handle = (conn: postgres.TransactionSql<Record<string, unknown>>): SqlDriver => {
     const tx: SqlDriver = {
       dialect: "postgres",
+      // postgres.js writes each statement of a transaction to its connection as it is issued.
+      pipelines: true,
       query: async <T>(s: string, params?: readonly SqlValue[]) =>
         [...await run(conn, s, params)] as T[],
       exec: async (s, params) => ({ changes: (await run(conn, s, params)).count }),
@@ -191,6 +193,9 @@ export function pgDriver(sql: Sql, options: PgDriverOptions): SqlDriver {
   return {
     dialect: "postgres",
     parallel: options.connections,
+    // Inside a transaction (its `tx` handle says so too); outside one the gate above sends at
+    // most one statement per connection.
+    pipelines: true,
     query: <T>(s: string, params?: readonly SqlValue[]) =>
       retrying(() => only(async () => [...await run(sql, s, params)] as T[])),
     exec: (s, params) =>

@@ -46,17 +46,36 @@ async function takeSeq(tx: SqlDriver, d: Dialect): Promise<number | null> {
 }
 
 /**
- * One multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id` for `jobs`; a single job needs no
- * transaction around it.
+ * Rows per statement where the driver pipelines a transaction's statements. With one worker
+ * encoding while the server inserts, `enqueueMany` of 1,000 on PostgreSQL went from a median of
+ * ~21k jobs/s in statements of 500 run one after another to ~30k in pipelined statements of 200
+ * (~25k at 250, ~30k at 125; six alternating runs each).
+ */
+const PIPELINED_CHUNK = 200;
+
+/**
+ * Multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id`s for `jobs`; a single statement needs
+ * no transaction around it. Where the driver pipelines and the database numbers the rows itself
+ * (PostgreSQL), the statements are sent together and run in order: the server inserts one while
+ * the next is encoded and sent.
  */
 export async function insertRows(
   tx: SqlDriver,
   d: Dialect,
   jobs: readonly JobRecord[],
 ): Promise<Set<string>> {
-  const rows = rowsPerInsert(d);
+  const pipelined = pipelinesInserts(tx, d);
+  const rows = rowsPerInsert(d, pipelined);
   if (jobs.length <= rows) return await insertChunk(tx, d, jobs);
   const inserted = new Set<string>();
+  if (pipelined) {
+    const sent: Promise<{ id: string }[]>[] = [];
+    for (let i = 0; i < jobs.length; i += rows) {
+      sent.push(tx.query<{ id: string }>(...insertStatement(d, jobs.slice(i, i + rows), null)));
+    }
+    for (const ids of await Promise.all(sent)) for (const r of ids) inserted.add(r.id);
+    return inserted;
+  }
   for (let i = 0; i < jobs.length; i += rows) {
     for (const id of await insertChunk(tx, d, jobs.slice(i, i + rows))) inserted.add(id);
   }
@@ -64,16 +83,27 @@ export async function insertRows(
 }
 
 /**
- * @param d A dialect.
- * @returns How many job rows one `INSERT` may carry within its bound-parameter limit (a Durable
- * Object takes three); `insertRows` writes more in several statements, so only inside a
- * transaction are they one write.
+ * @returns Whether `insertRows` sends its statements together: the driver pipelines, and no
+ * statement waits for a number the one before it took (the database's sequence numbers rows).
  */
-export function rowsPerInsert(d: Dialect): number {
+export function pipelinesInserts(driver: SqlDriver, d: Dialect): boolean {
+  return driver.pipelines === true && d.nextSeq !== null;
+}
+
+/**
+ * @param d A dialect.
+ * @param pipelined Whether the driver sends a transaction's statements together (smaller
+ * statements then overlap encoding with inserting).
+ * @returns How many job rows one `INSERT` carries at most, within the dialect's bound-parameter
+ * limit (a Durable Object takes three); `insertRows` writes more in several statements, so only
+ * inside a transaction are they one write.
+ */
+export function rowsPerInsert(d: Dialect, pipelined = false): number {
   // Per row: every column, less `seq` where the dialect's sequence takes it, plus the rowid
   // where the store numbers jobs itself.
   const perRow = JOB_COLUMNS.length + (d.nextSeq === null ? 1 : -1);
-  return Math.max(1, Math.min(INSERT_CHUNK, Math.floor(d.maxParams / perRow)));
+  const most = pipelined ? PIPELINED_CHUNK : INSERT_CHUNK;
+  return Math.max(1, Math.min(most, Math.floor(d.maxParams / perRow)));
 }
 
 async function insertChunk(
@@ -85,11 +115,25 @@ async function insertChunk(
   // lock from its first read), so it needs no transaction; several take theirs first.
   const single = jobs.length === 1 && d.nextSeq === null;
   const first = single ? null : await takeSeq(tx, d);
-  const seq = single ? NEXT_SEQ : d.nextSeq;
+  const rows = await tx.query<{ id: string }>(...insertStatement(d, jobs, first));
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * @param first The first of the numbers the store took for `jobs` (SQLite), or `null`: a job
+ * alone takes its own inside the statement, and PostgreSQL's sequence numbers every row.
+ * @returns The `INSERT` and its parameters.
+ */
+function insertStatement(
+  d: Dialect,
+  jobs: readonly JobRecord[],
+  first: number | null,
+): [string, SqlValue[]] {
+  const seq = first === null ? d.nextSeq ?? NEXT_SEQ : null;
   // Numbered by the store: the rowid is written too, and equals `seq`.
   const rowid = d.nextSeq === null;
   const values = JOB_COLUMNS.map((_, i) => (i === SEQ_COLUMN && seq !== null ? seq : "?"));
-  const row = `(${rowid ? `${single ? NEXT_SEQ : "?"}, ` : ""}${values.join(", ")})`;
+  const row = `(${rowid ? `${first === null ? NEXT_SEQ : "?"}, ` : ""}${values.join(", ")})`;
   const params: SqlValue[] = [];
   jobs.forEach((job, i) => {
     const values = jobParams(job);
@@ -99,12 +143,11 @@ async function insertChunk(
     params.push(...values);
   });
   const columns = `${rowid ? "rowid, " : ""}${JOB_COLUMNS.join(", ")}`;
-  const rows = await tx.query<{ id: string }>(
+  return [
     `INSERT INTO ${J} (${columns}) VALUES ${jobs.map(() => row).join(", ")}
       ON CONFLICT (id) DO NOTHING RETURNING id`,
     params,
-  );
-  return new Set(rows.map((r) => r.id));
+  ];
 }
 
 /**

@@ -51,6 +51,13 @@ export interface SqlDriver {
    * time, as on SQLite. The store reports it as `Store.parallel`.
    */
   readonly parallel?: number;
+  /**
+   * Optional: whether statements issued on a transaction's `tx` without awaiting each other are
+   * sent together and run in the order issued (PostgreSQL's pipelining, on the transaction's one
+   * connection). The store then sends a large insert's statements at once. Absent: the store
+   * awaits each statement before issuing the next.
+   */
+  readonly pipelines?: boolean;
   /** Closes the connection; later calls reject. Closing twice is harmless. */
   close(): Promise<void>;
   /**

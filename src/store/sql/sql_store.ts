@@ -52,7 +52,14 @@ import {
 } from "../semantics.ts";
 import { claimIn } from "./_claim.ts";
 import { countMoved, countsQuery, FINAL_SQL } from "./_job_counts.ts";
-import { insertMany, insertOne, insertRows, releaseDependants, rowsPerInsert } from "./_inserts.ts";
+import {
+  insertMany,
+  insertOne,
+  insertRows,
+  pipelinesInserts,
+  releaseDependants,
+  rowsPerInsert,
+} from "./_inserts.ts";
 import { InsertGroup, type InsertOutcome, WriteGroup } from "../_write_group.ts";
 import { type ReleaseCall, releaseIn } from "./_release.ts";
 
@@ -196,7 +203,9 @@ export class SqlStore implements Store {
     // where the store counts them itself (SQLite), one statement where a sequence does.
     // A group wider than one statement is several statements: one transaction keeps it whole.
     this.#inserts = new InsertGroup((jobs) =>
-      jobs.length === 1 || (dialect.nextSeq !== null && jobs.length <= rowsPerInsert(dialect))
+      jobs.length === 1 ||
+        (dialect.nextSeq !== null &&
+          jobs.length <= rowsPerInsert(dialect, pipelinesInserts(driver, dialect)))
         ? insertRows(driver, dialect, jobs)
         : driver.transaction((tx) => insertRows(tx, dialect, jobs))
     );
