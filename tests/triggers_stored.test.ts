@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { anyOf, at, cron, every, triggerFromJSON } from "../src/triggers/mod.ts";
-import { storedJSON, storedTrigger } from "../src/triggers/_stored.ts";
+import { storedJSON, storedTrigger, triggerJSONOf } from "../src/triggers/_stored.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 
@@ -29,6 +29,21 @@ describe("stored triggers", () => {
     const copy = structuredClone(json);
     assert.notEqual(storedTrigger(copy), first);
     assert.deepEqual(storedTrigger(copy).toJSON(), json);
+  });
+
+  it("reads one frozen object per stored text, so a row's trigger is decoded once", () => {
+    const text = JSON.stringify(every(1000, { startAt: T0 }).toJSON());
+    const json = triggerJSONOf(text);
+    assert.equal(triggerJSONOf(text), json, "the same text, the same object");
+    assert.ok(Object.isFrozen(json));
+    assert.equal(storedTrigger(triggerJSONOf(text)), storedTrigger(json));
+    const other = JSON.stringify(every(2000, { startAt: T0 }).toJSON());
+    assert.notEqual(triggerJSONOf(other), json);
+    assert.equal(storedTrigger(triggerJSONOf(other)).nextMs(T0), T0 + 2000);
+    // Bounded: past the texts it keeps, it starts afresh, and still reads every text right.
+    for (let i = 0; i < 5000; i++) triggerJSONOf(JSON.stringify(at(T0 + i).toJSON()));
+    assert.deepEqual(triggerJSONOf(text), json);
+    assert.throws(() => triggerJSONOf("{"), SyntaxError);
   });
 
   it("never answers for changed JSON with the trigger of the old one", () => {

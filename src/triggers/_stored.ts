@@ -3,10 +3,11 @@
  * back on every fire. Decoding that JSON (shape checks, zone lookup, pattern cache) costs more
  * than the rest of a fire, so each JSON object is decoded at most once.
  *
- * The cache is keyed by the JSON object itself, never by its content or the schedule id: stores
- * that keep records in memory hand back the very object they were given on every claim, so every
- * fire after a schedule's first reuses the trigger decoded then; stores that parse rows hand back
- * a new object, which is decoded anew. The trigger is decoded at its first fire, not kept from
+ * The cache is keyed by the JSON object itself, never by the schedule id: stores that keep records
+ * in memory hand back the very object they were given on every claim, so every fire after a
+ * schedule's first reuses the trigger decoded then; the SQL store reads rows through
+ * {@linkcode triggerJSONOf}, which hands back one object per stored text (Deno KV hands back a new
+ * object, decoded anew). The trigger is decoded at its first fire, not kept from
  * creation: a schedule that has not fired yet holds only its JSON (heap per schedule is the
  * figure users compare), and a first fire pays one decode, about a microsecond. A schedule changed in any way that touches its trigger
  * (an update, a new trigger on re-declaration) is written with a new object, so a cached trigger
@@ -43,6 +44,28 @@ export function storedTrigger(json: TriggerJSON): Trigger {
     decoded.set(json, trigger);
   }
   return trigger;
+}
+
+/** Most trigger texts {@linkcode triggerJSONOf} keeps; past it, it starts afresh. */
+const TEXTS_KEPT = 4096;
+const parsed = new Map<string, TriggerJSON>();
+
+/**
+ * A schedule row's trigger text as the JSON object to hand out: one shared, frozen object per
+ * text, so that {@linkcode storedTrigger} decodes a schedule read from a row once, not on every
+ * fire (schedules due together often share one text, too: `at()` the same instant, the same
+ * pattern). Bounded: a store with more distinct triggers than this parses some again.
+ * @param text The stored text.
+ * @returns Its JSON, deeply frozen; throws `SyntaxError` for text that is not JSON.
+ */
+export function triggerJSONOf(text: string): TriggerJSON {
+  let json = parsed.get(text);
+  if (json === undefined) {
+    json = deepFreeze(JSON.parse(text) as TriggerJSON);
+    if (parsed.size >= TEXTS_KEPT) parsed.clear();
+    parsed.set(text, json);
+  }
+  return json;
 }
 
 function deepFreeze<T>(value: T): T {

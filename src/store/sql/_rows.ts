@@ -6,6 +6,7 @@
 import type { SqlValue } from "./driver.ts";
 import type { JobRecord, ScheduleRecord } from "../store.ts";
 import { NO_ITEMS } from "../semantics.ts";
+import { triggerJSONOf } from "../../triggers/_stored.ts";
 
 /** Columns written from a `ScheduleRecord`, in parameter order. */
 export const SCHEDULE_COLUMNS: readonly string[] = [
@@ -148,7 +149,7 @@ export function toSchedule(row: Row): ScheduleRecord {
   return {
     id: row.id as string,
     task: row.task as string,
-    trigger: JSON.parse(row.trigger_json as string),
+    trigger: triggerJSONOf(row.trigger_json as string),
     payload: row.payload as string,
     paused: row.paused !== 0,
     coalesce: row.coalesce_policy as ScheduleRecord["coalesce"],
