@@ -200,7 +200,7 @@ export class SqlStore implements Store {
     this.driver = driver;
     this.#d = dialect;
     // A single row takes its sequence number inside its own INSERT; several need a transaction
-    // where the store counts them itself (SQLite), one statement where a sequence does.
+    // where the store numbers them itself (SQLite), one statement where a sequence does.
     // A group wider than one statement is several statements: one transaction keeps it whole.
     this.#inserts = new InsertGroup((jobs) =>
       jobs.length === 1 ||
