@@ -275,6 +275,26 @@ describe("enqueue and results", () => {
     await h.scheduler.stop();
   });
 
+  it("keeps nothing with resultTtl 0 and failedTtl 0, settling the results already awaited", async () => {
+    const h = harness();
+    const ok = h.scheduler.task("ok", () => 42, { resultTtl: 0 });
+    const bad = h.scheduler.task("bad", () => {
+      throw new NonRetryableError("no");
+    }, { failedTtl: 0 });
+    const a = await ok.enqueue(null);
+    const b = await bad.enqueue(null);
+    const waiting = [a.result(), b.result().catch((e: unknown) => e)];
+    h.scheduler.start();
+    await h.clock.advance(0);
+    const [value, error] = await Promise.all(waiting);
+    assert.equal(value, 42);
+    assert.ok(error instanceof JobFailedError);
+    assert.equal(await h.store.getJob(a.id), null, "deleted as it succeeded");
+    assert.equal(await h.store.getJob(b.id), null, "deleted as it failed");
+    await assert.rejects(a.result(), ResultExpiredError);
+    await h.scheduler.stop();
+  });
+
   it("cancels pending and running jobs", async () => {
     const h = harness();
     const started = deferred();
