@@ -100,28 +100,56 @@ function describe(value: unknown): string {
   return typeof value === "object" ? tagOf(value).slice(8, -1) : typeof value;
 }
 
-/** `YYYY-MM-DDTHH:MM:SS[.fff]Z`: how instants are written (stored triggers among them). */
-const UTC_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/;
-
 /**
- * Reads the plain UTC form without Temporal, which is a polyfill on Node 22 (decoding an `at()`
- * trigger, which every fire of one read back from a store does, took 4.4 µs there, now 2.0);
- * anything else is left to Temporal.
+ * Reads `YYYY-MM-DDTHH:MM:SS[.fff]Z`, how instants are written (stored triggers among them),
+ * without Temporal (a polyfill on Node 22) or a regular expression: every fire of an `at()`
+ * schedule read back from a store decodes one. Through Temporal that took 4.4 µs on Node 22,
+ * through a regular expression 0.8 µs on Node 26, character by character 0.13 µs. Anything else
+ * is left to Temporal.
  * @returns Epoch milliseconds, or `null` when the text is not a valid instant of that form.
  */
 function utcMs(text: string): number | null {
-  const m = UTC_INSTANT.exec(text);
-  if (m === null) return null;
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map(
-    Number,
-  );
+  const n = text.length;
+  // 20 characters without a fraction; 22 to 24 with one to three digits of it.
+  if (n !== 20 && (n < 22 || n > 24)) return null;
+  if (
+    text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(n - 1) !== 90
+  ) return null;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  let fraction = 0;
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 46) return null;
+    fraction = digits(text, 20, n - 21);
+    if (fraction < 0) return null;
+    fraction *= n === 22 ? 100 : n === 23 ? 10 : 1;
+  }
   // Date.UTC reads years 0-99 as 1900-1999; a leap second (:60) is Temporal's to clamp.
-  if (year < 100 || month < 1 || month > 12 || day < 1) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  const fraction = Number((m[7] ?? "0").padEnd(3, "0"));
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
-  // A day past the end of its month rolls over in Date.UTC: not a valid instant.
-  return new Date(ms).getUTCDate() === day ? ms : null;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second, fraction);
+}
+
+/** The number `length` ASCII digits of `text` from `at` spell, or -1 if one is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let value = 0;
+  for (let i = at; i < at + length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Days in `month` (1-12) of `year`, in the proleptic Gregorian calendar `Date.UTC` counts in. */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**

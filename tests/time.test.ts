@@ -36,10 +36,18 @@ describe("toEpochMs", () => {
       texts.push(new Date(ms).toISOString(), Temporal.Instant.fromEpochMilliseconds(ms).toString());
     }
     texts.push("2030-01-01T00:00:00.5Z", "2030-01-01T00:00:00.05Z", "2030-12-31T23:59:60Z");
+    texts.push("2000-02-29T12:00:00Z", "2400-02-29T00:00:00.1Z", "2030-11-30T00:00:00.120Z");
+    // Near misses of the form, which Temporal reads another way or not at all.
+    texts.push("2030-01-01T00:00:00z", "2030-01-01t00:00:00Z", "2030-01-01T00:00:00.1234Z");
+    texts.push("2030-01-01T00:00:00+00:00", "2030-01-01 00:00:00Z", "2030-01-01T00:00Z");
     for (const text of texts) {
       assert.equal(toEpochMs(text), Temporal.Instant.from(text).epochMilliseconds, text);
     }
-    for (const text of ["2030-02-29T00:00:00Z", "2030-04-31T00:00:00Z", "2030-01-01T24:00:00Z"]) {
+    const refused = ["2030-02-29T00:00:00Z", "2030-04-31T00:00:00Z", "2030-01-01T24:00:00Z"];
+    refused.push("2100-02-29T00:00:00Z", "2030-13-01T00:00:00Z", "2030-00-10T00:00:00Z");
+    refused.push("2030-01-00T00:00:00Z", "2030-01-01T00:60:00Z", "2030-01-01T00:00:00.Z");
+    refused.push("2030-1a-01T00:00:00Z", "2030-01-01T0 :00:00Z", "2030-01-01T00:00:00.1aZ");
+    for (const text of refused) {
       assert.throws(() => toEpochMs(text), SyntaxError, text);
       assert.throws(() => Temporal.Instant.from(text), RangeError, text);
     }
