@@ -512,6 +512,44 @@ describe("SqlStore on PostgreSQL", { skip }, () => {
     }
   });
 
+  it("notifies once per inserting statement with a pending job, from a migrated version 9 schema", async () => {
+    const schema = fresh();
+    const driver = await emptySchemaDriver(schema);
+    await migrate(driver, postgresDialect, MIGRATIONS.slice(0, 9));
+    await driver.close();
+    const store = await openStore(url, { schema });
+    const db = raw();
+    try {
+      // Version 10 replaced the row trigger (a PL/pgSQL call per inserted job) with a statement one.
+      const [trigger] =
+        await db`SELECT tgtype FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ${schema} AND t.tgname = 'everywhen_jobs_inserted'`;
+      assert.equal(Number(trigger!.tgtype) & 1, 0, "a statement trigger, not a row trigger");
+      let heard = 0;
+      await db.listen(`everywhen:${schema}`, () => void heard++);
+      // A batch of many statements in one transaction: one notification.
+      await store.insertJobs(Array.from({ length: 450 }, (_, i) => jobRecord(`p${i}`)));
+      await waitFor(() => heard >= 1, "the batch's notification", 10_000);
+      // Jobs nobody needs waking for: written running by a fire, waiting, finished.
+      heard = 0;
+      await store.insertJobs([
+        jobRecord("r", { status: "running", attempts: 1, leaseOwner: "A", leaseUntil: T0 + LEASE }),
+        jobRecord("w", { status: "waiting", after: ["p0"] }),
+        jobRecord("f", { status: "succeeded", finishedAt: T0, expiresAt: T0 + LEASE }),
+      ]);
+      // A pending job after them: its notification is delivered after any of theirs.
+      await store.insertJob(jobRecord("last"));
+      await waitFor(() => heard >= 1, "the pending job's notification", 10_000);
+      await sleep(100);
+      assert.equal(heard, 1, "only the pending job woke the listener");
+      assert.equal((await store.getJob("p449"))?.status, "pending");
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  });
+
   it("starts a job enqueued on another host through a notification, not the poll", async () => {
     const schema = fresh();
     const workerStore = await openStore(url, { schema });

@@ -248,7 +248,7 @@ export const postgres: Dialect = {
     hashtext(current_schema() || ':' || t.name))::int AS ok
     FROM jsonb_array_elements_text(?::text::jsonb) AS t(name)`,
   extraMigration: (version) =>
-    version !== 1 ? [] : [
+    version === 10 ? PENDING_NOTIFY_PER_STATEMENT : version !== 1 ? [] : [
       // Change notifications for LISTEN: new or retried pending jobs, key-limited jobs leaving
       // "running" (a freed concurrency slot; other finishes stay silent, since NOTIFY serialises
       // commits and would wake every worker for nothing), and schedules written by someone other than a firing
@@ -274,6 +274,28 @@ export const postgres: Dialect = {
         FOR EACH STATEMENT EXECUTE FUNCTION everywhen_notify()`,
     ],
 };
+
+/**
+ * Schema version 10 on PostgreSQL: inserted pending jobs notify once per statement. The row
+ * trigger of version 1 ran a PL/pgSQL call per pending job inserted (1,000 calls for a batch of
+ * 1,000, for the one notification a transaction delivers per channel and payload): 10-20% of
+ * `enqueueMany`'s throughput. The statement trigger reads the rows the statement inserted (the
+ * counts trigger captures them already) and notifies if one of them is pending: jobs written
+ * running by a fire, waiting jobs and finished ones still wake nobody.
+ */
+const PENDING_NOTIFY_PER_STATEMENT: string[] = [
+  "DROP TRIGGER everywhen_jobs_inserted ON everywhen_jobs",
+  `CREATE FUNCTION everywhen_notify_pending() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM inserted WHERE status = 'pending') THEN
+        PERFORM pg_notify('${NOTIFY_PREFIX}' || TG_TABLE_SCHEMA, TG_TABLE_NAME);
+      END IF;
+      RETURN NULL;
+    END $$`,
+  `CREATE TRIGGER everywhen_jobs_inserted AFTER INSERT ON everywhen_jobs
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT
+    EXECUTE FUNCTION everywhen_notify_pending()`,
+];
 
 /**
  * SQLite inside a Cloudflare Durable Object (`ctx.storage.sql`): SQLite's SQL, but no setup.

@@ -253,6 +253,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE everywhen_schedules ADD COLUMN rate_key ${d.text}`,
     ],
   },
+  {
+    version: 10,
+    description: "PostgreSQL: inserted pending jobs notify once per statement, not once per row",
+    // The dialect's own statements (`Dialect.extraMigration`), beside the triggers of version 1.
+    up: () => [],
+  },
 ];
 
 /** The newest schema version this code knows. */
