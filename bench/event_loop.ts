@@ -148,13 +148,9 @@ async function load(
     };
   } else {
     const store = system === "sqlite" ? await openStore(file) : new MemoryStore();
-    if (mode === "sustained") {
-      from = Date.now() + 3000;
-      until = from + seconds * 1000;
-    } else {
-      from = Math.ceil((Date.now() + 60_000) / 1000) * 1000;
-      until = from + 1;
-    }
+    // Boundary: an instant past any creation time (the clock is moved to it below).
+    from = Math.ceil((Date.now() + 60_000) / 1000) * 1000;
+    until = from + 1;
     const writer = new Scheduler({ store, roles: { schedules: false, jobs: false } });
     // One phase for all: every schedule is due at the same instant (each second).
     const startAt = Math.ceil(Date.now() / 1000) * 1000;
@@ -169,7 +165,11 @@ async function load(
       );
     }
     await writer.stop();
-    if (mode === "boundary") {
+    if (mode === "sustained") {
+      // The warm-up counts from the end of creation, however long that took.
+      from = Date.now() + 3000;
+      until = from + seconds * 1000;
+    } else {
       const offset = from - Date.now() - 500;
       clock = { now: () => Date.now() + offset };
     }
