@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../adapters/sqlite.ts";
+import { DatabaseSync } from "node:sqlite";
+import { openStore, sqliteDriver, SqlStore } from "../adapters/sqlite.ts";
 import { VirtualClock } from "../src/clock.ts";
 import { CLAIM_BATCH } from "../src/engine/_claims.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
@@ -115,6 +116,39 @@ for (const [name, open] of stores) {
     });
   });
 }
+
+describe("fired jobs started at once on a sole writer's store (a Durable Object's)", () => {
+  it("are written with no lease, and a renewal gives a long run one", async () => {
+    const path = join(dir, `store-${++files}.db`);
+    const driver = sqliteDriver(new DatabaseSync(path));
+    const store = await SqlStore.open(driver, { shared: false, soleWriter: true });
+    const clock = new VirtualClock(T0);
+    const scheduler = new Scheduler({ store, clock, leaseTime: 3000 });
+    const started = deferred();
+    const gate = deferred();
+    const task = scheduler.task("t", async () => {
+      started.resolve();
+      await gate.promise;
+      return null;
+    });
+    await task.schedule({ id: "s", trigger: at(T0 + 1000) });
+    scheduler.start();
+    await clock.advance(1000);
+    await started.promise;
+    const held = async () => {
+      const [job] = await store.listJobs({ scheduleId: "s" });
+      return [job!.status, job!.attempts, job!.leaseOwner === scheduler.identity, job!.leaseUntil];
+    };
+    assert.deepEqual(await held(), ["running", 1, true, null]);
+    // Renewals come every third of the lease: the first one writes a lease.
+    await clock.advance(1000);
+    assert.deepEqual(await held(), ["running", 1, true, T0 + 2000 + 3000]);
+    gate.resolve();
+    await scheduler.stop();
+    assert.equal(await store.countJobs({ status: "succeeded" }), 1);
+    await store.close();
+  });
+});
 
 describe("fires in two lanes on a store that runs steps in parallel", () => {
   /** A memory store that says it runs two steps at once, and counts its fire steps in flight. */

@@ -508,3 +508,62 @@ describe("SQLite files: read-only databases and options", () => {
     );
   });
 });
+
+describe("SQLite files: a sole writer (soleWriter)", () => {
+  const T0 = Date.parse("2030-01-01T00:00:00Z");
+  const LEASE = 30_000;
+  const tasks = { tasks: ["t"] };
+  const open = (path: string, soleWriter: boolean) =>
+    SqlStore.open(sqliteDriver(new DatabaseSync(path)), { shared: false, soleWriter });
+
+  it("makes the fired jobs a previous run left running without a lease due again on opening", async () => {
+    const path = freshPath();
+    const first = await open(path, true);
+    for (const id of ["s", "other"]) {
+      await first.putSchedule(scheduleRecord(id), "error");
+      await first.claimDueSchedules(T0, "A", LEASE, 10);
+      const job = jobRecord(`${id}@1`, {
+        scheduleId: id,
+        status: "running",
+        attempts: 1,
+        leaseOwner: "A",
+        leaseUntil: id === "s" ? null : T0 + LEASE,
+        startedAt: T0,
+      });
+      await first.releaseSchedule(id, "A", { nextRunAt: null, lastRunAt: T0, jobs: [job] });
+    }
+    await first.close();
+    // Opened as a store other processes share, nothing is assumed about the runner: however
+    // late, a job with no lease is left to it, while one whose lease ended is taken over.
+    const late = T0 + 100 * LEASE;
+    const shared = await SqlStore.open(sqliteDriver(new DatabaseSync(path)));
+    const taken = await shared.claimJobs(late, "B", LEASE, 10, tasks);
+    assert.deepEqual(taken.map((j) => j.id), ["other@1"]);
+    assert.equal((await shared.getJob("s@1"))!.leaseUntil, null);
+    await shared.close();
+    // Opened as the sole writer: no runner is left, so the job is due at once, like one whose
+    // lease ended.
+    const second = await open(path, true);
+    try {
+      assert.equal(second.soleWriter, true);
+      const again = await second.claimJobs(late, "C", LEASE, 10, tasks);
+      assert.deepEqual(again.map((j) => [j.id, j.attempts, j.leaseOwner]), [["s@1", 2, "C"]]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("refuses soleWriter on a shared store or as a non-boolean, creating nothing", async () => {
+    const path = freshPath();
+    const driver = () => sqliteDriver(new DatabaseSync(path));
+    await assert.rejects(
+      SqlStore.open(driver(), { soleWriter: true }),
+      new RangeError("Invalid SQL store options: soleWriter: true needs shared: false"),
+    );
+    await assert.rejects(
+      SqlStore.open(driver(), { shared: false, soleWriter: "yes" as never }),
+      new TypeError("Invalid soleWriter: yes (expected a boolean)"),
+    );
+    assert.deepEqual(tableNames(path), []);
+  });
+});

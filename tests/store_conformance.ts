@@ -329,6 +329,40 @@ export function storeConformance(
           assert.deepEqual(again.map((j) => [j.id, j.attempts, j.leaseOwner]), [["s@1", 2, "B"]]);
         });
 
+        it("with no lease (a sole writer's): taken by no claim, finished or renewed by its owner", async () => {
+          const leaseless = firePlan({
+            jobs: 1,
+            nextRunAt: T0 + 60_000,
+            lastRunAt: T0,
+            running: { owner: "A", leaseUntil: null, startedAt: T0 },
+          }, jobRecord);
+          for (const id of ["s", "t"]) {
+            await store.putSchedule(scheduleRecord(id), "error");
+            await store.claimDueSchedules(T0, "A", LEASE, 10);
+            const fire = leaseless({ record: (await store.getSchedule(id))!, activeJobs: 0 });
+            assert.deepEqual(await store.releaseSchedule(id, "A", fire.release), [`${id}@1`]);
+          }
+          const job = (await store.getJob("s@1"))!;
+          assert.deepEqual([job.status, job.leaseOwner, job.leaseUntil], ["running", "A", null]);
+          // However late: no lease ends, so no claim takes it.
+          assert.deepEqual(await store.claimJobs(T0 + 100 * LEASE, "B", LEASE, 10, tasks), []);
+          const outcome = {
+            status: "succeeded" as const,
+            result: "1",
+            error: null,
+            finishedAt: T0 + 5,
+            expiresAt: T0 + 60_000,
+          };
+          assert.equal(await store.finishJob("s@1", "B", outcome), false, "not B's to finish");
+          assert.equal(await store.finishJob("s@1", "A", outcome), true);
+          // A renewal gives it a lease like any other job's, which can then end.
+          const renewal = await store.renewJobs(["t@1"], "A", T0 + 2 * LEASE);
+          assert.deepEqual(renewal, { lost: [], cancelRequested: [] });
+          assert.equal((await store.getJob("t@1"))!.leaseUntil, T0 + 2 * LEASE);
+          const again = await store.claimJobs(T0 + 2 * LEASE + 1, "B", LEASE, 10, tasks);
+          assert.deepEqual(again.map((j) => [j.id, j.attempts, j.leaseOwner]), [["t@1", 2, "B"]]);
+        });
+
         it("through fireDueSchedules: held by its owner, finished by it", async (t) => {
           if (!store.fireDueSchedules) return t.skip("no fireDueSchedules");
           await store.putSchedule(scheduleRecord("s"), "error");

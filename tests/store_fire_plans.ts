@@ -15,8 +15,11 @@ export interface FirePlanSpec {
   lastRunAt: number;
   /** A schedule whose plan throws `Error("boom <id>")`. */
   throwOn?: string | undefined;
-  /** Write the jobs running, held by this owner until this instant (a fire's job started at once). */
-  running?: { owner: string; leaseUntil: number; startedAt: number } | undefined;
+  /**
+   * Write the jobs running, held by this owner until this instant (a fire's job started at once),
+   * or with no lease (`null`: a sole writer's start).
+   */
+  running?: { owner: string; leaseUntil: number | null; startedAt: number } | undefined;
 }
 
 /** A plan function that carries its description. */

@@ -7,7 +7,9 @@
  * A fired job that this process may start now (see `FireDeps.startNow`) is written already
  * running, held by this process under a lease, and handed back to be started: no claim, one
  * store step from fire to start. Its crash semantics are a claimed job's: if the process dies,
- * the lease ends and another process runs it again.
+ * the lease ends and another process runs it again. On a sole writer's store (`Store.soleWriter`,
+ * a Durable Object) it is written with no lease, since no other process could take it over; the
+ * store's next opening makes it due again instead.
  * @module
  */
 
@@ -28,7 +30,10 @@ import { storedTrigger } from "../triggers/_stored.ts";
 
 /** What firing needs. */
 export interface FireDeps {
-  readonly store: Pick<Store, "claimDueSchedules" | "releaseSchedule" | "fireDueSchedules">;
+  readonly store: Pick<
+    Store,
+    "claimDueSchedules" | "releaseSchedule" | "fireDueSchedules" | "soleWriter"
+  >;
   /**
    * The tasks this process registers: a fired job's attempts come from its task's retries, and
    * its concurrency and rate limits from the task's (see `scheduleControls`).
@@ -150,7 +155,8 @@ function planFire(deps: FireDeps, claimed: ClaimedSchedule, now: number): Fire {
     job.attempts = 1;
     job.startedAt = now;
     job.leaseOwner = deps.owner;
-    job.leaseUntil = now + deps.leaseMs;
+    // A sole writer's store has no other process to hand the job to while this one lives.
+    job.leaseUntil = deps.store.soleWriter === true ? null : now + deps.leaseMs;
     return job;
   });
   const lastRunAt = plan.run.length > 0 ? plan.run[plan.run.length - 1]! : s.lastRunAt;

@@ -279,6 +279,15 @@ export interface Store {
    * database works on one while the scheduler plans the other.
    */
   readonly parallel?: number;
+  /**
+   * Optional: true when one scheduler is the only writer of the store for as long as it is open
+   * (a Durable Object), and opening the store makes the jobs that a previous run left running
+   * without a lease due again at once. A fired job that scheduler starts at once is then written
+   * with no lease (`leaseUntil: null`): no process can take it over while it runs, and an entry
+   * of the ready index is saved, which a Durable Object bills as a row. Its first renewal gives it
+   * a lease like any other job's.
+   */
+  readonly soleWriter?: boolean;
 
   /** Adds a schedule; `"error"` throws `ConflictError` when the id exists and writes nothing. */
   putSchedule(

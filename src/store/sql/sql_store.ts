@@ -113,9 +113,30 @@ export interface SqlStoreOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * This process's scheduler is the database's only writer while it is open (a Durable Object):
+   * see `Store.soleWriter`. Opening then makes the jobs left running without a lease due again.
+   * Needs `shared: false`.
+   * @default false
+   */
+  soleWriter?: boolean;
 }
 
-const SQL_STORE_OPTIONS: readonly (keyof SqlStoreOptions)[] = ["shared", "name", "readOnly"];
+const SQL_STORE_OPTIONS: readonly (keyof SqlStoreOptions)[] = [
+  "shared",
+  "name",
+  "readOnly",
+  "soleWriter",
+];
+
+/**
+ * Jobs a previous run of a sole writer left running without a lease (fires it started at once),
+ * made due again: their runner is gone, since no other process writes the store. Such jobs
+ * belong to a schedule, so the terms of the active-jobs index let the statement walk it rather
+ * than the whole table.
+ */
+const RECOVER_LEASELESS_SQL = `UPDATE ${J} SET lease_until = 0 WHERE schedule_id IS NOT NULL
+  AND status IN ('pending', 'running') AND status = 'running' AND lease_until IS NULL`;
 
 /**
  * The earliest instants anything needs attention, as columns `s` (schedules' `due_at`: next run,
@@ -184,6 +205,8 @@ export class SqlStore implements Store {
   readonly shared: boolean;
   /** How many transactions the driver runs at once (see `Store.parallel`). */
   readonly parallel: number;
+  /** Whether this process is the database's only writer (see `Store.soleWriter`). */
+  readonly soleWriter: boolean;
   /** The driver, for callers who need the database itself. */
   readonly driver: SqlDriver;
   /**
@@ -215,6 +238,7 @@ export class SqlStore implements Store {
     );
     this.name = options.name ?? driver.dialect;
     this.shared = options.shared ?? true;
+    this.soleWriter = options.soleWriter ?? false;
     this.parallel = driver.parallel ?? 1;
     const listen = driver.listen?.bind(driver);
     if (listen) this.watch = (onChange) => listen(onChange);
@@ -229,6 +253,12 @@ export class SqlStore implements Store {
    */
   static async open(driver: SqlDriver, options?: SqlStoreOptions): Promise<SqlStore> {
     const opts = checkKeys(options, SQL_STORE_OPTIONS, "SQL store options");
+    if (opts.soleWriter !== undefined && typeof opts.soleWriter !== "boolean") {
+      throw new TypeError(`Invalid soleWriter: ${String(opts.soleWriter)} (expected a boolean)`);
+    }
+    if (opts.soleWriter === true && (opts.shared ?? true)) {
+      throw new RangeError("Invalid SQL store options: soleWriter: true needs shared: false");
+    }
     const d = dialectFor(driver.dialect);
     const version = await schemaVersion(driver, d);
     assertKnownVersion(version, SCHEMA_VERSION);
@@ -244,6 +274,7 @@ export class SqlStore implements Store {
       for (const sql of d.setup) await driver.query(sql);
       await migrate(driver, d);
       if (d.writeProbe !== null) await probeWrite(driver, d.writeProbe);
+      if (opts.soleWriter === true) await driver.exec(RECOVER_LEASELESS_SQL);
     } catch (error) {
       throw readOnlyError(error) ?? error;
     }
