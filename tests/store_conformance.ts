@@ -302,6 +302,13 @@ export function storeConformance(
           { jobs: 1, nextRunAt: T0 + 60_000, lastRunAt: T0, running: held },
           jobRecord,
         );
+        const outcome = {
+          status: "succeeded" as const,
+          result: "1",
+          error: null,
+          finishedAt: T0 + 5,
+          expiresAt: T0 + 60_000,
+        };
 
         /** The job is A's until its lease ends: no claim takes it, A renews and finishes it. */
         async function assertHeld(id: string, scheduleId: string): Promise<void> {
@@ -346,13 +353,6 @@ export function storeConformance(
           assert.deepEqual([job.status, job.leaseOwner, job.leaseUntil], ["running", "A", null]);
           // However late: no lease ends, so no claim takes it.
           assert.deepEqual(await store.claimJobs(T0 + 100 * LEASE, "B", LEASE, 10, tasks), []);
-          const outcome = {
-            status: "succeeded" as const,
-            result: "1",
-            error: null,
-            finishedAt: T0 + 5,
-            expiresAt: T0 + 60_000,
-          };
           assert.equal(await store.finishJob("s@1", "B", outcome), false, "not B's to finish");
           assert.equal(await store.finishJob("s@1", "A", outcome), true);
           // A renewal gives it a lease like any other job's, which can then end.
@@ -369,13 +369,6 @@ export function storeConformance(
           const fired = await store.fireDueSchedules(T0, "A", LEASE, 10, runningPlan);
           assert.deepEqual(fired.map((f) => "inserted" in f && f.inserted), [["s@1"]]);
           await assertHeld("s@1", "s");
-          const outcome = {
-            status: "succeeded" as const,
-            result: "1",
-            error: null,
-            finishedAt: T0 + 5,
-            expiresAt: T0 + 60_000,
-          };
           assert.equal(await store.finishJob("s@1", "A", outcome), true);
           assert.deepEqual(await store.countJobs({ status: "succeeded" }), 1);
           assert.deepEqual(await store.claimJobs(T0 + 3 * LEASE, "B", LEASE, 10, tasks), []);
