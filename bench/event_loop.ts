@@ -85,6 +85,11 @@ async function drain(store: Store, kind: "jobs" | "schedules", n: number): Promi
 /** What runs the load: everywhen on an SQLite file or in memory, or croner (memory only). */
 type System = "sqlite" | "memory" | "croner";
 const SYSTEMS: readonly System[] = ["sqlite", "memory", "croner"];
+const LABELS: Record<System, string> = {
+  sqlite: "everywhen SQLite file",
+  memory: "everywhen MemoryStore",
+  croner: "croner (memory)",
+};
 /**
  * croner above this many schedules is not run: creating 100,000 one-shots took 41.7 s, and
  * 100,000 cron jobs ran out of a 4 GB heap (measured 2026-12-01).
@@ -233,7 +238,7 @@ function compare(mode: "sustained" | "boundary", sizes: readonly number[]): void
     let croner: number | null = null;
     for (const system of SYSTEMS) {
       if (system === "croner" && n > CRONER_MAX) {
-        rows.push([system, fmt(n), `not run above ${fmt(CRONER_MAX)}`, "", "", "", "", ""]);
+        rows.push([LABELS[system], fmt(n), `not run above ${fmt(CRONER_MAX)}`, "", "", "", "", ""]);
         continue;
       }
       const child = spawnSync(
@@ -245,15 +250,13 @@ function compare(mode: "sustained" | "boundary", sizes: readonly number[]): void
       if (!line) {
         const why = child.error?.message ?? child.signal ?? `exit ${child.status}`;
         const err = (child.stderr ?? "").trim().split("\n").slice(-2).join(" | ");
-        rows.push([system, fmt(n), `failed (${why}) ${err}`, "", "", "", "", ""]);
+        rows.push([LABELS[system], fmt(n), `failed (${why}) ${err}`, "", "", "", "", ""]);
         continue;
       }
       const r = JSON.parse(line.slice(9)) as LoadResult;
       if (system === "croner") croner = r.lateness.p99;
       rows.push([
-        system === "croner"
-          ? "croner (memory)"
-          : `everywhen ${system === "sqlite" ? "SQLite file" : "MemoryStore"}`,
+        LABELS[system],
         fmt(n),
         `${fmt(r.ran)} of ${fmt(r.expected)}${r.note ? ` (${r.note})` : ""}`,
         fmt(r.lateness.p50, 1),
@@ -266,7 +269,7 @@ function compare(mode: "sustained" | "boundary", sizes: readonly number[]): void
     // p99 against croner's at the same size, in the same run.
     for (const row of rows.slice(-SYSTEMS.length)) {
       const p99 = Number(row[4]?.replaceAll(",", ""));
-      if (croner !== null && row[0] !== "croner (memory)" && Number.isFinite(p99)) {
+      if (croner !== null && row[0] !== LABELS.croner && Number.isFinite(p99)) {
         row[7] = `${fmt(p99 / croner, 2)}×`;
       }
     }
